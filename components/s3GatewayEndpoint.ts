@@ -1,0 +1,127 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, Issue } from "../config/errors";
+import * as rules from "../config/rules";
+import { compact, LIMITS, overLimit } from "../policies/document";
+import { buildEndpointPolicy, EndpointPolicyInput } from "../policies/endpoint-policy";
+
+export interface S3GatewayEndpointArgs {
+    /** The region of the VPC, which must be the bucket's region. Required. */
+    readonly region: string;
+    /** ARN partition of the region. @default "aws" */
+    readonly partition?: string;
+    /** The VPC to create the endpoint in. Required unless `existingEndpointId` is set. */
+    readonly vpcId?: string;
+    /**
+     * Route tables whose subnets reach S3 through the endpoint: the private subnets' tables.
+     * Required (one or more) when creating; when adopting, these are added to the endpoint.
+     */
+    readonly routeTableIds: readonly string[];
+    /**
+     * Adopt this existing S3 gateway endpoint instead of creating one: a route table can carry only
+     * one S3 gateway endpoint, so a VPC that already has one must reuse it.
+     */
+    readonly existingEndpointId?: string;
+    /** The endpoint policy to apply; leave undefined to keep an adopted endpoint's policy as it is. */
+    readonly endpointPolicy?: Omit<EndpointPolicyInput, "partition">;
+}
+
+/** Everything wrong with the args, checked before any resource exists. */
+export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): Issue[] {
+    const issues: Issue[] = [];
+    const problem = (key: string, value: unknown, rule: string, fix: string) => issues.push({ key, value, rule, fix });
+    const adopting = args.existingEndpointId !== undefined;
+    if (adopting && rules.vpceId(args.existingEndpointId!)) {
+        problem("existingEndpointId", args.existingEndpointId, rules.vpceId(args.existingEndpointId!)!, "pass the id of the VPC's S3 gateway endpoint");
+    }
+    if (!adopting && args.vpcId === undefined) {
+        problem("vpcId", undefined, "is required unless existingEndpointId is set", "pass the consumer VPC's id");
+    }
+    if (args.vpcId !== undefined && rules.vpcId(args.vpcId)) {
+        problem("vpcId", args.vpcId, rules.vpcId(args.vpcId)!, "pass the consumer VPC's id");
+    }
+    if (!adopting && args.routeTableIds.length === 0) {
+        problem("routeTableIds", [], "must list at least one route table when creating an endpoint", "pass the private subnets' route tables");
+    }
+    const seen = new Set<string>();
+    for (const [i, id] of args.routeTableIds.entries()) {
+        if (rules.routeTableId(id)) {
+            problem(`routeTableIds[${i}]`, id, rules.routeTableId(id)!, "pass rtb- ids");
+        }
+        if (seen.has(id)) {
+            problem(`routeTableIds[${i}]`, id, "appears twice", "list each route table once");
+        }
+        seen.add(id);
+    }
+    if (!adopting && args.endpointPolicy === undefined) {
+        problem("endpointPolicy", undefined, "is required when creating an endpoint", "pass the policy inputs");
+    }
+    if (args.endpointPolicy !== undefined && issues.length === 0) {
+        const over = overLimit(buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }), LIMITS.endpointPolicy);
+        if (over) {
+            problem("extraBuckets", args.endpointPolicy.extraBuckets.length, `make the endpoint policy ${over.bytes} bytes, over AWS's limit of ${over.limit}`, "list fewer extra buckets");
+        }
+    }
+    return issues;
+}
+
+/** The S3 service name of a region: China regions use a `cn.` prefix. */
+export function s3ServiceName(region: string, partition: string): string {
+    return partition === "aws-cn" ? `cn.com.amazonaws.${region}.s3` : `com.amazonaws.${region}.s3`;
+}
+
+/**
+ * An S3 gateway endpoint in the consumer VPC, on the private route tables, with an endpoint policy
+ * that lets the owner bucket's granted actions through. Creates the endpoint, or adopts an existing
+ * one by id and adds the route tables (and, if asked, the policy) to it.
+ */
+export class S3GatewayEndpoint extends pulumi.ComponentResource {
+    public readonly vpceId: pulumi.Output<string>;
+    /** The S3 prefix list: what security-group egress rules must allow on 443. */
+    public readonly prefixListId: pulumi.Output<string>;
+    public readonly routeTableIds: string[];
+    /** The endpoint policy sent to AWS, when managed here. */
+    public readonly policy: string | undefined;
+
+    constructor(name: string, args: S3GatewayEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        const issues = validateS3GatewayEndpointArgs(args);
+        if (issues.length > 0) {
+            throw new ConfigError(`Invalid arguments for S3GatewayEndpoint "${name}"`, issues);
+        }
+        super("cross-account-s3:index:S3GatewayEndpoint", name, {}, opts);
+
+        const partition = args.partition ?? "aws";
+        const routeTableIds = [...args.routeTableIds].sort();
+        this.policy = args.endpointPolicy && compact(buildEndpointPolicy({ ...args.endpointPolicy, partition }));
+
+        let endpoint: aws.ec2.VpcEndpoint;
+        if (args.existingEndpointId === undefined) {
+            endpoint = new aws.ec2.VpcEndpoint(
+                name,
+                {
+                    vpcId: args.vpcId!,
+                    serviceName: s3ServiceName(args.region, partition),
+                    vpcEndpointType: "Gateway",
+                    routeTableIds,
+                    policy: this.policy,
+                },
+                { parent: this },
+            );
+        } else {
+            // Read, not managed: the endpoint serves other workloads, so this stack never replaces
+            // or deletes it; it only adds its route tables and, if asked, its policy.
+            endpoint = aws.ec2.VpcEndpoint.get(name, args.existingEndpointId, undefined, { parent: this });
+            for (const routeTableId of routeTableIds) {
+                new aws.ec2.VpcEndpointRouteTableAssociation(`${name}-${routeTableId}`, { vpcEndpointId: endpoint.id, routeTableId }, { parent: this });
+            }
+            if (this.policy !== undefined) {
+                new aws.ec2.VpcEndpointPolicy(`${name}-policy`, { vpcEndpointId: endpoint.id, policy: this.policy }, { parent: this });
+            }
+        }
+
+        this.vpceId = endpoint.id;
+        this.prefixListId = endpoint.prefixListId;
+        this.routeTableIds = routeTableIds;
+        this.registerOutputs({ vpceId: this.vpceId, prefixListId: this.prefixListId, routeTableIds: this.routeTableIds, policy: this.policy });
+    }
+}

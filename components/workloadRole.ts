@@ -1,0 +1,81 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, Issue } from "../config/errors";
+import * as rules from "../config/rules";
+import { AccessLevel } from "../policies/actions";
+import { compact, LIMITS, overLimit } from "../policies/document";
+import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
+
+export interface WorkloadRoleArgs {
+    /** The owner bucket. Required. */
+    readonly bucketArn: string;
+    /** @default "read" */
+    readonly access?: AccessLevel;
+    /** Key prefix the role may use, ending in "/". @default the whole bucket */
+    readonly prefix?: string;
+    /** The owner's customer-managed key, when the bucket uses SSE-KMS. */
+    readonly kmsKeyArn?: string;
+    /**
+     * Attach the policy to this existing role instead of creating a role and an instance profile.
+     * Mutually exclusive with creating one: no instance profile is made for an existing role.
+     */
+    readonly existingRoleArn?: string;
+}
+
+export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): Issue[] {
+    const issues: Issue[] = [];
+    const check = (key: string, value: string | undefined, rule: rules.Rule, fix: string) => {
+        const broken = value === undefined ? undefined : rule(value);
+        if (broken) {
+            issues.push({ key, value, rule: broken, fix });
+        }
+    };
+    check("bucketArn", args.bucketArn, rules.bucketArn, "pass the owner bucket's ARN");
+    check("prefix", args.prefix, rules.keyPrefix, 'pass a prefix such as "team-a/"');
+    check("kmsKeyArn", args.kmsKeyArn, rules.kmsKeyArn, "pass the owner key's full ARN");
+    check("existingRoleArn", args.existingRoleArn, rules.roleArn, "pass a role ARN");
+    if (issues.length === 0) {
+        const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? "read" }), LIMITS.roleInlinePolicy);
+        if (over) {
+            issues.push({ key: "prefix", value: args.prefix, rule: `makes the role policy ${over.bytes} bytes, over ${over.limit}`, fix: "use a shorter prefix" });
+        }
+    }
+    return issues;
+}
+
+/**
+ * The consumer's workload identity: an EC2 role with an instance profile (or an existing role) and
+ * an inline policy with exactly the shared bucket's granted actions — never `s3:*`.
+ */
+export class WorkloadRole extends pulumi.ComponentResource {
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly roleName: pulumi.Output<string>;
+    /** The instance profile to launch workloads with; absent for an existing role. */
+    public readonly instanceProfileName: pulumi.Output<string> | undefined;
+    /** The inline policy sent to IAM. */
+    public readonly policy: string;
+
+    constructor(name: string, args: WorkloadRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        const issues = validateWorkloadRoleArgs(args);
+        if (issues.length > 0) {
+            throw new ConfigError(`Invalid arguments for WorkloadRole "${name}"`, issues);
+        }
+        super("cross-account-s3:index:WorkloadRole", name, {}, opts);
+
+        this.policy = compact(buildConsumerRolePolicy({ ...args, access: args.access ?? "read" }));
+        if (args.existingRoleArn === undefined) {
+            const role = new aws.iam.Role(name, { assumeRolePolicy: compact(ec2TrustPolicy()), description: "Workload role with access to the shared S3 bucket" }, { parent: this });
+            const profile = new aws.iam.InstanceProfile(name, { role: role.name }, { parent: this });
+            this.roleArn = role.arn;
+            this.roleName = role.name;
+            this.instanceProfileName = profile.name;
+        } else {
+            this.roleArn = pulumi.output(args.existingRoleArn);
+            this.roleName = pulumi.output(rules.roleArnName(args.existingRoleArn)!);
+            this.instanceProfileName = undefined;
+        }
+        new aws.iam.RolePolicy(`${name}-shared-bucket`, { role: this.roleName, policy: this.policy }, { parent: this });
+
+        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, instanceProfileName: this.instanceProfileName, policy: this.policy });
+    }
+}

@@ -1,0 +1,32 @@
+import { ConfigReader } from "./reader";
+import * as rules from "./rules";
+
+/** What every stack knows about the AWS account it deploys into. */
+export interface AccountSettings {
+    /** The account this stack must deploy into; credentials for any other account stop the deployment. */
+    readonly accountId: string;
+    readonly region: string;
+    /** ARN partition of `region`. */
+    readonly partition: string;
+    /** A role in `accountId` that the provider assumes for every call, when set. */
+    readonly deployRoleArn?: string;
+    /** Tags applied to every taggable resource through the provider's default tags. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export const ACCOUNT_KEYS = ["role", "accountId", "region", "deployRoleArn", "tags"] as const;
+
+export function readAccountSettings(config: ConfigReader): AccountSettings {
+    const accountId = config.require("accountId", rules.accountId, "111122223333");
+    const region = config.require("region", rules.region, "eu-west-1");
+    const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, "arn:aws:iam::111122223333:role/deploy");
+    if (deployRoleArn !== undefined && rules.roleArnAccount(deployRoleArn) !== undefined && rules.roleArnAccount(deployRoleArn) !== accountId) {
+        config.problem(
+            "deployRoleArn",
+            deployRoleArn,
+            `must be a role in this stack's account ${accountId}`,
+            "name the deployment role of this stack's own account",
+        );
+    }
+    return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, tags: config.stringMap("tags") };
+}

@@ -1,0 +1,102 @@
+import { ACCESS_LEVELS, AccessLevel } from "../policies/actions";
+import { ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../policies/endpoint-policy";
+import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
+import { ConfigReader } from "./reader";
+import * as rules from "./rules";
+import { qualifyStackName, StackIdentity } from "./stack-names";
+
+/** `unmanaged` leaves an adopted endpoint's policy as it is; it is the default only when adopting. */
+export type EndpointPolicySetting = EndpointPolicyMode | "unmanaged";
+
+export interface ConsumerSettings extends AccountSettings {
+    /** The owner stack, fully qualified. */
+    readonly ownerStack: string;
+    /** The VPC for a new endpoint; absent when adopting one. */
+    readonly vpcId?: string;
+    /** Route tables to associate (the private subnets' ones). */
+    readonly routeTableIds: readonly string[];
+    /** An S3 gateway endpoint that already exists in the VPC, adopted instead of creating one. */
+    readonly existingEndpointId?: string;
+    readonly endpointPolicy: EndpointPolicySetting;
+    /** Buckets the restricted endpoint policies also let through (read-only). */
+    readonly extraBuckets: readonly string[];
+    /** The access this consumer's role asks for; the owner's grant decides what it gets. */
+    readonly access: AccessLevel;
+    readonly prefix?: string;
+    /** Attach the bucket policy to this existing role instead of creating a role and instance profile. */
+    readonly existingRoleArn?: string;
+}
+
+const CONSUMER_KEYS = [
+    ...ACCOUNT_KEYS,
+    "ownerStack",
+    "vpcId",
+    "routeTableIds",
+    "existingEndpointId",
+    "endpointPolicy",
+    "extraBuckets",
+    "access",
+    "prefix",
+    "existingRoleArn",
+];
+
+/** The consumer stack's settings from its raw config, or a ConfigError listing every problem. */
+export function parseConsumerSettings(raw: Readonly<Record<string, string>>, identity: StackIdentity): ConsumerSettings {
+    const config = new ConfigReader(identity.namespace, raw);
+    config.rejectUnknown(CONSUMER_KEYS);
+    const account = readAccountSettings(config);
+    const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");
+    const adopting = existingEndpointId !== undefined;
+    const vpcId = adopting
+        ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0")
+        : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
+    const routeTableIds = config.list("routeTableIds", rules.routeTableId, "rtb-0123456789abcdef0");
+    if (!adopting && routeTableIds.length === 0) {
+        config.problem(
+            "routeTableIds",
+            config.has("routeTableIds") ? routeTableIds : undefined,
+            "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
+            `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
+        );
+    }
+    const endpointPolicy = config.oneOf<EndpointPolicySetting>(
+        "endpointPolicy",
+        adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
+        adopting ? "unmanaged" : "allow-all",
+    );
+    const extraBuckets = config.list("extraBuckets", rules.bucketName, "amazonlinux-2-repos-eu-west-1");
+    if (extraBuckets.length > 0 && (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged")) {
+        config.problem(
+            "extraBuckets",
+            extraBuckets,
+            `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
+            `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
+        );
+    }
+    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");
+    const roleAccount = existingRoleArn && rules.roleArnAccount(existingRoleArn);
+    if (roleAccount && roleAccount !== account.accountId) {
+        config.problem(
+            "existingRoleArn",
+            existingRoleArn,
+            `must be a role in this stack's account ${account.accountId}`,
+            "name a role of the consumer account, or remove the key to create one",
+        );
+    }
+    const ownerStack = config.optional("ownerStack", rules.stackName, "owner") ?? "owner";
+    const prefix = config.optional("prefix", rules.keyPrefix, "team-a/");
+    const settings: ConsumerSettings = {
+        ...account,
+        ownerStack: qualifyStackName(ownerStack, identity),
+        ...(vpcId === undefined ? {} : { vpcId }),
+        routeTableIds,
+        ...(existingEndpointId === undefined ? {} : { existingEndpointId }),
+        endpointPolicy,
+        extraBuckets,
+        access: config.oneOf("access", ACCESS_LEVELS, "read"),
+        ...(prefix === undefined ? {} : { prefix }),
+        ...(existingRoleArn === undefined ? {} : { existingRoleArn }),
+    };
+    config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}"`);
+    return settings;
+}

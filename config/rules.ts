@@ -1,0 +1,114 @@
+/**
+ * The formats AWS and Pulumi accept, as pure predicates. Each returns `undefined` when the value is
+ * fine and otherwise the rule it broke, worded to follow "value: …".
+ */
+
+export type Rule = (value: string) => string | undefined;
+
+const hexId = (prefix: string) => new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`);
+
+export const accountId: Rule = (v) => (/^\d{12}$/.test(v) ? undefined : "must be a 12-digit AWS account id");
+
+export const region: Rule = (v) =>
+    /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1";
+
+export const vpcId: Rule = (v) => (hexId("vpc").test(v) ? undefined : "must be a VPC id (vpc- and 8 or 17 hex digits)");
+
+export const routeTableId: Rule = (v) =>
+    hexId("rtb").test(v) ? undefined : "must be a route table id (rtb- and 8 or 17 hex digits)";
+
+export const vpceId: Rule = (v) =>
+    hexId("vpce").test(v) ? undefined : "must be a VPC endpoint id (vpce- and 8 or 17 hex digits)";
+
+const PARTITION = "aws|aws-cn|aws-us-gov";
+const ROLE_ARN = new RegExp(`^arn:(?:${PARTITION}):iam::(\\d{12}):role/(?:[\\w+=,.@-]+/)*([\\w+=,.@-]{1,64})$`);
+const BUCKET_ARN = new RegExp(`^arn:(?:${PARTITION}):s3:::([^/*?]+)$`);
+const KMS_KEY_ARN = new RegExp(`^arn:(?:${PARTITION}):kms:([a-z0-9-]+):(\\d{12}):key/[0-9a-f-]{36}$`);
+
+export const roleArn: Rule = (v) =>
+    ROLE_ARN.test(v) ? undefined : "must be an IAM role ARN such as arn:aws:iam::111122223333:role/app";
+
+/** The account a role ARN belongs to, or undefined for anything that is not a role ARN. */
+export function roleArnAccount(v: string): string | undefined {
+    return ROLE_ARN.exec(v)?.[1];
+}
+
+/** The role name (last path segment) of a role ARN: what `aws.iam.RolePolicy` takes. */
+export function roleArnName(v: string): string | undefined {
+    return ROLE_ARN.exec(v)?.[2];
+}
+
+export const bucketArn: Rule = (v) => {
+    const name = BUCKET_ARN.exec(v)?.[1];
+    if (name === undefined) {
+        return "must be an S3 bucket ARN such as arn:aws:s3:::my-bucket";
+    }
+    const nameProblem = bucketName(name);
+    return nameProblem && `names a bucket that ${nameProblem}`;
+};
+
+export const kmsKeyArn: Rule = (v) =>
+    KMS_KEY_ARN.test(v) ? undefined : "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias";
+
+/**
+ * S3 general purpose bucket naming rules
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+ */
+export const bucketName: Rule = (v) => {
+    if (v.length < 3 || v.length > 63) {
+        return "must be 3 to 63 characters long";
+    }
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(v)) {
+        return "may hold only lowercase letters, digits, dots and hyphens, and must start and end with a letter or digit";
+    }
+    if (v.includes("..")) {
+        return "must not contain two adjacent dots";
+    }
+    if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(v)) {
+        return "must not be formatted as an IP address";
+    }
+    const badPrefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => v.startsWith(p));
+    if (badPrefix) {
+        return `must not start with the reserved prefix "${badPrefix}"`;
+    }
+    const badSuffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => v.endsWith(s));
+    if (badSuffix) {
+        return `must not end with the reserved suffix "${badSuffix}"`;
+    }
+    return undefined;
+};
+
+/**
+ * A key prefix that scopes a grant. It ends with "/" so that "team" cannot also match "teammate/…",
+ * and holds no IAM wildcard or policy-variable characters, which would widen the grant.
+ */
+export const keyPrefix: Rule = (v) => {
+    if (v.length === 0 || v.length > 512) {
+        return "must be 1 to 512 characters long";
+    }
+    if (/[*?]|\$\{/.test(v)) {
+        return "must not contain the wildcards * or ? or a policy variable ${…}";
+    }
+    if (v.startsWith("/")) {
+        return 'must not start with "/" (S3 keys have no leading slash)';
+    }
+    if (!v.endsWith("/")) {
+        return 'must end with "/" so that it matches one folder only';
+    }
+    return undefined;
+};
+
+/** A stack name: `stack`, or fully qualified `org/project/stack`. */
+export const stackName: Rule = (v) =>
+    /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"';
+
+/** The AWS partition a region belongs to, which every ARN built for it must use. */
+export function partitionOf(regionCode: string): string {
+    if (regionCode.startsWith("cn-")) {
+        return "aws-cn";
+    }
+    if (regionCode.startsWith("us-gov-")) {
+        return "aws-us-gov";
+    }
+    return "aws";
+}

@@ -1,0 +1,37 @@
+/**
+ * Every IAM action this project grants, in one place. Nothing here is a wildcard: a grant names
+ * exactly what the workload does.
+ *
+ * `s3:PutObjectAcl` (granted in the scenario's manual steps) is deliberately absent: the bucket
+ * enforces object ownership (`BucketOwnerEnforced`), ACLs are disabled, and an ACL call would only
+ * fail with `AccessControlListNotSupported`.
+ */
+
+/** What a consumer may do with the shared bucket. */
+export type AccessLevel = "read" | "read-write";
+
+export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "read-write"];
+
+/** Object-level actions per access level (resource `bucket/prefix*`). */
+export const OBJECT_ACTIONS: Readonly<Record<AccessLevel, readonly string[]>> = {
+    read: ["s3:GetObject"],
+    "read-write": ["s3:GetObject", "s3:PutObject"],
+};
+
+/** Bucket-level action that every access level needs (resource `bucket`). */
+export const LIST_BUCKET = "s3:ListBucket";
+
+/**
+ * KMS actions a consumer role needs on the bucket's customer-managed key: S3 decrypts with the
+ * caller's permissions on GET, and generates a data key with them on PUT.
+ */
+export const KMS_ACTIONS: Readonly<Record<AccessLevel, readonly string[]>> = {
+    read: ["kms:Decrypt"],
+    "read-write": ["kms:Decrypt", "kms:GenerateDataKey"],
+};
+
+/** Read-only actions allowed on extra buckets in a restricted endpoint policy (OS package mirrors, ECR layers). */
+export const EXTRA_BUCKET_ACTIONS: readonly string[] = ["s3:GetObject", "s3:ListBucket"];
+
+/** Every S3 action: used only in Deny statements and in endpoint-policy filters, never in a grant. */
+export const ALL_S3 = "s3:*";

@@ -1,0 +1,69 @@
+import { AccessLevel, ALL_S3, EXTRA_BUCKET_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
+import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+
+/**
+ * What may pass through the consumer's S3 gateway endpoint besides the owner bucket.
+ * - `allow-all`: everything, as AWS's default endpoint policy does. Nothing else in the VPC breaks.
+ * - `account-and-owner`: the consumer account's own buckets, the owner bucket, and `extraBuckets`.
+ * - `owner-only`: the owner bucket and `extraBuckets`.
+ */
+export type EndpointPolicyMode = "allow-all" | "account-and-owner" | "owner-only";
+
+export const ENDPOINT_POLICY_MODES: readonly EndpointPolicyMode[] = ["allow-all", "account-and-owner", "owner-only"];
+
+export interface EndpointPolicyInput {
+    readonly mode: EndpointPolicyMode;
+    readonly ownerBucketArn: string;
+    readonly access: AccessLevel;
+    readonly prefix?: string;
+    /** The consumer account, for `account-and-owner`. */
+    readonly accountId: string;
+    /** Other buckets workloads read through the endpoint (names), for the restricted modes. */
+    readonly extraBuckets: readonly string[];
+    /** ARN partition of the region ("aws", "aws-cn", "aws-us-gov"). */
+    readonly partition: string;
+}
+
+/**
+ * The endpoint policy. It always allows the owner bucket's granted actions explicitly, so a reader
+ * sees the shared path even under `allow-all`; endpoint policies need `Principal: "*"` and only
+ * filter — the bucket policy and the role policy are what grant.
+ */
+export function buildEndpointPolicy(input: EndpointPolicyInput): PolicyDocument {
+    const { ownerBucketArn, access, prefix } = input;
+    const statements: Statement[] = [
+        {
+            Sid: "OwnerBucket",
+            Effect: "Allow",
+            Principal: "*",
+            Action: [...OBJECT_ACTIONS[access], LIST_BUCKET],
+            Resource: [ownerBucketArn, `${ownerBucketArn}/${prefix ?? ""}*`],
+        },
+    ];
+    if (input.mode === "allow-all") {
+        statements.push({ Sid: "AllowAll", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" });
+        return policy(statements);
+    }
+    if (input.mode === "account-and-owner") {
+        statements.push({
+            Sid: "OwnAccountBuckets",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ALL_S3,
+            Resource: "*",
+            Condition: { StringEquals: { "aws:ResourceAccount": input.accountId } },
+        });
+    }
+    const extra = sortedUnique(input.extraBuckets);
+    if (extra.length > 0) {
+        const arns = extra.flatMap((name) => [`arn:${input.partition}:s3:::${name}`, `arn:${input.partition}:s3:::${name}/*`]);
+        statements.push({
+            Sid: "ExtraBuckets",
+            Effect: "Allow",
+            Principal: "*",
+            Action: oneOrMany([...EXTRA_BUCKET_ACTIONS]),
+            Resource: arns,
+        });
+    }
+    return policy(statements);
+}

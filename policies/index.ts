@@ -1,0 +1,6 @@
+export * from "./actions";
+export * from "./document";
+export * from "./bucket-policy";
+export * from "./endpoint-policy";
+export * from "./role-policy";
+export * from "./key-policy";

@@ -1,0 +1,45 @@
+import { KMS_ACTIONS } from "./actions";
+import { ConsumerGrant } from "./bucket-policy";
+import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+
+export interface KeyPolicyInput {
+    readonly ownerAccountId: string;
+    readonly region: string;
+    readonly partition: string;
+    readonly consumers: readonly ConsumerGrant[];
+}
+
+/**
+ * The key policy of the bucket's customer-managed KMS key.
+ *
+ * The owner account keeps full control through IAM (AWS's default key policy statement): without it
+ * the key — and every object encrypted with it — could become unmanageable. Consumer roles may use
+ * the key only through S3 in this region (`kms:ViaService`), with the actions their access needs.
+ */
+export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
+    const { ownerAccountId, region, partition, consumers } = input;
+    const statements: Statement[] = [
+        {
+            Sid: "OwnerAccountAdministersKey",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${ownerAccountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+    ];
+    for (const access of ["read", "read-write"] as const) {
+        const roles = sortedUnique(consumers.filter((c) => c.access === access).map((c) => c.roleArn));
+        if (roles.length === 0) {
+            continue;
+        }
+        statements.push({
+            Sid: access === "read" ? "ConsumersDecryptThroughS3" : "ConsumersEncryptAndDecryptThroughS3",
+            Effect: "Allow",
+            Principal: { AWS: oneOrMany(roles) },
+            Action: oneOrMany([...KMS_ACTIONS[access]]),
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+        });
+    }
+    return policy(statements);
+}

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseConsumerSettings } from "../config/consumer";
+import { StackIdentity } from "../config/stack-names";
+import { OWNER_OUTPUTS, readOwnerOutputs } from "../config/stack-outputs";
+import { S3GatewayEndpoint } from "../components/s3GatewayEndpoint";
+import { WorkloadRole } from "../components/workloadRole";
+import { AccessLevel } from "../policies/actions";
+import { accountProvider } from "./provider";
+import { readStackOutputs } from "./references";
+
+/** The consumer stack's outputs: what the owner reads to grant and lock. */
+export interface ConsumerExports {
+    vpceId: pulumi.Output<string>;
+    prefixListId: pulumi.Output<string>;
+    routeTableIds: string[];
+    roleArn: pulumi.Output<string>;
+    instanceProfileName?: pulumi.Output<string>;
+    region: string;
+    accountId: string;
+    /** The access this consumer asks for; the owner's grant decides. */
+    access: AccessLevel;
+    prefix?: string;
+}
+
+/** Consumer account (A): the S3 gateway endpoint on the private route tables, and the workload role. */
+export async function consumerProgram(identity: StackIdentity, config: Readonly<Record<string, string>>): Promise<ConsumerExports> {
+    const settings = parseConsumerSettings(config, identity);
+    const owner = readOwnerOutputs(await readStackOutputs(settings.ownerStack, OWNER_OUTPUTS), settings.ownerStack, settings);
+
+    const provider = accountProvider(settings, identity);
+    const endpoint = new S3GatewayEndpoint(
+        "s3",
+        {
+            region: settings.region,
+            partition: settings.partition,
+            vpcId: settings.vpcId,
+            routeTableIds: settings.routeTableIds,
+            existingEndpointId: settings.existingEndpointId,
+            endpointPolicy:
+                settings.endpointPolicy === "unmanaged"
+                    ? undefined
+                    : {
+                          mode: settings.endpointPolicy,
+                          ownerBucketArn: owner.bucketArn,
+                          access: settings.access,
+                          prefix: settings.prefix,
+                          accountId: settings.accountId,
+                          extraBuckets: settings.extraBuckets,
+                      },
+        },
+        { providers: [provider] },
+    );
+    const role = new WorkloadRole(
+        "workload",
+        {
+            bucketArn: owner.bucketArn,
+            access: settings.access,
+            prefix: settings.prefix,
+            kmsKeyArn: owner.kmsKeyArn,
+            existingRoleArn: settings.existingRoleArn,
+        },
+        { providers: [provider] },
+    );
+
+    return {
+        vpceId: endpoint.vpceId,
+        prefixListId: endpoint.prefixListId,
+        routeTableIds: endpoint.routeTableIds,
+        roleArn: role.roleArn,
+        ...(role.instanceProfileName ? { instanceProfileName: role.instanceProfileName } : {}),
+        region: settings.region,
+        accountId: settings.accountId,
+        access: settings.access,
+        ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    };
+}

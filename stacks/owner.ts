@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import { IssueList } from "../config/errors";
+import { parseOwnerSettings } from "../config/owner";
+import { StackIdentity } from "../config/stack-names";
+import { CONSUMER_OUTPUTS, ConsumerView, readConsumerOutputs } from "../config/stack-outputs";
+import { CrossAccountBucket } from "../components/crossAccountBucket";
+import { ConsumerGrant } from "../policies/bucket-policy";
+import { accountProvider } from "./provider";
+import { readStackOutputs } from "./references";
+
+/** The owner stack's outputs: what consumers read, and what the lock holds. */
+export interface OwnerExports {
+    bucketName: pulumi.Output<string>;
+    bucketArn: pulumi.Output<string>;
+    region: string;
+    accountId: string;
+    grantedRoleArns: string[];
+    lockedVpceIds: string[];
+    /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
+    pendingConsumers: string[];
+    kmsKeyArn?: pulumi.Output<string>;
+}
+
+/** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
+export async function ownerProgram(identity: StackIdentity, config: Readonly<Record<string, string>>): Promise<OwnerExports> {
+    const settings = parseOwnerSettings(config, identity);
+
+    const issues = new IssueList();
+    const outputs = await Promise.all(settings.consumers.map((entry) => readStackOutputs(entry.stack, CONSUMER_OUTPUTS)));
+    const views: ConsumerView[] = settings.consumers.map((entry, i) => readConsumerOutputs(outputs[i], entry, settings, issues));
+    issues.throwIfAny(`Owner stack "${identity.stack}" cannot use what its consumer stacks export`);
+
+    const grants: ConsumerGrant[] = [];
+    const pending: string[] = [];
+    for (const view of views) {
+        if (view.state === "pending") {
+            pending.push(view.stack);
+            pulumi.log.info(
+                `Consumer stack ${view.stack} has no role or endpoint yet, so it gets no grant in this update. ` +
+                    `Deploy it (pulumi up -s ${view.stack}), then run pulumi up -s ${identity.stack} again to grant and lock it.`,
+            );
+        } else {
+            view.warnings.forEach((w) => pulumi.log.warn(w));
+            grants.push(view.grant);
+        }
+    }
+
+    const provider = accountProvider(settings, identity);
+    const bucket = new CrossAccountBucket(
+        "shared-data",
+        {
+            ownerAccountId: settings.accountId,
+            region: settings.region,
+            partition: settings.partition,
+            bucketName: settings.bucketName,
+            encryption: settings.encryption,
+            consumers: grants,
+        },
+        { providers: [provider] },
+    );
+
+    return {
+        bucketName: bucket.bucketName,
+        bucketArn: bucket.bucketArn,
+        region: settings.region,
+        accountId: settings.accountId,
+        grantedRoleArns: bucket.grantedRoleArns,
+        lockedVpceIds: bucket.lockedVpceIds,
+        pendingConsumers: pending,
+        ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
+    };
+}

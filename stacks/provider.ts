@@ -1,0 +1,17 @@
+import * as aws from "@pulumi/aws";
+import { AccountSettings } from "../config/account";
+import { StackIdentity } from "../config/stack-names";
+
+/**
+ * The one AWS provider of a stack. `allowedAccountIds` makes the provider refuse credentials for any
+ * other account before a single change is made; the deployment role, when set, is assumed for every
+ * call.
+ */
+export function accountProvider(settings: AccountSettings, identity: StackIdentity): aws.Provider {
+    return new aws.Provider(`${identity.stack}-account`, {
+        region: settings.region,
+        allowedAccountIds: [settings.accountId],
+        assumeRoles: settings.deployRoleArn ? [{ roleArn: settings.deployRoleArn, sessionName: `pulumi-${identity.stack}` }] : undefined,
+        defaultTags: { tags: { ...settings.tags, "pulumi:project": identity.project, "pulumi:stack": identity.stack } },
+    });
+}

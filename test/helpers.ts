@@ -1,0 +1,63 @@
+import { expect } from "chai";
+import { Registration } from "../offline/mockCloud";
+import { PlacedRegistration, StackRunError } from "../offline/runStack";
+import { PolicyDocument } from "../policies/document";
+
+export const TYPES = {
+    bucket: "aws:s3/bucket:Bucket",
+    publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    kmsKey: "aws:kms/key:Key",
+    endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    endpointPolicy: "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+    routeTableAssociation: "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
+    provider: "pulumi:providers:aws",
+    stackReference: "pulumi:pulumi:StackReference",
+    crossAccountBucket: "cross-account-s3:index:CrossAccountBucket",
+    gatewayEndpoint: "cross-account-s3:index:S3GatewayEndpoint",
+    workloadRole: "cross-account-s3:index:WorkloadRole",
+} as const;
+
+/** The one registration of this type (and name, when given); fails the spec otherwise. */
+export function the(resources: readonly PlacedRegistration[], type: string, name?: string): PlacedRegistration {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    expect(found, `registrations of ${type}${name ? ` "${name}"` : ""}`).to.have.length(1);
+    return found[0];
+}
+
+export function all(resources: readonly Registration[], type: string): Registration[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The parsed JSON policy of a registration's `policy` input. */
+export function policyOf(resource: Registration, field = "policy"): PolicyDocument {
+    return JSON.parse(String(resource.inputs[field])) as PolicyDocument;
+}
+
+/** Only the AWS resources (no components, providers or stack references). */
+export function cloudResources(resources: readonly Registration[]): Registration[] {
+    return resources.filter((r) => r.type.startsWith("aws:"));
+}
+
+/** Awaits a run that must fail, and returns its error. */
+export async function failure(run: Promise<unknown>): Promise<StackRunError> {
+    try {
+        await run;
+    } catch (error) {
+        expect(error).to.be.instanceOf(StackRunError);
+        return error as StackRunError;
+    }
+    throw new Error("the run succeeded, but it should have failed");
+}
+
+/** A run that failed on its inputs registered nothing in AWS: no provider, no resource. */
+export function expectNothingCreated(error: StackRunError): void {
+    const created = error.resources.filter((r) => r.type !== TYPES.stackReference).map((r) => `${r.type} ${r.name}`);
+    expect(created, "resources registered before the error").to.deep.equal([]);
+}
