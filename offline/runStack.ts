@@ -37,10 +37,15 @@ export class StackRunError extends Error {
     }
 }
 
-/** A registration and the type of its parent component, read from its URN. */
+/** A registration with the resource options the SDK sent to the engine for it. */
 export interface PlacedRegistration extends Registration {
-    /** The parent component's type token; undefined for top-level resources. */
+    /** The parent component's type token and name; undefined for top-level resources. */
     readonly parentType?: string;
+    readonly parent?: string;
+    readonly retainOnDelete: boolean;
+    readonly protect: boolean;
+    /** Names of the resources this one waits for (explicit `dependsOn` and its inputs). */
+    readonly dependsOn: readonly string[];
 }
 
 /**
@@ -62,6 +67,7 @@ export async function runUnderMocks(
 ): Promise<StackRunResult> {
     const cloud = new MockCloud(options.stackOutputs ?? {});
     await pulumi.runtime.setMocks(cloud, PROJECT, options.stack, options.preview ?? false, ORGANIZATION);
+    const requestOptions = recordRequestOptions();
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(options.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
     );
@@ -71,23 +77,63 @@ export async function runUnderMocks(
         const exported = await program();
         const outputs = (await resolve(pulumi.output(exported))) as Record<string, unknown>;
         await settle(cloud);
-        return { outputs, resources: placed(cloud.registrations), logs };
+        return { outputs, resources: placed(cloud.registrations, requestOptions), logs };
     } catch (error) {
         await settle(cloud);
-        throw new StackRunError(error instanceof Error ? error : new Error(String(error)), placed(cloud.registrations));
+        throw new StackRunError(error instanceof Error ? error : new Error(String(error)), placed(cloud.registrations, requestOptions));
     } finally {
         restore();
     }
 }
 
-/** Adds each registration's parent type, from the URNs the mock monitor assigned. */
-function placed(registrations: readonly Registration[]): PlacedRegistration[] {
-    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources?(): Map<string, unknown> } | undefined;
-    const urns = [...(monitor?.getRegisteredResources?.().keys() ?? [])];
+interface RequestOptions {
+    readonly parent: string;
+    readonly retainOnDelete: boolean;
+    readonly protect: boolean;
+    readonly dependencies: readonly string[];
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getRetainondelete?(): boolean | undefined;
+    getProtect?(): boolean | undefined;
+    getDependenciesList?(): string[];
+}
+
+type MonitorMethod = (request: RegisterRequest, callback: unknown) => unknown;
+
+/**
+ * The mock monitor hands `newResource` only type, name and inputs; the resource options (parent,
+ * retainOnDelete, protect, dependencies) travel in the register request. Record them from there.
+ */
+function recordRequestOptions(): Map<string, RequestOptions> {
+    const seen = new Map<string, RequestOptions>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, MonitorMethod>;
+    for (const method of ["registerResource", "readResource"]) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (request, callback) => {
+            seen.set(`${request.getType()}::${request.getName()}`, {
+                parent: request.getParent(),
+                retainOnDelete: request.getRetainondelete?.() === true,
+                protect: request.getProtect?.() === true,
+                dependencies: request.getDependenciesList?.() ?? [],
+            });
+            return original(request, callback);
+        };
+    }
+    return seen;
+}
+
+const urnName = (urn: string) => urn.split("::").pop() ?? urn;
+const urnType = (urn: string) => urn.split("::")[2]?.split("$").pop() ?? "";
+
+function placed(registrations: readonly Registration[], options: Map<string, RequestOptions>): PlacedRegistration[] {
     return registrations.map((r) => {
-        const urn = urns.find((u) => u.endsWith(`::${r.name}`) && u.split("::")[2].split("$").pop() === r.type);
-        const types = urn?.split("::")[2].split("$") ?? [];
-        return types.length > 1 ? { ...r, parentType: types[types.length - 2] } : r;
+        const o = options.get(`${r.type}::${r.name}`);
+        const parent = o?.parent ? { parent: urnName(o.parent), parentType: urnType(o.parent) } : {};
+        return { ...r, ...parent, retainOnDelete: o?.retainOnDelete ?? false, protect: o?.protect ?? false, dependsOn: (o?.dependencies ?? []).map(urnName) };
     });
 }
 

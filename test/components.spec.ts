@@ -1,0 +1,155 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
+import { s3ServiceName, S3GatewayEndpoint, validateS3GatewayEndpointArgs } from "../components/s3GatewayEndpoint";
+import { validateWorkloadRoleArgs, WorkloadRole } from "../components/workloadRole";
+import { runUnderMocks, StackRunResult } from "../offline/runStack";
+import { ConsumerGrant } from "../policies/bucket-policy";
+import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
+import { all, failure, policyOf, the, TYPES } from "./helpers";
+
+/** Builds components on an explicit provider, as the stack programs do. */
+function inAccount(accountId: string, build: (provider: aws.Provider) => Record<string, unknown>): Promise<StackRunResult> {
+    return runUnderMocks({ stack: "components", config: {} }, () => build(new aws.Provider("account", { region: REGION, allowedAccountIds: [accountId] })));
+}
+
+const grant = (n: number, overrides: Partial<ConsumerGrant> = {}): ConsumerGrant => {
+    const account = String(200000000000 + n);
+    return { roleArn: `arn:aws:iam::${account}:role/workload-${String(n).padStart(7, "0")}`, accountId: account, vpceIds: [`vpce-${n.toString(16).padStart(17, "0")}`], access: "read", ...overrides };
+};
+
+const bucketArgs = (overrides: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({ ownerAccountId: OWNER_ACCOUNT, region: REGION, ...overrides });
+
+describe("CrossAccountBucket", () => {
+    const build = (args: CrossAccountBucketArgs) =>
+        inAccount(OWNER_ACCOUNT, (provider) => {
+            const b = new CrossAccountBucket("data", args, { providers: [provider] });
+            return { bucketName: b.bucketName, bucketArn: b.bucketArn, policy: b.policy };
+        });
+
+    it("names every child after the component and parents it there, on the explicit provider", async () => {
+        const run = await build(bucketArgs());
+        const children = run.resources.filter((r) => r.type.startsWith("aws:"));
+        expect(children.map((r) => r.name).sort()).to.deep.equal(
+            ["data", "data-encryption", "data-ownership", "data-policy", "data-public-access-block", "data-versioning"].sort(),
+        );
+        for (const child of children) {
+            expect(child.parent, child.name).to.equal("data");
+            expect(child.parentType, child.name).to.equal(TYPES.crossAccountBucket);
+            expect(child.provider, child.name).to.equal("account");
+        }
+    });
+
+    it("is private, owner-enforced, encrypted with SSE-S3 and versioned by default", async () => {
+        const run = await build(bucketArgs());
+        expect(the(run.resources, TYPES.publicAccessBlock).inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+        expect(the(run.resources, TYPES.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        expect(the(run.resources, TYPES.encryption).inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        expect(the(run.resources, TYPES.versioning).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+        expect(all(run.resources, TYPES.kmsKey)).to.deep.equal([]);
+    });
+
+    it("is never deleted by a stack destroy: the bucket and its settings are retained and forceDestroy is off", async () => {
+        const run = await build(bucketArgs({ encryption: "sse-kms" }));
+        const bucket = the(run.resources, TYPES.bucket);
+        expect(bucket.inputs.forceDestroy).to.equal(false);
+        for (const type of [TYPES.bucket, TYPES.publicAccessBlock, TYPES.ownership, TYPES.encryption, TYPES.versioning, TYPES.kmsKey]) {
+            expect(the(run.resources, type).retainOnDelete, type).to.equal(true);
+        }
+        // Destroying the owner stack ends the sharing: the grants go, the data stays.
+        expect(the(run.resources, TYPES.bucketPolicy).retainOnDelete).to.equal(false);
+    });
+
+    it("applies bucket settings one after another, with Block Public Access before the policy (S3 409 OperationAborted)", async () => {
+        const run = await build(bucketArgs());
+        expect(the(run.resources, TYPES.ownership).dependsOn).to.include("data-public-access-block");
+        expect(the(run.resources, TYPES.encryption).dependsOn).to.include("data-ownership");
+        expect(the(run.resources, TYPES.versioning).dependsOn).to.include("data-encryption");
+        expect(the(run.resources, TYPES.bucketPolicy).dependsOn).to.include.members(["data-public-access-block", "data-ownership", "data-versioning"]);
+    });
+
+    it("is auto-named by default and honours an explicit name", async () => {
+        const auto = await build(bucketArgs());
+        expect(the(auto.resources, TYPES.bucket).inputs).not.to.have.property("bucket");
+        const named = await build(bucketArgs({ bucketName: "acme-shared-data" }));
+        expect(the(named.resources, TYPES.bucket).inputs.bucket).to.equal("acme-shared-data");
+        expect(named.outputs.bucketArn).to.equal("arn:aws:s3:::acme-shared-data");
+    });
+
+    it("sends the bucket policy built for the real bucket ARN, without whitespace", async () => {
+        const run = await build(bucketArgs({ bucketName: "acme-shared-data", consumers: [grant(1)] }));
+        const sent = String(the(run.resources, TYPES.bucketPolicy).inputs.policy);
+        expect(sent).not.to.match(/\s/);
+        expect(sent).to.equal(run.outputs.policy);
+        expect(policyOf(the(run.resources, TYPES.bucketPolicy)).Statement[0].Resource).to.deep.equal(["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"]);
+    });
+
+    describe("refuses bad args before creating anything", () => {
+        it("a consumer in the owner account", async () => {
+            const error = await failure(build(bucketArgs({ consumers: [grant(1, { accountId: OWNER_ACCOUNT, roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })] })));
+            expect(error.message).to.contain('consumers[0].accountId = "111111111111": is the owner account, which the lock never covers');
+            expect(all(error.resources, TYPES.crossAccountBucket)).to.deep.equal([]);
+            expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
+        });
+
+        it("a policy over S3's 20 KB, naming the size, the limit and the count of consumers", () => {
+            const consumers = Array.from({ length: 300 }, (_, i) => grant(i + 1, { roleArn: `arn:aws:iam::${String(200000000001 + i)}:role/${"r".repeat(40)}${i}` }));
+            const issues = validateCrossAccountBucketArgs(bucketArgs({ consumers }));
+            expect(issues).to.have.length(1);
+            expect(issues[0].value).to.equal("300 consumers");
+            expect(issues[0].rule).to.match(/^make the S3 bucket policy \d+ bytes, over AWS's limit of 20480 bytes$/);
+        });
+    });
+});
+
+describe("S3GatewayEndpoint", () => {
+    const policy = { mode: "owner-only" as const, ownerBucketArn: "arn:aws:s3:::acme", access: "read" as const, accountId: CONSUMER_ACCOUNT, extraBuckets: [] };
+
+    it("names the endpoint after the component, parents it, and sorts route tables so order in config causes no diff", async () => {
+        const run = await inAccount(CONSUMER_ACCOUNT, (provider) => {
+            const e = new S3GatewayEndpoint("s3", { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000b", "rtb-0000000a"], endpointPolicy: policy }, { providers: [provider] });
+            return { vpceId: e.vpceId };
+        });
+        const endpoint = the(run.resources, TYPES.endpoint, "s3");
+        expect(endpoint.parent).to.equal("s3");
+        expect(endpoint.inputs.routeTableIds).to.deep.equal(["rtb-0000000a", "rtb-0000000b"]);
+        expect(run.outputs.vpceId).to.match(/^vpce-[0-9a-f]{17}$/);
+    });
+
+    it("uses the China partition's service name there", () => {
+        expect(s3ServiceName("cn-north-1", "aws-cn")).to.equal("cn.com.amazonaws.cn-north-1.s3");
+        expect(s3ServiceName("eu-west-1", "aws")).to.equal("com.amazonaws.eu-west-1.s3");
+    });
+
+    it("refuses a missing VPC, no route tables and duplicates at once, before creating anything", async () => {
+        const issues = validateS3GatewayEndpointArgs({ region: REGION, routeTableIds: [], endpointPolicy: policy });
+        expect(issues.map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
+            "vpcId: is required unless existingEndpointId is set",
+            "routeTableIds: must list at least one route table when creating an endpoint",
+        ]);
+        const error = await failure(
+            inAccount(CONSUMER_ACCOUNT, (provider) => {
+                new S3GatewayEndpoint("s3", { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000a", "rtb-0000000a"], endpointPolicy: policy }, { providers: [provider] });
+                return {};
+            }),
+        );
+        expect(error.message).to.contain('routeTableIds[1] = "rtb-0000000a": appears twice');
+        expect(all(error.resources, TYPES.endpoint)).to.deep.equal([]);
+        expect(all(error.resources, TYPES.gatewayEndpoint)).to.deep.equal([]);
+    });
+});
+
+describe("WorkloadRole", () => {
+    it("refuses a prefix with a wildcard and a KMS alias instead of a key ARN", async () => {
+        const args = { bucketArn: "arn:aws:s3:::acme", prefix: "*", kmsKeyArn: "alias/aws/s3" };
+        expect(validateWorkloadRoleArgs(args).map((i) => i.key)).to.deep.equal(["prefix", "kmsKeyArn"]);
+        const error = await failure(
+            inAccount(CONSUMER_ACCOUNT, (provider) => {
+                new WorkloadRole("workload", args, { providers: [provider] });
+                return {};
+            }),
+        );
+        expect(error.message).to.contain("must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias");
+        expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === TYPES.workloadRole)).to.deep.equal([]);
+    });
+});

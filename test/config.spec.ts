@@ -1,0 +1,156 @@
+import { expect } from "chai";
+import { runStack } from "../offline/runStack";
+import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, consumerOutputs, key, OWNER_ACCOUNT, OWNER_STACK, ownerConfig, ownerOutputs } from "./fixtures";
+import { expectNothingCreated, failure, the, TYPES } from "./helpers";
+
+/** [what is wrong, config overrides, the key and value the message names, the rule it states] */
+type Case = [string, Record<string, unknown>, string, string];
+
+const ownerCases: Case[] = [
+    ["missing account id", { [key("accountId")]: undefined }, "cross-account-s3:accountId = (not set)", "is required"],
+    ["short account id", { [key("accountId")]: "12345" }, 'cross-account-s3:accountId = "12345"', "must be a 12-digit AWS account id"],
+    ["missing region", { [key("region")]: undefined }, "cross-account-s3:region = (not set)", "is required"],
+    ["bad region", { [key("region")]: "Europe" }, 'cross-account-s3:region = "Europe"', "must be an AWS region code"],
+    ["bucket name with capitals", { [key("bucketName")]: "My_Bucket" }, 'cross-account-s3:bucketName = "My_Bucket"', "may hold only lowercase letters"],
+    ["bucket name like an IP", { [key("bucketName")]: "192.168.5.4" }, 'cross-account-s3:bucketName = "192.168.5.4"', "must not be formatted as an IP address"],
+    ["bucket name with a reserved suffix", { [key("bucketName")]: "data-s3alias" }, 'cross-account-s3:bucketName = "data-s3alias"', 'must not end with the reserved suffix "-s3alias"'],
+    ["deploy role that is not a role ARN", { [key("deployRoleArn")]: "deploy" }, 'cross-account-s3:deployRoleArn = "deploy"', "must be an IAM role ARN"],
+    ["deploy role of another account", { [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy` }, "cross-account-s3:deployRoleArn", `must be a role in this stack's account ${OWNER_ACCOUNT}`],
+    ["unknown encryption", { [key("encryption")]: "aes" }, 'cross-account-s3:encryption = "aes"', 'must be one of "sse-s3", "sse-kms"'],
+    ["misspelt key", { [key("bucketname")]: "x" }, 'cross-account-s3:bucketname = "x"', "is not a setting of this stack"],
+    ["tags that are not a map", { [key("tags")]: ["a"] }, "cross-account-s3:tags", "must be a map of string to string"],
+];
+
+const consumerEntryCases: [string, unknown, string, string][] = [
+    ["consumer account equal to the owner account", { stack: "consumer", accountId: OWNER_ACCOUNT }, "consumers[0].accountId", "is the owner account itself"],
+    ["consumer without account id", { stack: "consumer" }, "consumers[0].accountId = (not set)", "is required"],
+    ["unknown access level", { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "admin" }, 'consumers[0].access = "admin"', 'must be one of "read", "read-write"'],
+    ["prefix with a wildcard", { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-*/" }, 'consumers[0].prefix = "team-*/"', "must not contain the wildcards"],
+    ["prefix without a trailing slash", { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-a" }, 'consumers[0].prefix = "team-a"', 'must end with "/"'],
+    ["unknown consumer field", { stack: "consumer", accountId: CONSUMER_ACCOUNT, acess: "read" }, "consumers[0].acess", "is not a consumer field"],
+    ["bad stack name", { stack: "a b", accountId: CONSUMER_ACCOUNT }, 'consumers[0].stack = "a b"', "must be a stack name"],
+];
+
+const consumerCases: Case[] = [
+    ["missing VPC id", { [key("vpcId")]: undefined }, "cross-account-s3:vpcId = (not set)", "is required"],
+    ["VPC id without vpc- prefix", { [key("vpcId")]: "0a1b2c3d" }, 'cross-account-s3:vpcId = "0a1b2c3d"', "must be a VPC id"],
+    ["route table id that is a subnet id", { [key("routeTableIds")]: ["subnet-0a1b2c3d"] }, 'cross-account-s3:routeTableIds[0] = "subnet-0a1b2c3d"', "must be a route table id"],
+    ["empty route table list", { [key("routeTableIds")]: [] }, "cross-account-s3:routeTableIds = []", "must list at least one route table"],
+    ["missing route table list", { [key("routeTableIds")]: undefined }, "cross-account-s3:routeTableIds = (not set)", "must list at least one route table"],
+    ["duplicated route table", { [key("routeTableIds")]: ["rtb-0a1b2c3d", "rtb-0a1b2c3d"] }, 'cross-account-s3:routeTableIds[1] = "rtb-0a1b2c3d"', "appears twice in the list"],
+    ["route tables as a plain string", { [key("routeTableIds")]: "rtb-0a1b2c3d" }, 'cross-account-s3:routeTableIds = "rtb-0a1b2c3d"', "must be a structured value"],
+    ["existing endpoint id that is not a vpce- id", { [key("existingEndpointId")]: "vpc-0a1b2c3d" }, 'cross-account-s3:existingEndpointId = "vpc-0a1b2c3d"', "must be a VPC endpoint id"],
+    ["existing role of another account", { [key("existingRoleArn")]: `arn:aws:iam::${OWNER_ACCOUNT}:role/app` }, "cross-account-s3:existingRoleArn", `must be a role in this stack's account ${CONSUMER_ACCOUNT}`],
+    ["existing role that is a bucket ARN", { [key("existingRoleArn")]: "arn:aws:s3:::bucket" }, 'cross-account-s3:existingRoleArn = "arn:aws:s3:::bucket"', "must be an IAM role ARN"],
+    ["unknown access level", { [key("access")]: "write" }, 'cross-account-s3:access = "write"', 'must be one of "read", "read-write"'],
+    ["prefix with a wildcard", { [key("prefix")]: "a?/" }, 'cross-account-s3:prefix = "a?/"', "must not contain the wildcards"],
+    ["unknown endpoint policy", { [key("endpointPolicy")]: "none" }, 'cross-account-s3:endpointPolicy = "none"', 'must be one of "allow-all", "account-and-owner", "owner-only"'],
+    ["unmanaged policy on a new endpoint", { [key("endpointPolicy")]: "unmanaged" }, 'cross-account-s3:endpointPolicy = "unmanaged"', "must be one of"],
+    ["extra buckets under allow-all", { [key("extraBuckets")]: ["repo-bucket"] }, "cross-account-s3:extraBuckets", 'only applies to a restricted endpoint policy, but endpointPolicy is "allow-all"'],
+    ["extra bucket with a bad name", { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["Repo"] }, 'cross-account-s3:extraBuckets[0] = "Repo"', "may hold only lowercase letters"],
+    ["owner stack with spaces", { [key("ownerStack")]: "the owner" }, 'cross-account-s3:ownerStack = "the owner"', "must be a stack name"],
+];
+
+function withOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+    const config = { ...base, ...overrides };
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) {
+            delete config[k];
+        }
+    }
+    return config;
+}
+
+async function expectRefused(run: ReturnType<typeof runStack>, names: string, rule: string): Promise<void> {
+    const error = await failure(run);
+    expect(error.message).to.contain(`${names}`);
+    expect(error.message).to.contain(rule);
+    expect(error.message).to.match(/Fix: \S/);
+    expectNothingCreated(error);
+}
+
+describe("bad input is refused before anything is created", () => {
+    describe("owner stack", () => {
+        for (const [what, overrides, names, rule] of ownerCases) {
+            it(what, () =>
+                expectRefused(runStack({ stack: "owner", config: withOverrides(ownerConfig(), overrides), stackOutputs: { [CONSUMER_STACK]: {} } }), names, rule),
+            );
+        }
+        for (const [what, entry, names, rule] of consumerEntryCases) {
+            it(what, () => expectRefused(runStack({ stack: "owner", config: ownerConfig({}, [entry]), stackOutputs: { [CONSUMER_STACK]: {} } }), names, rule));
+        }
+
+        it("a consumer stack listed twice", () =>
+            expectRefused(
+                runStack({
+                    stack: "owner",
+                    config: ownerConfig({}, [
+                        { stack: "consumer", accountId: CONSUMER_ACCOUNT },
+                        { stack: CONSUMER_STACK, accountId: CONSUMER_ACCOUNT },
+                    ]),
+                    stackOutputs: { [CONSUMER_STACK]: {} },
+                }),
+                `consumers[1].stack = "${CONSUMER_STACK}"`,
+                "is listed twice",
+            ));
+
+        it("reports every problem at once", async () => {
+            const config = withOverrides(ownerConfig({}, [{ stack: "consumer", accountId: "1" }]), { [key("accountId")]: "x", [key("region")]: undefined });
+            const error = await failure(runStack({ stack: "owner", config, stackOutputs: {} }));
+            expect(error.message).to.match(/^Invalid configuration for owner stack "owner" \(3 problems\):/);
+            expect(error.message).to.contain("cross-account-s3:accountId");
+            expect(error.message).to.contain("cross-account-s3:region");
+            expect(error.message).to.contain("consumers[0].accountId");
+            expectNothingCreated(error);
+        });
+    });
+
+    describe("consumer stack", () => {
+        for (const [what, overrides, names, rule] of consumerCases) {
+            it(what, () =>
+                expectRefused(runStack({ stack: "consumer", config: withOverrides(consumerConfig(), overrides), stackOutputs: { [OWNER_STACK]: ownerOutputs() } }), names, rule),
+            );
+        }
+    });
+});
+
+describe("stack selection", () => {
+    it("runs the owner program for a stack named owner", async () => {
+        const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+        the(run.resources, TYPES.crossAccountBucket);
+    });
+
+    it("runs the consumer program for any stack named consumer-…, so a second account is only a new stack file", async () => {
+        const run = await runStack({ stack: "consumer-eu", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
+        the(run.resources, TYPES.gatewayEndpoint);
+        expect(the(run.resources, TYPES.provider).name).to.equal("consumer-eu-account");
+    });
+
+    it("honours an explicit role over the stack name", async () => {
+        const run = await runStack({ stack: "prod-data", config: { ...ownerConfig(), [key("role")]: "owner" }, stackOutputs: { [CONSUMER_STACK]: {} } });
+        the(run.resources, TYPES.crossAccountBucket);
+    });
+
+    it("refuses a stack whose role cannot be told, listing the valid values", async () => {
+        const error = await failure(runStack({ stack: "dev", config: ownerConfig() }));
+        expect(error.message).to.contain('cross-account-s3:role = (not set): is required because the stack name "dev" does not start with "owner" or "consumer"');
+        expect(error.message).to.contain('valid values are "owner" and "consumer"');
+        expectNothingCreated(error);
+    });
+
+    it("refuses an unknown role", async () => {
+        const error = await failure(runStack({ stack: "owner", config: { ...ownerConfig(), [key("role")]: "admin" } }));
+        expect(error.message).to.contain('cross-account-s3:role = "admin": must be "owner" or "consumer"');
+        expectNothingCreated(error);
+    });
+});
+
+describe("a consumer stack used as the owner's input", () => {
+    it("accepts what the consumer program itself exports", async () => {
+        const consumer = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
+        const owner = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer.outputs } });
+        expect(owner.outputs.grantedRoleArns).to.deep.equal([consumer.outputs.roleArn]);
+        expect(owner.outputs.lockedVpceIds).to.deep.equal([consumer.outputs.vpceId]);
+        expect(consumerOutputs()).to.have.all.keys(Object.keys(consumer.outputs));
+    });
+});

@@ -1,0 +1,161 @@
+import { expect } from "chai";
+import { runStack } from "../offline/runStack";
+import { CONSUMER_ACCOUNT, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, REGION } from "./fixtures";
+import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
+
+const deployedOwner = { [OWNER_STACK]: ownerOutputs() };
+const BUCKET_ARN = String(ownerOutputs().bucketArn);
+
+describe("consumer stack (through index.ts)", () => {
+    describe("with a deployed owner", () => {
+        it("creates a gateway endpoint for the region's S3 on exactly the configured route tables", async () => {
+            const run = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: deployedOwner });
+
+            const endpoint = the(run.resources, TYPES.endpoint);
+            expect(endpoint.inputs).to.include({ vpcId: "vpc-0a1b2c3d4e5f60718", serviceName: "com.amazonaws.eu-west-1.s3", vpcEndpointType: "Gateway" });
+            expect(endpoint.inputs.routeTableIds).to.deep.equal(["rtb-0a1b2c3d4e5f60718", "rtb-0b1c2d3e4f5a60718"]);
+            expect(endpoint.parentType).to.equal(TYPES.gatewayEndpoint);
+            expect(run.outputs.vpceId).to.equal(endpoint.id);
+            expect(run.outputs.prefixListId).to.equal(endpoint.state.prefixListId);
+            expect(run.outputs.routeTableIds).to.deep.equal(endpoint.inputs.routeTableIds);
+        });
+
+        it("uses one explicit provider locked to the consumer account for every AWS resource", async () => {
+            const run = await runStack({
+                stack: "consumer",
+                config: consumerConfig({ [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, [key("tags")]: { team: "data" } }),
+                stackOutputs: deployedOwner,
+            });
+            const provider = the(run.resources, TYPES.provider);
+            expect(JSON.parse(String(provider.inputs.allowedAccountIds))).to.deep.equal([CONSUMER_ACCOUNT]);
+            expect(JSON.parse(String(provider.inputs.assumeRoles))).to.deep.equal([{ roleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, sessionName: "pulumi-consumer" }]);
+            expect(JSON.parse(String(provider.inputs.defaultTags))).to.deep.equal({
+                tags: { team: "data", "pulumi:project": "cross-account-s3", "pulumi:stack": "consumer" },
+            });
+            for (const r of run.resources.filter((x) => x.type.startsWith("aws:"))) {
+                expect(r.provider, `${r.type} ${r.name}`).to.equal("consumer-account");
+            }
+        });
+
+        it("creates the EC2 workload role, its instance profile and a least-privilege policy on the owner bucket", async () => {
+            const run = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: deployedOwner });
+
+            const role = the(run.resources, TYPES.role);
+            expect(policyOf(role, "assumeRolePolicy").Statement).to.deep.equal([
+                { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ]);
+            expect(the(run.resources, TYPES.instanceProfile).inputs.role).to.equal(role.state.name);
+            const rolePolicy = the(run.resources, TYPES.rolePolicy);
+            expect(rolePolicy.inputs.role).to.equal(role.state.name);
+            expect(policyOf(rolePolicy).Statement).to.deep.equal([
+                { Sid: "SharedBucketObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${BUCKET_ARN}/*` },
+                { Sid: "SharedBucketList", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET_ARN },
+            ]);
+            for (const r of [role, rolePolicy]) {
+                expect(r.parentType).to.equal(TYPES.workloadRole);
+            }
+            expect(run.outputs).to.include({ roleArn: role.state.arn, region: REGION, accountId: CONSUMER_ACCOUNT, access: "read-write" });
+            expect(run.outputs.instanceProfileName).to.equal(the(run.resources, TYPES.instanceProfile).state.name);
+        });
+
+        it("adds kms:Decrypt and kms:GenerateDataKey on the owner's key when the bucket uses SSE-KMS", async () => {
+            const kmsKeyArn = `arn:aws:kms:${REGION}:${OWNER_ACCOUNT}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
+            const run = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs({ kmsKeyArn }) } });
+            const keyStatement = policyOf(the(run.resources, TYPES.rolePolicy)).Statement.find((s) => s.Sid === "SharedBucketKey");
+            expect(keyStatement).to.deep.equal({ Sid: "SharedBucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn });
+        });
+
+        it("defaults the endpoint policy to allow-all, with the owner bucket named explicitly", async () => {
+            const run = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: deployedOwner });
+            const doc = policyOf(the(run.resources, TYPES.endpoint));
+            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "AllowAll"]);
+        });
+
+        it("honours a restricted endpoint policy with extra buckets", async () => {
+            const run = await runStack({
+                stack: "consumer",
+                config: consumerConfig({ [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["amazonlinux-2-repos-eu-west-1"] }),
+                stackOutputs: deployedOwner,
+            });
+            const doc = policyOf(the(run.resources, TYPES.endpoint));
+            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "ExtraBuckets"]);
+            expect(doc.Statement[1].Resource).to.deep.equal(["arn:aws:s3:::amazonlinux-2-repos-eu-west-1", "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*"]);
+        });
+
+        it("attaches the policy to an existing role instead of creating one", async () => {
+            const existing = `arn:aws:iam::${CONSUMER_ACCOUNT}:role/apps/batch-worker`;
+            const run = await runStack({ stack: "consumer", config: consumerConfig({ [key("existingRoleArn")]: existing }), stackOutputs: deployedOwner });
+            expect(all(run.resources, TYPES.role)).to.deep.equal([]);
+            expect(all(run.resources, TYPES.instanceProfile)).to.deep.equal([]);
+            expect(the(run.resources, TYPES.rolePolicy).inputs.role).to.equal("batch-worker");
+            expect(run.outputs.roleArn).to.equal(existing);
+            expect(run.outputs).not.to.have.property("instanceProfileName");
+        });
+    });
+
+    describe("adopting an existing gateway endpoint", () => {
+        const adopt = consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("vpcId")]: undefined });
+        delete adopt[key("vpcId")];
+
+        it("reads the endpoint instead of creating it, adds the route tables, and leaves its policy alone", async () => {
+            const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
+            const endpoint = the(run.resources, TYPES.endpoint);
+            expect(endpoint.read).to.equal(true);
+            expect(endpoint.id).to.equal("vpce-0123456789abcdef0");
+            const associations = all(run.resources, TYPES.routeTableAssociation);
+            expect(associations.map((a) => [a.name, a.inputs.routeTableId, a.inputs.vpcEndpointId])).to.deep.equal([
+                ["s3-rtb-0a1b2c3d4e5f60718", "rtb-0a1b2c3d4e5f60718", "vpce-0123456789abcdef0"],
+                ["s3-rtb-0b1c2d3e4f5a60718", "rtb-0b1c2d3e4f5a60718", "vpce-0123456789abcdef0"],
+            ]);
+            expect(all(run.resources, TYPES.endpointPolicy)).to.deep.equal([]);
+            expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
+        });
+
+        it("applies an endpoint policy to the adopted endpoint when one is chosen", async () => {
+            const run = await runStack({ stack: "consumer", config: { ...adopt, [key("endpointPolicy")]: "account-and-owner" }, stackOutputs: deployedOwner });
+            const policy = the(run.resources, TYPES.endpointPolicy);
+            expect(policy.inputs.vpcEndpointId).to.equal("vpce-0123456789abcdef0");
+            expect(policyOf(policy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnAccountBuckets"]);
+        });
+    });
+
+    describe("refuses to start", () => {
+        it("when the owner has not been deployed, saying to deploy it first", async () => {
+            const error = await failure(runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: {} } }));
+            expect(error.message).to.contain("output bucketArn = (not set): is missing: the owner stack has not been deployed yet");
+            expect(error.message).to.contain("Fix: deploy the owner first");
+            expectNothingCreated(error);
+        });
+
+        it("when its region differs from the bucket's region", async () => {
+            const error = await failure(runStack({ stack: "consumer", config: consumerConfig({ [key("region")]: "us-east-1" }), stackOutputs: deployedOwner }));
+            expect(error.message).to.contain('output region = "eu-west-1": differs from this stack\'s region "us-east-1"');
+            expectNothingCreated(error);
+        });
+
+        it("when the same region check runs at preview", async () => {
+            const error = await failure(
+                runStack({ stack: "consumer", config: consumerConfig({ [key("region")]: "us-east-1" }), stackOutputs: deployedOwner, preview: true }),
+            );
+            expect(error.message).to.contain("gateway endpoints only carry requests to S3 in their own region");
+            expectNothingCreated(error);
+        });
+
+        it("when the owner exports a malformed bucket ARN or is in the consumer's own account", async () => {
+            const error = await failure(
+                runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs({ bucketArn: "my-bucket", accountId: CONSUMER_ACCOUNT }) } }),
+            );
+            expect(error.message).to.contain("(2 problems)");
+            expect(error.message).to.contain('output bucketArn = "my-bucket": must be an S3 bucket ARN');
+            expect(error.message).to.contain("is this consumer's own account");
+            expectNothingCreated(error);
+        });
+
+        it("with the owner stack named in config", async () => {
+            const error = await failure(
+                runStack({ stack: "consumer", config: consumerConfig({ [key("ownerStack")]: "acme/shared/owner-prod" }), stackOutputs: deployedOwner }),
+            );
+            expect(error.message).to.contain('unknown stack "acme/shared/owner-prod"');
+        });
+    });
+});
