@@ -18,4 +18,12 @@ export default tseslint.config(
             "no-template-curly-in-string": "off",
         },
     },
+    {
+        // The IAM simulator is AGPL-licensed: tests may use it, nothing that ships may import it.
+        files: ["**/*.ts"],
+        ignores: ["test/**"],
+        rules: {
+            "no-restricted-imports": ["error", { patterns: [{ group: ["@cloud-copilot/*"], message: "AGPL: test-only dependency" }] }],
+        },
+    },
 );

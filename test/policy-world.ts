@@ -1,0 +1,205 @@
+/**
+ * The request scenarios that define what the shared bucket allows, evaluated with an independent IAM
+ * evaluator (@cloud-copilot/iam-simulate, AGPL: imported only by tests and test tools).
+ *
+ * The simulator knows only the request context it is given, so each path sets every key AWS would:
+ * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:SecureTransport`, and, through an endpoint,
+ * `aws:SourceVpce` and `aws:VpceAccount`.
+ */
+import { anonymousPrincipal, runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
+import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
+import { PolicyDocument } from "../policies/document";
+import { buildEndpointPolicy, EndpointPolicyMode } from "../policies/endpoint-policy";
+import { buildConsumerRolePolicy } from "../policies/role-policy";
+
+export const OWNER = "111111111111";
+export const ACCOUNT_A = "222222222222";
+export const ACCOUNT_B = "333333333333";
+export const THIRD_ACCOUNT = "444444444444";
+export const BUCKET = "arn:aws:s3:::shared-data-abc1234";
+
+export const CONSUMER_A: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_A}:role/workload-aaaaaaa`, accountId: ACCOUNT_A, vpceIds: ["vpce-0aaaaaaaaaaaaaaaa"], access: "read-write" };
+export const CONSUMER_B: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_B}:role/workload-bbbbbbb`, accountId: ACCOUNT_B, vpceIds: ["vpce-0bbbbbbbbbbbbbbbb"], access: "read", prefix: "reports/" };
+
+export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+/** Where a request comes from: the network path and what AWS puts in the context for it. */
+export interface Path {
+    readonly label: string;
+    readonly context: Readonly<Record<string, string>>;
+    /** The endpoint policy in force on this path, if it crosses an endpoint. */
+    readonly endpointPolicy?: PolicyDocument;
+}
+
+export interface Principal {
+    readonly label: string;
+    readonly arn: string | "anonymous";
+    readonly identityPolicy?: PolicyDocument;
+}
+
+export interface Scenario {
+    readonly principal: Principal;
+    readonly path: Path;
+    readonly action: string;
+    /** Object key (under the bucket) or "" for the bucket itself. */
+    readonly key: string;
+    /** `s3:prefix` of a ListBucket request. */
+    readonly listPrefix?: string;
+    readonly expected: Decision;
+}
+
+const allow = (action: string | string[], resource: string | string[] = "*"): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: action, Resource: resource }],
+});
+
+const endpointPolicyFor = (c: ConsumerGrant) =>
+    buildEndpointPolicy({ mode: "allow-all", ownerBucketArn: BUCKET, access: c.access, prefix: c.prefix, accountId: c.accountId, extraBuckets: [], partition: "aws" });
+
+export function throughEndpointOf(c: ConsumerGrant, label: string, secure = true): Path {
+    return {
+        label,
+        context: { "aws:SourceVpce": c.vpceIds[0], "aws:VpceAccount": c.accountId, "aws:SecureTransport": secure ? "true" : "false" },
+        endpointPolicy: endpointPolicyFor(c),
+    };
+}
+
+export const PATHS = {
+    aEndpoint: throughEndpointOf(CONSUMER_A, "A's endpoint"),
+    bEndpoint: throughEndpointOf(CONSUMER_B, "B's endpoint"),
+    otherVpcOfA: {
+        label: "another endpoint in A's account",
+        context: { "aws:SourceVpce": "vpce-0cccccccccccccccc", "aws:VpceAccount": ACCOUNT_A, "aws:SecureTransport": "true" },
+    },
+    internet: { label: "the internet", context: { "aws:SecureTransport": "true" } },
+    plainHttpViaA: throughEndpointOf(CONSUMER_A, "A's endpoint, plain HTTP", false),
+} satisfies Record<string, Path>;
+
+const consumerPrincipal = (c: ConsumerGrant, label: string): Principal => ({
+    label,
+    arn: c.roleArn,
+    identityPolicy: buildConsumerRolePolicy({ bucketArn: BUCKET, access: c.access, prefix: c.prefix }),
+});
+
+export const PRINCIPALS = {
+    a: consumerPrincipal(CONSUMER_A, "consumer A role (read-write)"),
+    b: consumerPrincipal(CONSUMER_B, "consumer B role (read, reports/)"),
+    otherInA: { label: "another role in account A (S3 read on every bucket)", arn: `arn:aws:iam::${ACCOUNT_A}:role/other-app`, identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]) },
+    thirdAccount: { label: "a role in a third account (S3 read on every bucket)", arn: `arn:aws:iam::${THIRD_ACCOUNT}:role/outsider`, identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]) },
+    anonymous: { label: "anonymous", arn: "anonymous" },
+    ownerAdmin: { label: "owner administrator (`*`)", arn: `arn:aws:iam::${OWNER}:role/Admin`, identityPolicy: allow("*") },
+    ownerDeployer: { label: "owner deployment role", arn: `arn:aws:iam::${OWNER}:role/pulumi-deploy`, identityPolicy: allow(["s3:*"], [BUCKET, `${BUCKET}/*`]) },
+} satisfies Record<string, Principal>;
+
+/** The scenarios that must hold for the two-consumer bucket, in the order the README shows them. */
+export function bucketScenarios(): Scenario[] {
+    const { a, b, otherInA, thirdAccount, anonymous, ownerAdmin, ownerDeployer } = PRINCIPALS;
+    const s = (principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario => ({
+        principal,
+        path,
+        action,
+        key,
+        expected,
+        ...(listPrefix === undefined ? {} : { listPrefix }),
+    });
+    return [
+        s(a, PATHS.aEndpoint, "s3:GetObject", "data/file.csv", "Allowed"),
+        s(a, PATHS.aEndpoint, "s3:PutObject", "data/file.csv", "Allowed"),
+        s(a, PATHS.aEndpoint, "s3:ListBucket", "", "Allowed"),
+        s(a, PATHS.aEndpoint, "s3:PutObjectAcl", "data/file.csv", "ImplicitlyDenied"),
+        s(a, PATHS.aEndpoint, "s3:DeleteObject", "data/file.csv", "ImplicitlyDenied"),
+        s(a, PATHS.aEndpoint, "s3:PutBucketPolicy", "", "ImplicitlyDenied"),
+        s(a, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(a, PATHS.otherVpcOfA, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(a, PATHS.bEndpoint, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(a, PATHS.plainHttpViaA, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(b, PATHS.bEndpoint, "s3:GetObject", "reports/q1.csv", "Allowed"),
+        s(b, PATHS.bEndpoint, "s3:ListBucket", "", "Allowed", "reports/"),
+        s(b, PATHS.bEndpoint, "s3:GetObject", "data/file.csv", "ImplicitlyDenied"),
+        s(b, PATHS.bEndpoint, "s3:ListBucket", "", "ImplicitlyDenied", "data/"),
+        s(b, PATHS.bEndpoint, "s3:ListBucket", "", "ImplicitlyDenied"),
+        s(b, PATHS.bEndpoint, "s3:PutObject", "reports/q1.csv", "ImplicitlyDenied"),
+        s(b, PATHS.aEndpoint, "s3:GetObject", "reports/q1.csv", "ExplicitlyDenied"),
+        s(b, PATHS.internet, "s3:GetObject", "reports/q1.csv", "ExplicitlyDenied"),
+        s(otherInA, PATHS.aEndpoint, "s3:GetObject", "data/file.csv", "ImplicitlyDenied"),
+        s(thirdAccount, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(anonymous, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(ownerAdmin, PATHS.internet, "s3:GetObject", "data/file.csv", "Allowed"),
+        s(ownerAdmin, PATHS.internet, "s3:DeleteObject", "data/file.csv", "Allowed"),
+        s(ownerDeployer, PATHS.internet, "s3:GetBucketPolicy", "", "Allowed"),
+        s(ownerDeployer, PATHS.internet, "s3:PutBucketPolicy", "", "Allowed"),
+        s(ownerDeployer, PATHS.internet, "s3:ListBucket", "", "Allowed"),
+    ];
+}
+
+export interface Evaluation {
+    readonly decision: Decision | "error";
+    /** Context keys the simulator did not use: any here means the scenario proves less than it says. */
+    readonly ignoredContextKeys: readonly string[];
+    readonly error?: string;
+}
+
+const accountOf = (arn: string) => arn.split(":")[4];
+
+/** Evaluates one request against the identity, bucket and endpoint policies, as AWS would. */
+export async function evaluate(
+    request: { principal: Principal; path: Path; action: string; resource: string; resourceAccount: string; listPrefix?: string },
+    resourcePolicy: PolicyDocument | undefined,
+): Promise<Evaluation> {
+    const { principal, path } = request;
+    const context: Record<string, string> = { ...path.context, "aws:ResourceAccount": request.resourceAccount };
+    if (principal.arn !== "anonymous") {
+        context["aws:PrincipalArn"] = principal.arn;
+        context["aws:PrincipalAccount"] = accountOf(principal.arn);
+    }
+    if (request.listPrefix !== undefined) {
+        context["s3:prefix"] = request.listPrefix;
+    }
+    const simulation: Simulation = {
+        request: {
+            principal: principal.arn === "anonymous" ? anonymousPrincipal : principal.arn,
+            action: request.action,
+            resource: { resource: request.resource, accountId: request.resourceAccount },
+            contextVariables: context,
+        },
+        identityPolicies: principal.identityPolicy ? [{ name: "identity", policy: principal.identityPolicy }] : [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy,
+        vpcEndpointPolicies: path.endpointPolicy ? [{ name: "endpoint", policy: path.endpointPolicy }] : [],
+    };
+    const result = await runSimulation(simulation, { simulationMode: "Strict" });
+    if (result.resultType === "error") {
+        return { decision: "error", ignoredContextKeys: [], error: JSON.stringify(result.errors) };
+    }
+    const ignored = result.resultType === "single" ? (result.result.ignoredContextKeys ?? []) : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
+    return { decision: result.overallResult as Decision, ignoredContextKeys: ignored };
+}
+
+/** Evaluates a scenario against a bucket policy built for the given consumers. */
+export function evaluateScenario(scenario: Scenario, consumers: readonly ConsumerGrant[]): Promise<Evaluation> {
+    const resource = scenario.key === "" ? BUCKET : `${BUCKET}/${scenario.key}`;
+    const policy = buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers });
+    return evaluate({ ...scenario, resource, resourceAccount: OWNER }, policy);
+}
+
+/** `n` realistic consumers, each its own account, auto-named role and endpoint. */
+export function manyConsumers(n: number, offset = 0): ConsumerGrant[] {
+    return Array.from({ length: n }, (_, i) => {
+        const account = String(500000000000 + offset + i);
+        const h = (offset + i).toString(16).padStart(7, "0");
+        return {
+            roleArn: `arn:aws:iam::${account}:role/workload-${h}`,
+            accountId: account,
+            vpceIds: [`vpce-0${(offset + i).toString(16).padStart(16, "0")}`],
+            access: i % 3 === 0 ? "read" : "read-write",
+        };
+    });
+}
+
+/** The endpoint policy of a consumer in a given mode, for the endpoint-policy scenarios. */
+export function endpointPolicyOf(mode: EndpointPolicyMode, extraBuckets: string[] = []): PolicyDocument {
+    return buildEndpointPolicy({ mode, ownerBucketArn: BUCKET, access: "read-write", accountId: ACCOUNT_A, extraBuckets, partition: "aws" });
+}
+
+export type { Simulation };
