@@ -100,7 +100,7 @@ function awsState(
     switch (type) {
         case "aws:s3/bucket:Bucket": {
             const bucket = (inputs.bucket as string | undefined) ?? autoName;
-            return { id: bucket, state: { ...inputs, bucket, arn: `arn:${account.partition}:s3:::${bucket}`, region: account.region } };
+            return { id: bucket, state: { ...inputs, bucket, arn: `arn:${account.partition}:s3:::${bucket}` } };
         }
         case "aws:kms/key:Key": {
             const h = fakeHex(seed, 32);

@@ -73,15 +73,24 @@ export async function runUnderMocks(
     );
     const logs: string[] = [];
     const restore = captureRuntimeLogs(logs);
+    // A failed resource read (an unknown stack, say) rejects a promise inside the SDK that nothing
+    // awaits; the engine would report it and fail the update, so the run fails with it here too.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
     try {
         const exported = await program();
         const outputs = (await resolve(pulumi.output(exported))) as Record<string, unknown>;
         await settle(cloud);
+        if (unhandled.length > 0) {
+            throw unhandled[0];
+        }
         return { outputs, resources: placed(cloud.registrations, requestOptions), logs };
     } catch (error) {
         await settle(cloud);
         throw new StackRunError(error instanceof Error ? error : new Error(String(error)), placed(cloud.registrations, requestOptions));
     } finally {
+        process.off("unhandledRejection", onUnhandled);
         restore();
     }
 }

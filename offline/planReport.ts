@@ -1,0 +1,137 @@
+import { Plan, PlannedPhase, PlannedResource } from "./plan";
+
+/** One difference between the owner's last and first phase. */
+export interface Change {
+    readonly what: string;
+    readonly detail: string;
+}
+
+/** What the owner's second run changes compared with its first: the grants and the lock. */
+export function ownerChanges(plan: Plan): Change[] {
+    const owners = plan.phases.filter((p) => p.phase !== 2);
+    if (owners.length !== 2) {
+        return [];
+    }
+    const [first, last] = owners;
+    const changes: Change[] = [];
+    const id = (r: PlannedResource) => `${r.type} ${r.name}`;
+    const before = new Map(first.resources.map((r) => [id(r), r]));
+    const after = new Map(last.resources.map((r) => [id(r), r]));
+    for (const [key, r] of after) {
+        const old = before.get(key);
+        if (old === undefined) {
+            changes.push({ what: `+ ${key}`, detail: "added" });
+            continue;
+        }
+        for (const input of new Set([...Object.keys(old.inputs), ...Object.keys(r.inputs)])) {
+            if (JSON.stringify(old.inputs[input]) === JSON.stringify(r.inputs[input])) {
+                continue;
+            }
+            const sids = (doc: unknown) => ((doc as { Statement?: { Sid?: string }[] } | undefined)?.Statement ?? []).map((s) => s.Sid ?? "(no Sid)");
+            if (input === "policy") {
+                const added = sids(r.inputs[input]).filter((s) => !sids(old.inputs[input]).includes(s));
+                const removed = sids(old.inputs[input]).filter((s) => !sids(r.inputs[input]).includes(s));
+                const parts = [added.length ? `statements added: ${added.join(", ")}` : "", removed.length ? `statements removed: ${removed.join(", ")}` : ""].filter(Boolean);
+                changes.push({ what: `~ ${key}`, detail: parts.join("; ") || "policy statements changed" });
+            } else {
+                changes.push({ what: `~ ${key}`, detail: `${input} changed` });
+            }
+        }
+    }
+    for (const key of before.keys()) {
+        if (!after.has(key)) {
+            changes.push({ what: `- ${key}`, detail: "removed" });
+        }
+    }
+    for (const output of new Set([...Object.keys(first.outputs), ...Object.keys(last.outputs)])) {
+        const [a, b] = [JSON.stringify(first.outputs[output]), JSON.stringify(last.outputs[output])];
+        if (a !== b) {
+            changes.push({ what: `~ output ${output}`, detail: `${a ?? "(none)"} → ${b ?? "(none)"}` });
+        }
+    }
+    return changes;
+}
+
+/** The plan as one JSON document. */
+export function renderJson(plan: Plan): string {
+    return JSON.stringify(
+        {
+            project: plan.project,
+            note: "Offline plan: ids, ARNs and generated names listed under placeholders were made up from resource names; AWS assigns the real ones.",
+            phases: plan.phases.map((p) => ({
+                stack: p.stack,
+                phase: p.phase,
+                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs })),
+                outputs: p.outputs,
+                logs: p.logs,
+                placeholders: p.placeholders,
+            })),
+            ownerChanges: ownerChanges(plan),
+        },
+        null,
+        2,
+    );
+}
+
+const POLICY_INPUTS = ["policy", "assumeRolePolicy"];
+
+/** The plan for a terminal: per phase the resource tree, the inputs that matter and the policies. */
+export function renderHuman(plan: Plan): string {
+    const order = plan.phases.map((p) => p.stack).join(" → ");
+    const lines = [
+        `Offline plan of ${plan.project}: ${order}`,
+        "No cloud was called. Values AWS assigns (ids, ARNs, generated names) are placeholders made up from",
+        "the resource names; each phase lists them.",
+    ];
+    for (const phase of plan.phases) {
+        lines.push("", `━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`, ...renderResources(phase));
+        lines.push("  Outputs");
+        for (const [key, value] of Object.entries(phase.outputs)) {
+            lines.push(`    ${key}: ${JSON.stringify(value)}`);
+        }
+        if (phase.logs.length) {
+            lines.push("  Log", ...phase.logs.map((l) => `    ${l}`));
+        }
+        if (phase.placeholders.length) {
+            lines.push(`  Placeholders: ${phase.placeholders.join(", ")}`);
+        }
+    }
+    lines.push("", "━━ Summary ━━");
+    for (const phase of plan.phases) {
+        const created = phase.resources.filter((r) => r.type.startsWith("aws:")).length;
+        lines.push(`  phase ${phase.phase} · ${phase.stack}: ${created} AWS resources`);
+    }
+    const changes = ownerChanges(plan);
+    lines.push("  The owner's second run, compared with its first:");
+    lines.push(...(changes.length ? changes.map((c) => `    ${c.what}: ${c.detail}`) : ["    no change (no consumer exported a role and endpoint)"]));
+    return `${lines.join("\n")}\n`;
+}
+
+function renderResources(phase: PlannedPhase): string[] {
+    const lines: string[] = [];
+    const top = phase.resources.filter((r) => r.parent === null);
+    for (const r of top) {
+        lines.push(...renderResource(r, "  ", "  "));
+        const children = phase.resources.filter((c) => c.parent === r.name && r.type.includes(":index:"));
+        children.forEach((c, i) => {
+            const last = i === children.length - 1;
+            lines.push(...renderResource(c, `  ${last ? "└─ " : "├─ "}`, `  ${last ? "   " : "│  "}`));
+        });
+    }
+    return lines;
+}
+
+function renderResource(r: PlannedResource, first: string, rest: string): string[] {
+    const lines = [`${first}${r.type}  ${r.name}${r.retainOnDelete ? "  (kept on destroy)" : ""}`];
+    for (const [key, value] of Object.entries(r.inputs)) {
+        if (key === "name" && r.type === "pulumi:pulumi:StackReference") {
+            continue;
+        }
+        if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null) {
+            lines.push(`${rest}    ${key}:`, ...JSON.stringify(value, null, 2).split("\n").map((l) => `${rest}      ${l}`));
+        } else {
+            lines.push(`${rest}    ${key}: ${JSON.stringify(value)}`);
+        }
+    }
+    return lines;
+}

@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+import { resolveStackRole, StackRole } from "../config/stack-role";
+import { PROJECT } from "./runStack";
+
+/** One stack's settings file, `Pulumi.<stack>.yaml`. */
+export interface StackFile {
+    readonly stack: string;
+    readonly role: StackRole;
+    /** Config with full keys, values as YAML gave them (objects stay objects). */
+    readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in the folder, owners first, then by name. */
+export function discoverStacks(dir: string): string[] {
+    return readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
+
+export function readStackFile(dir: string, stack: string): StackFile {
+    const path = [join(dir, `Pulumi.${stack}.yaml`), join(dir, `Pulumi.${stack}.yml`)].find(existsSync);
+    if (path === undefined) {
+        throw new Error(`No Pulumi.${stack}.yaml in ${dir}: create it, or choose stacks with --stacks`);
+    }
+    const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config = document.config ?? {};
+    const secret = Object.entries(config).find(([, v]) => typeof v === "object" && v !== null && "secure" in v);
+    if (secret) {
+        throw new Error(`${path}: ${secret[0]} is a secret; the offline plan cannot decrypt secrets`);
+    }
+    const role = config[`${PROJECT}:role`];
+    return { stack, role: resolveStackRole(typeof role === "string" ? role : undefined, stack, PROJECT), config };
+}
