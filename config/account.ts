@@ -10,11 +10,13 @@ export interface AccountSettings {
     readonly partition: string;
     /** A role in `accountId` that the provider assumes for every call, when set. */
     readonly deployRoleArn?: string;
+    /** The AWS profile (shared config files) the provider takes credentials from, when set. */
+    readonly profile?: string;
     /** Tags applied to every taggable resource through the provider's default tags. */
     readonly tags: Readonly<Record<string, string>>;
 }
 
-export const ACCOUNT_KEYS = ["role", "accountId", "region", "deployRoleArn", "tags"] as const;
+export const ACCOUNT_KEYS = ["role", "accountId", "region", "deployRoleArn", "profile", "tags"] as const;
 
 export function readAccountSettings(config: ConfigReader): AccountSettings {
     const accountId = config.require("accountId", rules.accountId, "111122223333");
@@ -28,5 +30,6 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
             "name the deployment role of this stack's own account",
         );
     }
-    return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, tags: config.stringMap("tags") };
+    const profile = config.optional("profile", rules.awsProfile, "account-b-admin");
+    return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, profile, tags: config.stringMap("tags") };
 }

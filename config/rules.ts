@@ -102,6 +102,10 @@ export const keyPrefix: Rule = (v) => {
 export const stackName: Rule = (v) =>
     /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"';
 
+/** A profile name of the AWS shared config files. */
+export const awsProfile: Rule = (v) =>
+    /^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)";
+
 /** The AWS partition a region belongs to, which every ARN built for it must use. */
 export function partitionOf(regionCode: string): string {
     if (regionCode.startsWith("cn-")) {

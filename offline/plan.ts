@@ -1,6 +1,6 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { ORGANIZATION, PlacedRegistration, PROJECT, runStack, StackRunError } from "./runStack";
-import { discoverStacks, readStackFile, StackFile } from "./stackFiles";
+import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, Registration, StackOutputsFixture } from "./mockCloud";
 
-/** The project every stack of this program belongs to (Pulumi.yaml `name`). */
-export const PROJECT = "cross-account-s3";
-/** The organization of a self-managed backend, where every stack lives under `organization/`. */
-export const ORGANIZATION = "organization";
+import { ORGANIZATION, PROJECT } from "../config/project";
+
+export { ORGANIZATION, PROJECT };
 
 export interface MockRunOptions {
     readonly stack: string;

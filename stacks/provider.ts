@@ -4,13 +4,14 @@ import { StackIdentity } from "../config/stack-names";
 
 /**
  * The one AWS provider of a stack. `allowedAccountIds` makes the provider refuse credentials for any
- * other account before a single change is made; the deployment role, when set, is assumed for every
- * call.
+ * other account before a single change is made. Credentials come from the stack's `profile` when set
+ * (otherwise from the environment), and the deployment role, when set, is assumed for every call.
  */
 export function accountProvider(settings: AccountSettings, identity: StackIdentity): aws.Provider {
     return new aws.Provider(`${identity.stack}-account`, {
         region: settings.region,
         allowedAccountIds: [settings.accountId],
+        profile: settings.profile,
         assumeRoles: settings.deployRoleArn ? [{ roleArn: settings.deployRoleArn, sessionName: `pulumi-${identity.stack}` }] : undefined,
         defaultTags: { tags: { ...settings.tags, "pulumi:project": identity.project, "pulumi:stack": identity.stack } },
     });

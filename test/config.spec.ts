@@ -16,6 +16,7 @@ const ownerCases: Case[] = [
     ["bucket name with a reserved suffix", { [key("bucketName")]: "data-s3alias" }, 'cross-account-s3:bucketName = "data-s3alias"', 'must not end with the reserved suffix "-s3alias"'],
     ["deploy role that is not a role ARN", { [key("deployRoleArn")]: "deploy" }, 'cross-account-s3:deployRoleArn = "deploy"', "must be an IAM role ARN"],
     ["deploy role of another account", { [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy` }, "cross-account-s3:deployRoleArn", `must be a role in this stack's account ${OWNER_ACCOUNT}`],
+    ["profile with spaces", { [key("profile")]: "my profile" }, 'cross-account-s3:profile = "my profile"', "must be an AWS profile name"],
     ["unknown encryption", { [key("encryption")]: "aes" }, 'cross-account-s3:encryption = "aes"', 'must be one of "sse-s3", "sse-kms"'],
     ["misspelt key", { [key("bucketname")]: "x" }, 'cross-account-s3:bucketname = "x"', "is not a setting of this stack"],
     ["tags that are not a map", { [key("tags")]: ["a"] }, "cross-account-s3:tags", "must be a map of string to string"],

@@ -23,11 +23,12 @@ describe("consumer stack (through index.ts)", () => {
         it("uses one explicit provider locked to the consumer account for every AWS resource", async () => {
             const run = await runStack({
                 stack: "consumer",
-                config: consumerConfig({ [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, [key("tags")]: { team: "data" } }),
+                config: consumerConfig({ [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, [key("profile")]: "account-a", [key("tags")]: { team: "data" } }),
                 stackOutputs: deployedOwner,
             });
             const provider = the(run.resources, TYPES.provider);
             expect(JSON.parse(String(provider.inputs.allowedAccountIds))).to.deep.equal([CONSUMER_ACCOUNT]);
+            expect(provider.inputs.profile).to.equal("account-a");
             expect(JSON.parse(String(provider.inputs.assumeRoles))).to.deep.equal([{ roleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, sessionName: "pulumi-consumer" }]);
             expect(JSON.parse(String(provider.inputs.defaultTags))).to.deep.equal({
                 tags: { team: "data", "pulumi:project": "cross-account-s3", "pulumi:stack": "consumer" },

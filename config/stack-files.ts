@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
-import { resolveStackRole, StackRole } from "../config/stack-role";
-import { PROJECT } from "./runStack";
+import { PROJECT } from "./project";
+import { resolveStackRole, StackRole } from "./stack-role";
 
 /** One stack's settings file, `Pulumi.<stack>.yaml`. */
 export interface StackFile {

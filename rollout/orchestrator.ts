@@ -1,0 +1,193 @@
+import { CONSUMER_OUTPUTS } from "../config/stack-outputs";
+import { changed, StackOperations } from "./operations";
+
+/** The stacks of one rollout: the owner and its consumers, in rollout order. */
+export interface RolloutStacks {
+    readonly owner: string;
+    readonly consumers: readonly string[];
+}
+
+export type Operation = "up" | "preview" | "destroy";
+
+export interface Step {
+    readonly stack: string;
+    readonly phase: 1 | 2 | 3;
+    readonly operation: Operation;
+    readonly status: "done" | "skipped" | "failed";
+    /** Resources the operation changed (or would change, for a preview). */
+    readonly changes?: number;
+    readonly seconds: number;
+    readonly note?: string;
+}
+
+export interface RolloutReport {
+    readonly command: "deploy" | "preview" | "destroy";
+    readonly steps: readonly Step[];
+    readonly ok: boolean;
+    /** What a person should know after the run (kept data, next commands). */
+    readonly notes: readonly string[];
+}
+
+/** Where progress goes: one line per step, and the engine's own output underneath. */
+export interface Reporter {
+    line(text: string): void;
+    engineOutput(text: string): void;
+}
+
+/**
+ * The ordered rollout across accounts. The owner needs the consumers' roles and endpoints, the
+ * consumers need the bucket: a first rollout is owner → every consumer → owner.
+ */
+export class Rollout {
+    constructor(
+        private readonly ops: StackOperations,
+        private readonly stacks: RolloutStacks,
+        private readonly reporter: Reporter,
+        private readonly now: () => number = Date.now,
+    ) {}
+
+    /**
+     * Creates missing stacks, then owner → consumers → owner. The last owner run is skipped when the
+     * consumers export what the owner already read in its first run; so a re-run on an up-to-date
+     * system changes nothing, and a run after a failure picks up where the last one stopped.
+     */
+    async deploy(): Promise<RolloutReport> {
+        const steps: Step[] = [];
+        const existing = new Set(await this.ops.existingStacks());
+        for (const stack of [this.stacks.owner, ...this.stacks.consumers].filter((s) => !existing.has(s))) {
+            this.reporter.line(`creating stack ${stack}`);
+            await this.ops.createStack(stack);
+        }
+        const readByOwner = await this.consumerView();
+        if (!(await this.step(steps, this.stacks.owner, 1, "up"))) {
+            return this.report("deploy", steps, []);
+        }
+        for (const consumer of this.stacks.consumers) {
+            if (!(await this.step(steps, consumer, 2, "up"))) {
+                return this.report("deploy", steps, []);
+            }
+        }
+        if (JSON.stringify(await this.consumerView()) === JSON.stringify(readByOwner)) {
+            steps.push(this.skipped(this.stacks.owner, 3, "up", "the consumers export what the owner read in phase 1"));
+        } else {
+            await this.step(steps, this.stacks.owner, 3, "up");
+        }
+        return this.report("deploy", steps, []);
+    }
+
+    /**
+     * Previews in rollout order. A consumer cannot be previewed before the owner has outputs, and the
+     * owner's second run depends on what applying the consumers produces: both are said, not failed.
+     */
+    async preview(): Promise<RolloutReport> {
+        const steps: Step[] = [];
+        const notes: string[] = [];
+        const existing = new Set(await this.ops.existingStacks());
+        const missing = "the stack does not exist yet; npm run deploy creates it";
+        const ownerDeployed = existing.has(this.stacks.owner) && Object.keys(await this.ops.outputs(this.stacks.owner)).length > 0;
+        if (!existing.has(this.stacks.owner)) {
+            steps.push(this.skipped(this.stacks.owner, 1, "preview", missing));
+        } else if (!(await this.step(steps, this.stacks.owner, 1, "preview"))) {
+            return this.report("preview", steps, notes);
+        }
+        let consumersChange = false;
+        for (const consumer of this.stacks.consumers) {
+            if (!existing.has(consumer)) {
+                steps.push(this.skipped(consumer, 2, "preview", missing));
+                consumersChange = true;
+                continue;
+            }
+            if (!ownerDeployed) {
+                steps.push(this.skipped(consumer, 2, "preview", "needs the owner's bucket outputs, which the owner's first up produces"));
+                consumersChange = true;
+                continue;
+            }
+            const before = steps.length;
+            if (!(await this.step(steps, consumer, 2, "preview"))) {
+                return this.report("preview", steps, notes);
+            }
+            consumersChange ||= (steps[before].changes ?? 0) > 0 || Object.keys(await this.ops.outputs(consumer)).length === 0;
+        }
+        if (consumersChange) {
+            steps.push(this.skipped(this.stacks.owner, 3, "preview", "grants and locks what applying the consumers produces; npm run deploy runs it"));
+            notes.push("The owner's grants and endpoint lock follow once the consumers are applied: run npm run deploy.");
+        }
+        return this.report("preview", steps, notes);
+    }
+
+    /**
+     * Consumers first, then the owner. The bucket, its settings and its key are retained by the owner
+     * stack, so destroying it ends the sharing but keeps the data.
+     */
+    async destroy(): Promise<RolloutReport> {
+        const steps: Step[] = [];
+        const existing = new Set(await this.ops.existingStacks());
+        for (const consumer of [...this.stacks.consumers].reverse()) {
+            if (!existing.has(consumer)) {
+                steps.push(this.skipped(consumer, 2, "destroy", "stack does not exist"));
+            } else if (!(await this.step(steps, consumer, 2, "destroy"))) {
+                return this.report("destroy", steps, []);
+            }
+        }
+        const notes: string[] = [];
+        if (!existing.has(this.stacks.owner)) {
+            steps.push(this.skipped(this.stacks.owner, 1, "destroy", "stack does not exist"));
+            return this.report("destroy", steps, notes);
+        }
+        const owner = await this.ops.outputs(this.stacks.owner);
+        if (await this.step(steps, this.stacks.owner, 1, "destroy")) {
+            if (owner.bucketName !== undefined) {
+                notes.push(`Kept: bucket ${String(owner.bucketName)} with its objects, versions and settings (retained on destroy).`);
+                notes.push(
+                    `To delete the data deliberately: empty the bucket, every version included, then aws s3api delete-bucket --bucket ${String(owner.bucketName)}.`,
+                );
+            }
+            if (owner.kmsKeyArn !== undefined) {
+                notes.push(`Kept: KMS key ${String(owner.kmsKeyArn)}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${String(owner.kmsKeyArn)}.`);
+            }
+        }
+        return this.report("destroy", steps, notes);
+    }
+
+    /** What the owner reads from each consumer, in a stable form. */
+    private async consumerView(): Promise<Record<string, Record<string, unknown>>> {
+        const view: Record<string, Record<string, unknown>> = {};
+        for (const consumer of this.stacks.consumers) {
+            const outputs = await this.ops.outputs(consumer);
+            view[consumer] = Object.fromEntries(CONSUMER_OUTPUTS.map((k) => [k, outputs[k] ?? null]));
+        }
+        return view;
+    }
+
+    /** Runs one step; false when it failed (the rollout stops there). */
+    private async step(steps: Step[], stack: string, phase: 1 | 2 | 3, operation: Operation): Promise<boolean> {
+        const started = this.now();
+        this.reporter.line(`▶ phase ${phase} · ${stack} · ${operation}`);
+        const onOutput = (text: string) => this.reporter.engineOutput(text);
+        try {
+            const counts = await this.ops[operation](stack, onOutput);
+            const seconds = (this.now() - started) / 1000;
+            steps.push({ stack, phase, operation, status: "done", changes: changed(counts), seconds });
+            this.reporter.line(`✔ phase ${phase} · ${stack} · ${operation}: ${changed(counts)} resources ${operation === "preview" ? "would change" : "changed"} in ${seconds.toFixed(1)} s`);
+            return true;
+        } catch (error) {
+            const seconds = (this.now() - started) / 1000;
+            const message = error instanceof Error ? error.message : String(error);
+            steps.push({ stack, phase, operation, status: "failed", seconds, note: message });
+            this.reporter.line(`✖ phase ${phase} · ${stack} · ${operation} failed after ${seconds.toFixed(1)} s: ${message}`);
+            return false;
+        }
+    }
+
+    private skipped(stack: string, phase: 1 | 2 | 3, operation: Operation, note: string): Step {
+        this.reporter.line(`– phase ${phase} · ${stack} · ${operation} skipped: ${note}`);
+        return { stack, phase, operation, status: "skipped", seconds: 0, note };
+    }
+
+    private report(command: RolloutReport["command"], steps: Step[], notes: string[]): RolloutReport {
+        const ok = steps.every((s) => s.status !== "failed");
+        const failed = steps.find((s) => s.status === "failed");
+        const next = failed && command === "deploy" ? [`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`] : [];
+        return { command, steps, ok, notes: [...notes, ...next] };
+    }
+}

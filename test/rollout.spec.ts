@@ -1,0 +1,335 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { stringify } from "yaml";
+import { automationOperations, PulumiCliMissing, stackEnvironment } from "../rollout/automation";
+import { run } from "../rollout/cli";
+import { ChangeCounts, StackOperations } from "../rollout/operations";
+import { Reporter, Rollout, RolloutReport } from "../rollout/orchestrator";
+import { analyseStatus, consistent } from "../rollout/status";
+import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
+
+const PROJECT_DIR = join(__dirname, "..");
+
+/**
+ * A backend with an owner and consumers whose programs behave like the real ones: a consumer needs
+ * the owner's outputs, and the owner grants and locks what the consumers export at the time it runs.
+ */
+class FakeBackend implements StackOperations {
+    readonly calls: string[] = [];
+    readonly deployed = new Map<string, Record<string, unknown>>();
+    readonly existing = new Set<string>();
+    /** Bumped to simulate a replaced endpoint. */
+    readonly endpointGeneration = new Map<string, number>();
+    failOn?: { stack: string; operation: string };
+
+    constructor(
+        readonly owner: string,
+        readonly consumers: string[],
+    ) {}
+
+    private desired(stack: string): Record<string, unknown> {
+        if (stack === this.owner) {
+            const exported = this.consumers.map((c) => this.deployed.get(c)).filter((o): o is Record<string, unknown> => o !== undefined);
+            return {
+                bucketName: "shared-data-abc1234",
+                bucketArn: "arn:aws:s3:::shared-data-abc1234",
+                region: REGION,
+                grantedRoleArns: exported.map((o) => o.roleArn).sort(),
+                lockedVpceIds: exported.map((o) => o.vpceId).sort(),
+            };
+        }
+        if (!this.deployed.has(this.owner)) {
+            throw new Error(`Cannot read the owner stack: deploy the owner first`);
+        }
+        const n = this.consumers.indexOf(stack) + 2;
+        return {
+            roleArn: `arn:aws:iam::${String(n).repeat(12)}:role/workload`,
+            vpceId: `vpce-0${String(n).repeat(8)}${this.endpointGeneration.get(stack) ?? 0}`,
+            accountId: String(n).repeat(12),
+            region: REGION,
+        };
+    }
+
+    private maybeFail(stack: string, operation: string): void {
+        if (this.failOn?.stack === stack && this.failOn.operation === operation) {
+            throw new Error(`${operation} of ${stack} failed: AccessDenied`);
+        }
+    }
+
+    async existingStacks() {
+        return [...this.existing];
+    }
+    async createStack(stack: string) {
+        this.calls.push(`create ${stack}`);
+        this.existing.add(stack);
+    }
+    async up(stack: string, onOutput: (t: string) => void): Promise<ChangeCounts> {
+        this.calls.push(`up ${stack}`);
+        onOutput(`Updating (${stack})\n`);
+        this.maybeFail(stack, "up");
+        const desired = this.desired(stack);
+        const before = this.deployed.get(stack);
+        this.deployed.set(stack, desired);
+        return JSON.stringify(before) === JSON.stringify(desired) ? { same: 5 } : { same: 4, [before ? "update" : "create"]: before ? 1 : 5 };
+    }
+    async preview(stack: string): Promise<ChangeCounts> {
+        this.calls.push(`preview ${stack}`);
+        this.maybeFail(stack, "preview");
+        const desired = this.desired(stack);
+        return JSON.stringify(this.deployed.get(stack)) === JSON.stringify(desired) ? { same: 5 } : { same: 4, update: 1 };
+    }
+    async destroy(stack: string): Promise<ChangeCounts> {
+        this.calls.push(`destroy ${stack}`);
+        this.maybeFail(stack, "destroy");
+        this.deployed.delete(stack);
+        return { delete: 5 };
+    }
+    async outputs(stack: string) {
+        return { ...(this.deployed.get(stack) ?? {}) };
+    }
+}
+
+function recorder(): Reporter & { lines: string[]; engine: string[] } {
+    const lines: string[] = [];
+    const engine: string[] = [];
+    return { lines, engine, line: (t) => lines.push(t), engineOutput: (t) => engine.push(t) };
+}
+
+let clock = 0;
+const tick = () => (clock += 1500);
+const rollout = (backend: FakeBackend, reporter = recorder()) => new Rollout(backend, { owner: backend.owner, consumers: backend.consumers }, reporter, tick);
+const stepsOf = (report: RolloutReport) => report.steps.map((s) => `${s.phase} ${s.stack} ${s.operation} ${s.status}${s.changes === undefined ? "" : ` ${s.changes}`}`);
+
+describe("ordered rollout (npm run deploy | preview | destroy)", () => {
+    describe("deploy", () => {
+        it("creates the stacks, then runs owner → consumers → owner, and the owner ends up granting every consumer", async () => {
+            const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+            const report = await rollout(backend).deploy();
+            expect(backend.calls).to.deep.equal(["create owner", "create consumer", "create consumer-eu", "up owner", "up consumer", "up consumer-eu", "up owner"]);
+            expect(report.ok).to.equal(true);
+            expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up done 5", "2 consumer-eu up done 5", "3 owner up done 1"]);
+            expect(backend.deployed.get("owner")?.lockedVpceIds).to.have.length(2);
+        });
+
+        it("changes nothing when re-run on an up-to-date system, and skips the owner's second run", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            await rollout(backend).deploy();
+            backend.calls.length = 0;
+            const report = await rollout(backend).deploy();
+            expect(backend.calls).to.deep.equal(["up owner", "up consumer"]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner up done 0", "2 consumer up done 0", "3 owner up skipped"]);
+            expect(report.steps[2].note).to.equal("the consumers export what the owner read in phase 1");
+        });
+
+        it("runs the owner again when a consumer's endpoint was replaced, so the lock follows it", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            await rollout(backend).deploy();
+            backend.endpointGeneration.set("consumer", 1);
+            const report = await rollout(backend).deploy();
+            expect(stepsOf(report)).to.deep.equal(["1 owner up done 0", "2 consumer up done 1", "3 owner up done 1"]);
+            expect(backend.deployed.get("owner")?.lockedVpceIds).to.deep.equal([backend.deployed.get("consumer")?.vpceId]);
+        });
+
+        it("stops at a failure with the stack, phase and error, leaves earlier stacks as they are, and exits non-zero", async () => {
+            const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+            backend.failOn = { stack: "consumer", operation: "up" };
+            const reporter = recorder();
+            const report = await rollout(backend, reporter).deploy();
+            expect(report.ok).to.equal(false);
+            expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up failed"]);
+            expect(report.steps[1].note).to.equal("up of consumer failed: AccessDenied");
+            expect(backend.calls.filter((c) => c.startsWith("destroy"))).to.deep.equal([]);
+            expect(reporter.lines).to.include("✖ phase 2 · consumer · up failed after 1.5 s: up of consumer failed: AccessDenied");
+            expect(report.notes.join("\n")).to.contain("run npm run deploy again");
+        });
+
+        it("picks up where it stopped: after a failed last owner run, the next phase 1 grants and phase 3 is skipped", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            await rollout(backend).deploy();
+            backend.endpointGeneration.set("consumer", 1);
+            backend.failOn = { stack: "owner", operation: "up" };
+            const failed = await rollout(backend).deploy();
+            expect(stepsOf(failed)).to.deep.equal(["1 owner up failed"]);
+            backend.failOn = undefined;
+            backend.deployed.set("consumer", { ...(await backend.outputs("consumer")), vpceId: "vpce-0222222221" });
+            const resumed = await rollout(backend).deploy();
+            expect(stepsOf(resumed)).to.deep.equal(["1 owner up done 1", "2 consumer up done 0", "3 owner up skipped"]);
+            expect(backend.deployed.get("owner")?.lockedVpceIds).to.deep.equal(["vpce-0222222221"]);
+        });
+
+        it("reports one line per step with elapsed time, and streams the engine's output", async () => {
+            const reporter = recorder();
+            await rollout(new FakeBackend("owner", ["consumer"]), reporter).deploy();
+            expect(reporter.lines).to.include("▶ phase 1 · owner · up");
+            expect(reporter.lines).to.include("✔ phase 1 · owner · up: 5 resources changed in 1.5 s");
+            expect(reporter.engine).to.include("Updating (owner)\n");
+        });
+    });
+
+    describe("preview", () => {
+        it("skips stacks that do not exist yet instead of failing", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            const report = await rollout(backend).preview();
+            expect(backend.calls).to.deep.equal([]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner preview skipped", "2 consumer preview skipped", "3 owner preview skipped"]);
+            expect(report.steps[0].note).to.equal("the stack does not exist yet; npm run deploy creates it");
+            expect(report.ok).to.equal(true);
+        });
+
+        it("says what it cannot preview yet instead of failing, and changes nothing", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            backend.existing.add("owner").add("consumer");
+            const report = await rollout(backend).preview();
+            expect(backend.calls).to.deep.equal(["preview owner"]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner preview done 1", "2 consumer preview skipped", "3 owner preview skipped"]);
+            expect(report.steps[1].note).to.equal("needs the owner's bucket outputs, which the owner's first up produces");
+            expect(report.ok).to.equal(true);
+            expect(backend.deployed.size).to.equal(0);
+        });
+
+        it("previews every stack in order once the owner is deployed, and needs no second owner run when nothing changes", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            await rollout(backend).deploy();
+            backend.calls.length = 0;
+            const report = await rollout(backend).preview();
+            expect(backend.calls).to.deep.equal(["preview owner", "preview consumer"]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner preview done 0", "2 consumer preview done 0"]);
+        });
+    });
+
+    describe("destroy", () => {
+        it("destroys consumers first, then the owner, and says what was kept and how to delete it", async () => {
+            const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+            await rollout(backend).deploy();
+            backend.calls.length = 0;
+            const report = await rollout(backend).destroy();
+            expect(backend.calls).to.deep.equal(["destroy consumer-eu", "destroy consumer", "destroy owner"]);
+            expect(report.notes[0]).to.equal("Kept: bucket shared-data-abc1234 with its objects, versions and settings (retained on destroy).");
+            expect(report.notes[1]).to.contain("aws s3api delete-bucket --bucket shared-data-abc1234");
+        });
+
+        it("stops before the owner when a consumer fails to destroy", async () => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            await rollout(backend).deploy();
+            backend.failOn = { stack: "consumer", operation: "destroy" };
+            backend.calls.length = 0;
+            const report = await rollout(backend).destroy();
+            expect(backend.calls).to.deep.equal(["destroy consumer"]);
+            expect(report.ok).to.equal(false);
+        });
+    });
+});
+
+describe("status (npm run status)", () => {
+    const owner = (outputs: Record<string, unknown>, consumers = [{ stack: "organization/cross-account-s3/consumer", accountId: "222222222222" }]) => ({ stack: "owner", outputs, consumers });
+    const consumerOut = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
+    const ownerOut = { bucketArn: "arn:aws:s3:::b", region: REGION, grantedRoleArns: [consumerOut.roleArn], lockedVpceIds: [consumerOut.vpceId] };
+    const drift = (rows: ReturnType<typeof analyseStatus>) => rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`);
+
+    it("is consistent when every consumer is deployed, granted and locked", () => {
+        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: consumerOut }]);
+        expect(drift(rows)).to.deep.equal([]);
+        expect(consistent(rows)).to.equal(true);
+    });
+
+    it("reports a replaced endpoint: the new one is not locked and the old lock entry is stale", () => {
+        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, vpceId: "vpce-0bbbbbbbb" } }]);
+        expect(drift(rows)).to.deep.equal([
+            "consumer endpoint locked: not in the lock, so the consumer is refused: run the owner (npm run deploy)",
+            "owner lock entry: vpce-0aaaaaaaa is locked but no consumer exports it (replaced or destroyed endpoint): run the owner",
+        ]);
+    });
+
+    it("reports a role the owner does not grant, and a grant no consumer exports", () => {
+        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, roleArn: "arn:aws:iam::222222222222:role/new" } }]);
+        expect(drift(rows)).to.deep.equal([
+            "consumer role granted: not in the bucket policy: run the owner (npm run deploy)",
+            "owner grant: arn:aws:iam::222222222222:role/workload is granted but no consumer exports it: run the owner",
+        ]);
+    });
+
+    it("reports region and account mismatches", () => {
+        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, region: "us-east-1", accountId: "333333333333" } }]);
+        expect(drift(rows)).to.deep.equal(["consumer region: consumer us-east-1, bucket eu-west-1", "consumer account: agreed 222222222222, stack 333333333333, role 222222222222"]);
+    });
+
+    it("reports consumers that are not deployed, not listed by the owner, or listed without a stack file", () => {
+        const listed = [
+            { stack: "consumer", accountId: "222222222222" },
+            { stack: "consumer-gone", accountId: "333333333333" },
+        ];
+        const rows = analyseStatus(owner(ownerOut, listed), [
+            { stack: "consumer", outputs: {} },
+            { stack: "consumer-extra", outputs: {} },
+        ]);
+        expect(drift(rows)).to.deep.equal([
+            "consumer deployed: no role or endpoint exported yet: run npm run deploy",
+            "consumer-gone stack file: listed in the owner's consumers, but there is no Pulumi.consumer-gone.yaml",
+            "consumer-extra shared: not in the owner's consumers: add it there, or remove the stack",
+            "owner lock entry: vpce-0aaaaaaaa is locked but no consumer exports it (replaced or destroyed endpoint): run the owner",
+            "owner grant: arn:aws:iam::222222222222:role/workload is granted but no consumer exports it: run the owner",
+                ]);
+    });
+
+    describe("as a command", () => {
+        const dir = mkdtempSync(join(tmpdir(), "status-"));
+        writeFileSync(join(dir, "Pulumi.owner.yaml"), stringify({ config: { "cross-account-s3:accountId": OWNER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }] } }));
+        writeFileSync(join(dir, "Pulumi.consumer.yaml"), stringify({ config: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION } }));
+        const backend = (consumerVpce: string): StackOperations => {
+            const outputs: Record<string, Record<string, unknown>> = {
+                owner: ownerOut,
+                consumer: { ...consumerOut, vpceId: consumerVpce },
+            };
+            const fail = () => Promise.reject(new Error("status must not change anything"));
+            return { existingStacks: async () => ["owner", "consumer"], createStack: fail, up: fail, preview: fail, destroy: fail, outputs: async (s) => outputs[s] ?? {} };
+        };
+
+        it("exits 0 and prints the table when the stacks agree", async () => {
+            const printed: string[] = [];
+            expect(await run("status", backend(consumerOut.vpceId), dir, true, (t) => printed.push(t))).to.equal(0);
+            expect(printed.join("\n")).to.match(/^stack\s+check\s+state\s+detail/);
+            expect(printed.join("\n")).to.contain("All stacks agree.");
+        });
+
+        it("exits 1 with DRIFT rows when they do not (a CI gate)", async () => {
+            const printed: string[] = [];
+            expect(await run("status", backend("vpce-0ffffffff"), dir, true, (t) => printed.push(t))).to.equal(1);
+            expect(printed.join("\n")).to.match(/consumer\s+endpoint locked\s+DRIFT/);
+        });
+    });
+
+    it("deploy through the command prints a summary table and exits 1 on failure", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "deploy-"));
+        writeFileSync(join(dir, "Pulumi.owner.yaml"), stringify({ config: { "cross-account-s3:accountId": OWNER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:consumers": [{ stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT }] } }));
+        writeFileSync(join(dir, "Pulumi.consumer-eu.yaml"), stringify({ config: {} }));
+        const fake = new FakeBackend("owner", ["consumer-eu"]);
+        fake.failOn = { stack: "consumer-eu", operation: "up" };
+        const printed: string[] = [];
+        expect(await run("deploy", fake, dir, true, (t) => printed.push(t))).to.equal(1);
+        const text = printed.join("\n");
+        expect(text).to.match(/stack\s+phase\s+operation\s+result\s+resources changed\s+duration/);
+        expect(text).to.match(/consumer-eu\s+2\s+up\s+failed/);
+    });
+});
+
+describe("credentials and the Pulumi CLI", () => {
+    it("gives each stack its own AWS profile from AWS_PROFILE_<STACK>", () => {
+        const env = { AWS_PROFILE_OWNER: "account-b", AWS_PROFILE_CONSUMER_EU: "account-c" };
+        expect(stackEnvironment("owner", env)).to.deep.equal({ AWS_PROFILE: "account-b" });
+        expect(stackEnvironment("consumer-eu", env)).to.deep.equal({ AWS_PROFILE: "account-c" });
+        expect(stackEnvironment("consumer", env)).to.deep.equal({});
+    });
+
+    it("fails with a clear message when the Pulumi CLI is missing", async () => {
+        const empty = mkdtempSync(join(tmpdir(), "no-pulumi-"));
+        try {
+            await automationOperations(PROJECT_DIR, {}, empty);
+            expect.fail("expected the missing CLI to be reported");
+        } catch (error) {
+            expect(error).to.be.instanceOf(PulumiCliMissing);
+            expect((error as Error).message).to.match(/^The Pulumi CLI was not found on PATH.*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/);
+        }
+    });
+});

@@ -1,0 +1,90 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+}
+interface Job {
+    needs?: string | string[];
+    permissions?: Record<string, string>;
+    steps: Step[];
+    environment?: string;
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    jobs: Record<string, Job>;
+}
+
+const load = (name: string) => parse(readFileSync(join(__dirname, "..", ".github", "workflows", name), "utf8")) as Workflow;
+const needs = (job: Job) => (job.needs === undefined ? [] : ([] as string[]).concat(job.needs));
+const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+
+describe("GitHub Actions workflows", () => {
+    for (const file of ["pull-request.yml", "deploy.yml"]) {
+        describe(file, () => {
+            const workflow = load(file);
+
+            it("grants nothing by default and each job only what it uses", () => {
+                expect(workflow.permissions).to.deep.equal({});
+                for (const [name, job] of Object.entries(workflow.jobs)) {
+                    const assumesRole = uses(job, "aws-actions/configure-aws-credentials").length > 0;
+                    const comments = uses(job, "pulumi/actions").some((s) => s.with?.["comment-on-pr"] === true);
+                    const expected: Record<string, string> = { contents: "read" };
+                    if (assumesRole) expected["id-token"] = "write";
+                    if (comments) expected["pull-requests"] = "write";
+                    expect(job.permissions, name).to.deep.equal(expected);
+                }
+            });
+
+            it("authenticates to AWS only through OIDC roles from repository variables", () => {
+                for (const job of Object.values(workflow.jobs)) {
+                    for (const step of uses(job, "aws-actions/configure-aws-credentials")) {
+                        expect(step.uses).to.equal("aws-actions/configure-aws-credentials@v6");
+                        expect(String(step.with?.["role-to-assume"])).to.match(/^\$\{\{ vars[.[]/);
+                        expect(step.with).not.to.have.any.keys("aws-access-key-id", "aws-secret-access-key");
+                    }
+                }
+            });
+
+            it("uses the current major versions", () => {
+                const all = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => u !== undefined));
+                for (const action of all) {
+                    expect(["actions/checkout@v6", "actions/setup-node@v6", "aws-actions/configure-aws-credentials@v6", "pulumi/actions@v7"]).to.include(action);
+                }
+            });
+
+            it("runs the unit tests before anything touches a stack", () => {
+                expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean)).to.deep.equal(["npm ci", "npm test"]);
+                for (const [name, job] of Object.entries(workflow.jobs).filter(([n]) => n !== "test")) {
+                    expect(needs(job).length, `${name} waits for an earlier job`).to.be.greaterThan(0);
+                }
+            });
+        });
+    }
+
+    it("previews in rollout order on pull requests, owner before consumers", () => {
+        const { jobs, on } = load("pull-request.yml");
+        expect(on).to.have.property("pull_request");
+        expect(needs(jobs["preview-owner"])).to.deep.equal(["test"]);
+        expect(needs(jobs["preview-consumers"])).to.deep.equal(["preview-owner"]);
+        expect(uses(jobs["preview-owner"], "pulumi/actions")[0].with).to.include({ command: "preview", "comment-on-pr": true });
+    });
+
+    it("deploys owner → consumers → owner on main, then gates on npm run status", () => {
+        const { jobs, on } = load("deploy.yml");
+        expect(on.push).to.deep.equal({ branches: ["main"] });
+        expect(needs(jobs.owner)).to.deep.equal(["test"]);
+        expect(needs(jobs.consumers)).to.deep.equal(["owner"]);
+        expect(needs(jobs["owner-grants"])).to.deep.equal(["consumers"]);
+        expect(needs(jobs.status)).to.deep.equal(["owner-grants"]);
+        for (const name of ["owner", "consumers", "owner-grants"]) {
+            expect(uses(jobs[name], "pulumi/actions")[0].with?.command, name).to.equal("up");
+        }
+        expect(jobs.status.steps.some((s) => s.run?.includes("npm run status"))).to.equal(true);
+    });
+});
