@@ -92,6 +92,8 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
     public readonly policy: pulumi.Output<string>;
     public readonly grantedRoleArns: string[];
     public readonly lockedVpceIds: string[];
+    /** The last of the bucket's configuration steps: further bucket settings wait for it (S3 409). */
+    public readonly configuredBy: pulumi.Resource[];
 
     constructor(name: string, args: CrossAccountBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         const issues = validateCrossAccountBucketArgs(args);
@@ -158,7 +160,12 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
             compact(buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, consumers })),
         );
         // Not retained: destroying the owner stack ends the sharing.
-        new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: this.policy }, { parent: this, dependsOn: [publicAccessBlock, ownership, versioning] });
+        const bucketPolicy = new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            { bucket: bucket.id, policy: this.policy },
+            { parent: this, dependsOn: [publicAccessBlock, ownership, versioning] },
+        );
+        this.configuredBy = [bucketPolicy];
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;

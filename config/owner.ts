@@ -22,9 +22,13 @@ export interface OwnerSettings extends AccountSettings {
     readonly bucketName?: string;
     readonly encryption: Encryption;
     readonly consumers: readonly ConsumerEntry[];
+    /** S3 server access logs of the shared bucket, with Athena over them. */
+    readonly accessLogs: boolean;
+    /** Days before access-log records and query results expire. */
+    readonly accessLogRetentionDays: number;
 }
 
-const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers"];
+const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays"];
 const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
@@ -37,6 +41,8 @@ export function parseOwnerSettings(raw: Readonly<Record<string, string>>, identi
         bucketName: config.optional("bucketName", rules.bucketName, "my-shared-bucket"),
         encryption: config.oneOf("encryption", ENCRYPTIONS, "sse-s3"),
         consumers: readConsumers(config, account.accountId, identity),
+        accessLogs: config.boolean("accessLogs", true),
+        accessLogRetentionDays: config.integer("accessLogRetentionDays", 90, 1, 3650),
     };
     config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
     return settings;

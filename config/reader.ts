@@ -56,6 +56,33 @@ export class ConfigReader {
         return value as T;
     }
 
+    /** true or false, with a default. */
+    boolean(name: string, fallback: boolean): boolean {
+        const value = this.raw[name];
+        if (value === undefined) {
+            return fallback;
+        }
+        if (value !== "true" && value !== "false") {
+            this.issues.add(this.key(name), value, "must be true or false", `pulumi config set ${this.key(name)} ${fallback}`);
+            return fallback;
+        }
+        return value === "true";
+    }
+
+    /** A whole number within bounds, with a default. */
+    integer(name: string, fallback: number, min: number, max: number): number {
+        const value = this.raw[name];
+        if (value === undefined) {
+            return fallback;
+        }
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || n < min || n > max) {
+            this.issues.add(this.key(name), value, `must be a whole number from ${min} to ${max}`, `pulumi config set ${this.key(name)} ${fallback}`);
+            return fallback;
+        }
+        return n;
+    }
+
     /** A structured value (YAML object or list in the stack file), parsed from its JSON form. */
     json(name: string): unknown {
         const value = this.raw[name];

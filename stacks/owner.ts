@@ -3,6 +3,7 @@ import { IssueList } from "../config/errors";
 import { parseOwnerSettings } from "../config/owner";
 import { StackIdentity } from "../config/stack-names";
 import { CONSUMER_OUTPUTS, ConsumerView, readConsumerOutputs } from "../config/stack-outputs";
+import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
 import { ConsumerGrant } from "../policies/bucket-policy";
 import { accountProvider } from "./provider";
@@ -19,6 +20,12 @@ export interface OwnerExports {
     /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
     pendingConsumers: string[];
     kmsKeyArn?: pulumi.Output<string>;
+    /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
+    accessLogBucketName?: pulumi.Output<string>;
+    athenaDatabase?: pulumi.Output<string>;
+    athenaTable?: pulumi.Output<string>;
+    athenaWorkgroup?: pulumi.Output<string>;
+    athenaQueryIds?: Record<string, pulumi.Output<string>>;
 }
 
 /** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
@@ -59,6 +66,23 @@ export async function ownerProgram(identity: StackIdentity, config: Readonly<Rec
         { providers: [provider] },
     );
 
+    const logs = settings.accessLogs
+        ? new AccessLogs(
+              "shared-data-logs",
+              {
+                  sourceBucketName: bucket.bucketName,
+                  sourceBucketArn: bucket.bucketArn,
+                  sourceConfiguredBy: bucket.configuredBy,
+                  accountId: settings.accountId,
+                  region: settings.region,
+                  retentionDays: settings.accessLogRetentionDays,
+                  consumerRoleArns: bucket.grantedRoleArns,
+                  catalogName: catalogName(identity.stack),
+              },
+              { providers: [provider] },
+          )
+        : undefined;
+
     return {
         bucketName: bucket.bucketName,
         bucketArn: bucket.bucketArn,
@@ -68,5 +92,19 @@ export async function ownerProgram(identity: StackIdentity, config: Readonly<Rec
         lockedVpceIds: bucket.lockedVpceIds,
         pendingConsumers: pending,
         ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
+        ...(logs
+            ? {
+                  accessLogBucketName: logs.logBucketName,
+                  athenaDatabase: logs.databaseName,
+                  athenaTable: logs.tableName,
+                  athenaWorkgroup: logs.workgroupName,
+                  athenaQueryIds: logs.queryIds,
+              }
+            : {}),
     };
+}
+
+/** Athena names allow lowercase letters, digits and underscores; the stack name keeps them unique per account. */
+function catalogName(stack: string): string {
+    return `${stack.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_shared_data`;
 }

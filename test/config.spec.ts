@@ -18,6 +18,8 @@ const ownerCases: Case[] = [
     ["deploy role of another account", { [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy` }, "cross-account-s3:deployRoleArn", `must be a role in this stack's account ${OWNER_ACCOUNT}`],
     ["profile with spaces", { [key("profile")]: "my profile" }, 'cross-account-s3:profile = "my profile"', "must be an AWS profile name"],
     ["unknown encryption", { [key("encryption")]: "aes" }, 'cross-account-s3:encryption = "aes"', 'must be one of "sse-s3", "sse-kms"'],
+    ["access logs switch that is not a boolean", { [key("accessLogs")]: "yes" }, 'cross-account-s3:accessLogs = "yes"', "must be true or false"],
+    ["log retention of zero days", { [key("accessLogRetentionDays")]: "0" }, 'cross-account-s3:accessLogRetentionDays = "0"', "must be a whole number from 1 to 3650"],
     ["misspelt key", { [key("bucketname")]: "x" }, 'cross-account-s3:bucketname = "x"', "is not a setting of this stack"],
     ["tags that are not a map", { [key("tags")]: ["a"] }, "cross-account-s3:tags", "must be a map of string to string"],
 ];

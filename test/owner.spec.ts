@@ -26,16 +26,18 @@ describe("owner stack (through index.ts)", () => {
             expect(provider.inputs.region).to.equal(REGION);
             expect(JSON.parse(String(provider.inputs.allowedAccountIds))).to.deep.equal([OWNER_ACCOUNT]);
 
-            const awsResources = run.resources.filter((r) => r.type.startsWith("aws:"));
+            const awsResources = run.resources.filter((r) => r.type.startsWith("aws:") && r.parent === "shared-data");
             expect(awsResources.map((r) => r.type).sort()).to.deep.equal(
                 [TYPES.bucket, TYPES.publicAccessBlock, TYPES.ownership, TYPES.encryption, TYPES.versioning, TYPES.bucketPolicy].sort(),
             );
             for (const r of awsResources) {
-                expect(r.provider, `${r.type} provider`).to.equal("owner-account");
                 expect(r.parentType, `${r.type} parent`).to.equal(TYPES.crossAccountBucket);
             }
+            for (const r of run.resources.filter((x) => x.type.startsWith("aws:"))) {
+                expect(r.provider, `${r.type} ${r.name} provider`).to.equal("owner-account");
+            }
 
-            const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
             expect(run.outputs.grantedRoleArns).to.deep.equal([]);
             expect(run.outputs.lockedVpceIds).to.deep.equal([]);
@@ -45,7 +47,7 @@ describe("owner stack (through index.ts)", () => {
 
         it("exports what the consumer reads", async () => {
             const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
-            const bucket = the(run.resources, TYPES.bucket);
+            const bucket = the(run.resources, TYPES.bucket, "shared-data");
             expect(run.outputs.bucketName).to.equal(bucket.state.bucket);
             expect(run.outputs.bucketArn).to.equal(`arn:aws:s3:::${String(bucket.state.bucket)}`);
             expect(run.outputs.region).to.equal(REGION);
@@ -59,7 +61,7 @@ describe("owner stack (through index.ts)", () => {
             const consumer = consumerOutputs();
             const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer } });
 
-            const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             const grant = statement(doc, "GrantReadWrite1");
             expect(grant?.Principal).to.deep.equal({ AWS: consumer.roleArn });
             expect(grant?.Action).to.deep.equal(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]);
@@ -76,7 +78,7 @@ describe("owner stack (through index.ts)", () => {
             const config = ownerConfig({}, [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read", prefix: "team-a/" }]);
             const run = await runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
 
-            const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             expect(statement(doc, "GrantRead1")?.Action).to.equal("s3:GetObject");
             expect(statement(doc, "GrantRead1")?.Resource).to.match(/\/team-a\/\*$/);
             expect(statement(doc, "GrantRead1List")?.Condition).to.deep.equal({ StringLike: { "s3:prefix": "team-a/*" } });
@@ -93,7 +95,7 @@ describe("owner stack (through index.ts)", () => {
             expect(statement(keyPolicy, "OwnerAccountAdministersKey")?.Principal).to.deep.equal({ AWS: `arn:aws:iam::${OWNER_ACCOUNT}:root` });
             expect(statement(keyPolicy, "ConsumersEncryptAndDecryptThroughS3")?.Principal).to.deep.equal({ AWS: consumer.roleArn });
 
-            const sse = the(run.resources, TYPES.encryption).inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string>; bucketKeyEnabled: boolean }[];
+            const sse = the(run.resources, TYPES.encryption, "shared-data-encryption").inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string>; bucketKeyEnabled: boolean }[];
             expect(sse[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.state.arn });
             expect(run.outputs.kmsKeyArn).to.equal(kmsKey.state.arn);
         });
@@ -114,7 +116,7 @@ describe("owner stack (through index.ts)", () => {
                 stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
             });
 
-            const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             expect(statement(doc, "GrantReadWrite2")?.Principal).to.deep.equal({ AWS: first.roleArn });
             expect(statement(doc, "GrantRead1")?.Principal).to.deep.equal({ AWS: second.roleArn });
             const lock = statement(doc, "DenyConsumersOutsideTheirEndpoints");

@@ -33,8 +33,25 @@ const resourceSet = (plan: Plan, phase: number) =>
         .flatMap((p) => p.resources.filter((r) => r.type.startsWith("aws:")).map((r) => `${r.type} ${r.name}`))
         .sort();
 
+/** The access-log resources of the owner stack (on by default). */
+const ACCESS_LOGS = [
+    `${TYPES.bucket} shared-data-logs`,
+    `${TYPES.publicAccessBlock} shared-data-logs-public-access-block`,
+    `${TYPES.ownership} shared-data-logs-ownership`,
+    `${TYPES.encryption} shared-data-logs-encryption`,
+    `aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration shared-data-logs-lifecycle`,
+    `${TYPES.bucketPolicy} shared-data-logs-policy`,
+    `aws:s3/bucketLogging:BucketLogging shared-data-logs-source`,
+    `aws:glue/catalogDatabase:CatalogDatabase shared-data-logs-database`,
+    `aws:glue/catalogTable:CatalogTable shared-data-logs-table`,
+    `aws:athena/workgroup:Workgroup shared-data-logs-workgroup`,
+    `aws:athena/namedQuery:NamedQuery shared-data-logs-requestsByNetwork`,
+    `aws:athena/namedQuery:NamedQuery shared-data-logs-consumerRequestsNotPrivate`,
+    `aws:athena/namedQuery:NamedQuery shared-data-logs-deniedByRequester`,
+];
+
 const bucketPolicy = (plan: Plan, phase: number) =>
-    plan.phases.find((p) => p.phase === phase)!.resources.find((r) => r.type === TYPES.bucketPolicy)!.inputs.policy as PolicyDocument;
+    plan.phases.find((p) => p.phase === phase)!.resources.find((r) => r.name === "shared-data-policy")!.inputs.policy as PolicyDocument;
 
 describe("offline plan (npm run plan)", function () {
     this.timeout(60_000);
@@ -61,6 +78,7 @@ describe("offline plan (npm run plan)", function () {
                 `${TYPES.encryption} shared-data-encryption`,
                 `${TYPES.versioning} shared-data-versioning`,
                 `${TYPES.bucketPolicy} shared-data-policy`,
+                ...ACCESS_LOGS,
             ].sort();
             expect(resourceSet(plan, 1)).to.deep.equal(owner);
             expect(resourceSet(plan, 2)).to.deep.equal(

@@ -1,0 +1,72 @@
+import { roleArnName, roleArnAccount } from "../config/rules";
+import { PARTITION_COLUMN } from "./access-log-table";
+
+/** Private IPv4 ranges (RFC 1918 and the shared 100.64.0.0/10 that VPCs may use), as a Java regex. */
+export const PRIVATE_IP_REGEX = "^(10\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|192\\.168\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.)";
+
+export interface SavedQuery {
+    readonly key: string;
+    readonly name: string;
+    readonly description: string;
+    readonly query: string;
+}
+
+export interface QueryInput {
+    readonly database: string;
+    readonly table: string;
+    /** The owner account: its principals are not consumers. */
+    readonly ownerAccountId: string;
+    /** Granted consumer roles; their sessions appear as `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+    readonly consumerRoleArns: readonly string[];
+    /** How many days back the queries look. @default 7 */
+    readonly days?: number;
+}
+
+const quote = (s: string) => s.replace(/'/g, "''");
+
+/** The saved queries that prove (or disprove) that consumers reach the bucket only privately. */
+export function accessLogQueries(input: QueryInput): SavedQuery[] {
+    const from = `"${input.database}"."${input.table}"`;
+    const recent = `${PARTITION_COLUMN} >= date_format(current_date - interval '${input.days ?? 7}' day, '%Y/%m/%d')`;
+    const network = `CASE WHEN regexp_like(remoteip, '${PRIVATE_IP_REGEX}') THEN 'private' ELSE 'public' END`;
+    const consumers =
+        input.consumerRoleArns.length > 0
+            ? `(${input.consumerRoleArns
+                  .map((arn) => `requester LIKE '${quote(`arn:aws:sts::${roleArnAccount(arn)}:assumed-role/${roleArnName(arn)}/`)}%'`)
+                  .join("\n       OR ")})`
+            : `requester NOT LIKE '${quote(`arn:aws:%::${input.ownerAccountId}:%`)}'`;
+    return [
+        {
+            key: "requestsByNetwork",
+            name: "Shared bucket: requests by remote IP, private or public",
+            description: "Every request to the shared bucket by remote IP. Through the gateway endpoint, consumers appear with private addresses.",
+            query: `SELECT ${network} AS network, remoteip, requester, count(*) AS requests
+FROM ${from}
+WHERE ${recent}
+GROUP BY 1, 2, 3
+ORDER BY requests DESC`,
+        },
+        {
+            key: "consumerRequestsNotPrivate",
+            name: "Shared bucket: consumer requests from a non-private address",
+            description: "Requests by the consumer roles that did not come from a private address, i.e. not through a VPC endpoint. A healthy result is empty, or only 403s.",
+            query: `SELECT requestdatetime, remoteip, requester, operation, key, httpstatus, errorcode
+FROM ${from}
+WHERE ${recent}
+  AND ${consumers}
+  AND NOT regexp_like(remoteip, '${PRIVATE_IP_REGEX}')
+ORDER BY requestdatetime DESC`,
+        },
+        {
+            key: "deniedByRequester",
+            name: "Shared bucket: 403 responses by requester",
+            description: "Refused requests, by requester and address: the endpoint lock at work, or a consumer on the wrong path.",
+            query: `SELECT requester, remoteip, operation, errorcode, count(*) AS requests
+FROM ${from}
+WHERE ${recent}
+  AND httpstatus = '403'
+GROUP BY 1, 2, 3, 4
+ORDER BY requests DESC`,
+        },
+    ];
+}

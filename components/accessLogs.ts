@@ -1,0 +1,184 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_LOG_COLUMNS, ACCESS_LOG_REGEX, INPUT_FORMAT, logLocation, OUTPUT_FORMAT, PARTITION_COLUMN, SERDE, tableParameters } from "../analytics/access-log-table";
+import { accessLogQueries } from "../analytics/queries";
+import { ConfigError, Issue } from "../config/errors";
+import * as rules from "../config/rules";
+import { compact } from "../policies/document";
+import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
+
+export interface AccessLogsArgs {
+    /** The bucket whose requests are logged. Required. */
+    readonly sourceBucketName: pulumi.Input<string>;
+    readonly sourceBucketArn: pulumi.Input<string>;
+    /** Resources that configure the source bucket: logging is switched on after them (S3 409). */
+    readonly sourceConfiguredBy?: pulumi.Resource[];
+    /** The owner account, which holds both buckets. Required. */
+    readonly accountId: string;
+    readonly region: string;
+    /** Days before log records (and query results) expire. @default 90 */
+    readonly retentionDays?: number;
+    /** Consumer roles, for the saved query of their non-private requests. @default [] */
+    readonly consumerRoleArns?: readonly string[];
+    /**
+     * Base of the Glue database and Athena workgroup names, unique per account and region: letters,
+     * digits and underscores. Required.
+     */
+    readonly catalogName: string;
+}
+
+const LOG_PREFIX = "access-logs/";
+const RESULTS_PREFIX = "athena-results/";
+const TABLE = "s3_access_logs";
+
+export function validateAccessLogsArgs(args: AccessLogsArgs): Issue[] {
+    const issues: Issue[] = [];
+    const days = args.retentionDays ?? 90;
+    if (!Number.isInteger(days) || days < 1 || days > 3650) {
+        issues.push({ key: "retentionDays", value: days, rule: "must be a whole number of days from 1 to 3650", fix: "pass e.g. 90" });
+    }
+    if (!/^[a-z0-9_]{1,200}$/.test(args.catalogName)) {
+        issues.push({ key: "catalogName", value: args.catalogName, rule: "may hold only lowercase letters, digits and underscores (Athena names)", fix: 'pass e.g. "owner_shared_data"' });
+    }
+    if (rules.accountId(args.accountId)) {
+        issues.push({ key: "accountId", value: args.accountId, rule: "must be a 12-digit AWS account id", fix: "pass the owner account's id" });
+    }
+    return issues;
+}
+
+/**
+ * S3 server access logging for the shared bucket, and Athena over it: the article's second check
+ * (private 10.x addresses through the endpoint, public ones without it), as saved queries.
+ *
+ * A dedicated log bucket (private, SSE-S3 as log delivery requires, retained on destroy) receives
+ * date-partitioned records; a Glue table with partition projection reads them with no crawler; an
+ * Athena workgroup with encrypted results runs the saved queries.
+ */
+export class AccessLogs extends pulumi.ComponentResource {
+    public readonly logBucketName: pulumi.Output<string>;
+    public readonly databaseName: pulumi.Output<string>;
+    public readonly tableName: pulumi.Output<string>;
+    public readonly workgroupName: pulumi.Output<string>;
+    /** Saved query ids by key (requestsByNetwork, consumerRequestsNotPrivate, deniedByRequester). */
+    public readonly queryIds: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: AccessLogsArgs, opts?: pulumi.ComponentResourceOptions) {
+        const issues = validateAccessLogsArgs(args);
+        if (issues.length > 0) {
+            throw new ConfigError(`Invalid arguments for AccessLogs "${name}"`, issues);
+        }
+        super("cross-account-s3:index:AccessLogs", name, {}, opts);
+
+        const retentionDays = args.retentionDays ?? 90;
+        // Log records are data too: a destroy forgets the log bucket and its settings, never deletes them.
+        const keep = { parent: this, retainOnDelete: true };
+
+        const bucket = new aws.s3.Bucket(name, { forceDestroy: false }, keep);
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            keep,
+        );
+        const ownership = new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            { ...keep, dependsOn: [publicAccessBlock] },
+        );
+        // Server access log delivery supports only SSE-S3 on the target bucket.
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+            { ...keep, dependsOn: [ownership] },
+        );
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    { id: "expire-access-logs", status: "Enabled", filter: { prefix: LOG_PREFIX }, expiration: { days: retentionDays } },
+                    { id: "expire-query-results", status: "Enabled", filter: { prefix: RESULTS_PREFIX }, expiration: { days: retentionDays } },
+                ],
+            },
+            { parent: this, dependsOn: [encryption] },
+        );
+        const policy = new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                bucket: bucket.id,
+                policy: pulumi
+                    .all([bucket.arn, args.sourceBucketArn])
+                    .apply(([logBucketArn, sourceBucketArn]) =>
+                        compact(buildLogBucketPolicy({ logBucketArn, prefix: LOG_PREFIX, sourceBucketArn, sourceAccountId: args.accountId })),
+                    ),
+            },
+            { parent: this, dependsOn: [lifecycle] },
+        );
+        new aws.s3.BucketLogging(
+            `${name}-source`,
+            {
+                bucket: args.sourceBucketName,
+                targetBucket: bucket.id,
+                targetPrefix: LOG_PREFIX,
+                targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+            },
+            { parent: this, dependsOn: [policy, ...(args.sourceConfiguredBy ?? [])] },
+        );
+
+        const database = new aws.glue.CatalogDatabase(`${name}-database`, { name: `${args.catalogName}_access_logs`, description: "S3 server access logs of the shared bucket" }, { parent: this });
+        const location = pulumi
+            .all([bucket.bucket, args.sourceBucketName])
+            .apply(([logBucket, sourceBucket]) => logLocation(logBucket, LOG_PREFIX, args.accountId, args.region, sourceBucket));
+        const table = new aws.glue.CatalogTable(
+            `${name}-table`,
+            {
+                name: TABLE,
+                databaseName: database.name,
+                tableType: "EXTERNAL_TABLE",
+                parameters: location.apply((l) => tableParameters(l)),
+                partitionKeys: [{ name: PARTITION_COLUMN, type: "string" }],
+                storageDescriptor: {
+                    location,
+                    inputFormat: INPUT_FORMAT,
+                    outputFormat: OUTPUT_FORMAT,
+                    serDeInfo: { serializationLibrary: SERDE, parameters: { "input.regex": ACCESS_LOG_REGEX } },
+                    columns: ACCESS_LOG_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+                },
+            },
+            { parent: this },
+        );
+        const workgroup = new aws.athena.Workgroup(
+            `${name}-workgroup`,
+            {
+                name: `${args.catalogName.replace(/_/g, "-")}-access-logs`,
+                description: "Queries over the shared bucket's access logs",
+                configuration: {
+                    enforceWorkgroupConfiguration: true,
+                    publishCloudwatchMetricsEnabled: true,
+                    resultConfiguration: {
+                        outputLocation: pulumi.interpolate`s3://${bucket.bucket}/${RESULTS_PREFIX}`,
+                        encryptionConfiguration: { encryptionOption: "SSE_S3" },
+                        expectedBucketOwner: args.accountId,
+                    },
+                },
+                forceDestroy: false,
+            },
+            { parent: this },
+        );
+
+        this.queryIds = {};
+        for (const q of accessLogQueries({ database: `${args.catalogName}_access_logs`, table: TABLE, ownerAccountId: args.accountId, consumerRoleArns: args.consumerRoleArns ?? [] })) {
+            const saved = new aws.athena.NamedQuery(
+                `${name}-${q.key}`,
+                { name: q.name, description: q.description, database: database.name, workgroup: workgroup.name, query: q.query },
+                { parent: this, dependsOn: [table] },
+            );
+            this.queryIds[q.key] = saved.id;
+        }
+
+        this.logBucketName = bucket.bucket;
+        this.databaseName = database.name;
+        this.tableName = table.name;
+        this.workgroupName = workgroup.name;
+        this.registerOutputs({ logBucketName: this.logBucketName, databaseName: this.databaseName, tableName: this.tableName, workgroupName: this.workgroupName, queryIds: this.queryIds });
+    }
+}
