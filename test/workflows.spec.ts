@@ -72,7 +72,12 @@ describe("GitHub Actions workflows", () => {
         expect(on).to.have.property("pull_request");
         expect(needs(jobs["preview-owner"])).to.deep.equal(["test"]);
         expect(needs(jobs["preview-consumers"])).to.deep.equal(["preview-owner"]);
-        expect(uses(jobs["preview-owner"], "pulumi/actions")[0].with).to.include({ command: "preview", "comment-on-pr": true });
+        for (const name of ["preview-owner", "preview-consumers"]) {
+            const preview = uses(jobs[name], "pulumi/actions")[0].with;
+            expect(preview).to.include({ command: "preview", "comment-on-pr": true });
+            expect(String(preview?.policyPacks)).to.contain("policy-pack");
+            expect(jobs[name].steps.some((s) => s.run === "npm ci --prefix policy-pack")).to.equal(true);
+        }
     });
 
     it("deploys owner → consumers → owner on main, then gates on npm run status", () => {
