@@ -6,6 +6,7 @@ import { ConfigError, Issue } from "../config/errors";
 import * as rules from "../config/rules";
 import { compact } from "../policies/document";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
+import { privateBucket } from "../resources/privateBucket";
 
 export interface AccessLogsArgs {
     /** The bucket whose requests are logged. Required. */
@@ -73,17 +74,7 @@ export class AccessLogs extends pulumi.ComponentResource {
         // Log records are data too: a destroy forgets the log bucket and its settings, never deletes them.
         const keep = { parent: this, retainOnDelete: true };
 
-        const bucket = new aws.s3.Bucket(name, { forceDestroy: false }, keep);
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            keep,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            { ...keep, dependsOn: [publicAccessBlock] },
-        );
+        const { bucket, ownership } = privateBucket(name, this);
         // Server access log delivery supports only SSE-S3 on the target bucket.
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,

@@ -6,6 +6,7 @@ import * as rules from "../config/rules";
 import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
 import { compact, LIMITS, overLimit } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
+import { privateBucket } from "../resources/privateBucket";
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -108,22 +109,9 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         // Data outlives the stack: a destroy forgets these resources instead of deleting them.
         const keep = { parent: this, retainOnDelete: true };
 
-        const bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false }, keep);
-
-        // S3 answers 409 OperationAborted to concurrent configuration calls on one bucket, and a
-        // bucket policy sent before Block Public Access is in place races it; each step waits.
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            keep,
-        );
-        // ACLs off: the owner owns every object, whoever wrote it. That is why the consumer is never
-        // granted s3:PutObjectAcl.
-        const ownership = new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            { ...keep, dependsOn: [publicAccessBlock] },
-        );
+        // ACLs off (BucketOwnerEnforced): that is why the consumer is never granted s3:PutObjectAcl.
+        // Each configuration step below waits for the one before it (S3 409 OperationAborted).
+        const { bucket, publicAccessBlock, ownership } = privateBucket(name, this, args.bucketName);
 
         const key =
             encryption === "sse-kms"

@@ -1,5 +1,5 @@
-import { AccessLevel, ALL_S3, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
-import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+import { AccessLevel, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
+import { denyAllS3, denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
 
 /** One consumer the owner has granted, as read back from the consumer's stack. */
 export interface ConsumerGrant {
@@ -38,47 +38,20 @@ export interface BucketPolicyInput {
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
     const { bucketArn, ownerAccountId, consumers } = input;
     const bucketAndObjects = [bucketArn, `${bucketArn}/*`];
-    const statements: Statement[] = [
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ALL_S3,
-            Resource: bucketAndObjects,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        ...grantStatements(bucketArn, consumers),
-    ];
+    const statements: Statement[] = [denyInsecureTransport(bucketArn), ...grantStatements(bucketArn, consumers)];
     if (consumers.length === 0) {
         return policy(statements);
     }
     statements.push(
-        {
-            Sid: "DenyConsumersOutsideTheirEndpoints",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ALL_S3,
-            Resource: bucketAndObjects,
-            Condition: {
-                StringNotEquals: {
-                    "aws:PrincipalAccount": ownerAccountId,
-                    "aws:SourceVpce": oneOrMany(sortedUnique(consumers.flatMap((c) => c.vpceIds))),
-                },
+        denyAllS3("DenyConsumersOutsideTheirEndpoints", bucketAndObjects, {
+            StringNotEquals: {
+                "aws:PrincipalAccount": ownerAccountId,
+                "aws:SourceVpce": oneOrMany(sortedUnique(consumers.flatMap((c) => c.vpceIds))),
             },
-        },
-        {
-            Sid: "DenyEndpointsOfOtherAccounts",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ALL_S3,
-            Resource: bucketAndObjects,
-            Condition: {
-                StringNotEquals: {
-                    "aws:PrincipalAccount": ownerAccountId,
-                    "aws:VpceAccount": "${aws:PrincipalAccount}",
-                },
-            },
-        },
+        }),
+        denyAllS3("DenyEndpointsOfOtherAccounts", bucketAndObjects, {
+            StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceAccount": "${aws:PrincipalAccount}" },
+        }),
         ...sharedAccountLocks(bucketAndObjects, consumers),
     );
     return policy(statements);
@@ -154,15 +127,10 @@ function sharedAccountLocks(resources: string[], consumers: readonly ConsumerGra
     const rolesInSharedAccounts = sortedUnique(
         [...rolesOfAccount.values()].filter((roles) => roles.size > 1).flatMap((roles) => [...roles]),
     );
-    return rolesInSharedAccounts.map((roleArn, index) => ({
-        Sid: `DenySharedAccountRole${index + 1}OutsideItsEndpoints`,
-        Effect: "Deny",
-        Principal: "*",
-        Action: ALL_S3,
-        Resource: resources,
-        Condition: {
+    return rolesInSharedAccounts.map((roleArn, index) =>
+        denyAllS3(`DenySharedAccountRole${index + 1}OutsideItsEndpoints`, resources, {
             ArnEquals: { "aws:PrincipalArn": roleArn },
             StringNotEquals: { "aws:SourceVpce": oneOrMany(sortedUnique(endpointsOfRole.get(roleArn) ?? [])) },
-        },
-    }));
+        }),
+    );
 }

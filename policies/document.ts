@@ -21,6 +21,16 @@ export function policy(statements: readonly Statement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
 
+/** A Deny of every S3 action on `resources` for everyone matching `condition`. */
+export function denyAllS3(sid: string, resources: Values, condition: NonNullable<Statement["Condition"]>): Statement {
+    return { Sid: sid, Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: condition };
+}
+
+/** Refuses plain-HTTP requests to a bucket and its objects, for everyone. */
+export function denyInsecureTransport(bucketArn: string): Statement {
+    return denyAllS3("DenyInsecureTransport", [bucketArn, `${bucketArn}/*`], { Bool: { "aws:SecureTransport": "false" } });
+}
+
 /** A list of one is written as the bare value, as AWS itself does: fewer bytes, no churn. */
 export function oneOrMany(values: readonly string[]): Values {
     return values.length === 1 ? values[0] : [...values];

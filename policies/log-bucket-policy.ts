@@ -1,5 +1,4 @@
-import { ALL_S3 } from "./actions";
-import { policy, PolicyDocument } from "./document";
+import { denyInsecureTransport, policy, PolicyDocument } from "./document";
 
 export interface LogBucketPolicyInput {
     readonly logBucketArn: string;
@@ -18,14 +17,7 @@ export interface LogBucketPolicyInput {
  */
 export function buildLogBucketPolicy(input: LogBucketPolicyInput): PolicyDocument {
     return policy([
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ALL_S3,
-            Resource: [input.logBucketArn, `${input.logBucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecureTransport(input.logBucketArn),
         {
             Sid: "S3ServerAccessLogDelivery",
             Effect: "Allow",
