@@ -82,7 +82,7 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
         };
         const stack = field("stack", rules.stackName, "consumer", true);
         const accountId = field("accountId", rules.accountId, "444455556666", true);
-        const access = field("access", oneOf(ACCESS_LEVELS), "read", false) as AccessLevel | undefined;
+        const access = field("access", rules.oneOf(ACCESS_LEVELS), "read", false) as AccessLevel | undefined;
         const prefix = field("prefix", rules.keyPrefix, "team-a/", false);
         if (accountId !== undefined && accountId === ownerAccountId) {
             config.problem(
@@ -103,8 +103,4 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
         entries.push({ stack: qualified, accountId, access: access ?? "read", ...(prefix === undefined ? {} : { prefix }) });
     }
     return entries;
-}
-
-function oneOf(allowed: readonly string[]): rules.Rule {
-    return (v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
 }

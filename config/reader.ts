@@ -1,5 +1,5 @@
 import { IssueList } from "./errors";
-import { Rule } from "./rules";
+import { oneOf, Rule } from "./rules";
 
 /**
  * Reads one namespace of raw stack config (the strings Pulumi stores, objects as JSON) and records an
@@ -44,16 +44,9 @@ export class ConfigReader {
         if (value === undefined) {
             return fallback;
         }
-        if (!(allowed as readonly string[]).includes(value)) {
-            this.issues.add(
-                this.key(name),
-                value,
-                `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
-                `pulumi config set ${this.key(name)} ${fallback}`,
-            );
-            return fallback;
-        }
-        return value as T;
+        const rule = oneOf(allowed);
+        this.check(name, value, rule, fallback);
+        return rule(value) === undefined ? (value as T) : fallback;
     }
 
     /** true or false, with a default. */
@@ -164,6 +157,11 @@ export class ConfigReader {
         }
         return value;
     }
+}
+
+/** Config values as Pulumi stores them: strings as they are, structured values as JSON. */
+export function storedConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 /** Raw config of one namespace, namespace prefix removed, from Pulumi's `allConfig()` map. */

@@ -102,6 +102,11 @@ export const keyPrefix: Rule = (v) => {
 export const stackName: Rule = (v) =>
     /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"';
 
+/** One of a fixed set of values. */
+export function oneOf(allowed: readonly string[]): Rule {
+    return (v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+}
+
 /** A profile name of the AWS shared config files. */
 export const awsProfile: Rule = (v) =>
     /^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)";

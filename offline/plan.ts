@@ -95,7 +95,8 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
 
 const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;
 
-const POLICY_INPUTS = ["policy", "assumeRolePolicy"];
+/** Inputs that hold policy documents (JSON strings the plan shows as objects). */
+export const POLICY_INPUTS = ["policy", "assumeRolePolicy"];
 
 function planned(r: PlacedRegistration): PlannedResource {
     const inputs: Record<string, unknown> = {};

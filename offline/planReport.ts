@@ -1,4 +1,4 @@
-import { Plan, PlannedPhase, PlannedResource } from "./plan";
+import { Plan, PlannedPhase, PlannedResource, POLICY_INPUTS } from "./plan";
 
 /** One difference between the owner's last and first phase. */
 export interface Change {
@@ -73,7 +73,6 @@ export function renderJson(plan: Plan): string {
     );
 }
 
-const POLICY_INPUTS = ["policy", "assumeRolePolicy"];
 
 /** The plan for a terminal: per phase the resource tree, the inputs that matter and the policies. */
 export function renderHuman(plan: Plan): string {

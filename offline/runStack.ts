@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, Registration, StackOutputsFixture } from "./mockCloud";
 
 import { ORGANIZATION, PROJECT } from "../config/project";
+import { storedConfig } from "../config/reader";
 
 export { ORGANIZATION, PROJECT };
 
@@ -67,9 +68,7 @@ export async function runUnderMocks(
     const cloud = new MockCloud(options.stackOutputs ?? {});
     await pulumi.runtime.setMocks(cloud, PROJECT, options.stack, options.preview ?? false, ORGANIZATION);
     const requestOptions = recordRequestOptions();
-    pulumi.runtime.setAllConfig(
-        Object.fromEntries(Object.entries(options.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-    );
+    pulumi.runtime.setAllConfig(storedConfig(options.config));
     const logs: string[] = [];
     const restore = captureRuntimeLogs(logs);
     // A failed resource read (an unknown stack, say) rejects a promise inside the SDK that nothing
