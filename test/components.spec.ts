@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
+import { AccessLogs, validateAccessLogsArgs } from "../components/accessLogs";
 import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { s3ServiceName, S3GatewayEndpoint, validateS3GatewayEndpointArgs } from "../components/s3GatewayEndpoint";
 import { validateWorkloadRoleArgs, WorkloadRole } from "../components/workloadRole";
@@ -151,5 +152,25 @@ describe("WorkloadRole", () => {
         );
         expect(error.message).to.contain("must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias");
         expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === TYPES.workloadRole)).to.deep.equal([]);
+    });
+});
+
+describe("AccessLogs", () => {
+    const args = { sourceBucketName: "data", sourceBucketArn: "arn:aws:s3:::data", accountId: OWNER_ACCOUNT, region: REGION, catalogName: "owner_shared_data" };
+
+    it("refuses a retention outside 1–3650 days and a catalog name Athena cannot use, before creating anything", async () => {
+        expect(validateAccessLogsArgs(args)).to.deep.equal([]);
+        expect(validateAccessLogsArgs({ ...args, retentionDays: 0, catalogName: "Owner-Data" }).map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
+            "retentionDays: must be a whole number of days from 1 to 3650",
+            "catalogName: may hold only lowercase letters, digits and underscores (Athena names)",
+        ]);
+        const error = await failure(
+            inAccount(OWNER_ACCOUNT, (provider) => {
+                new AccessLogs("logs", { ...args, retentionDays: 4000 }, { providers: [provider] });
+                return {};
+            }),
+        );
+        expect(error.message).to.contain('Invalid arguments for AccessLogs "logs" (1 problem):\n  - retentionDays = 4000: must be a whole number of days from 1 to 3650.');
+        expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === "cross-account-s3:index:AccessLogs")).to.deep.equal([]);
     });
 });
