@@ -153,41 +153,42 @@ export function configuring(resources: PolicyResource[], bucket: PolicyResource,
     );
 }
 
+/** Runs a check on every bucket of the stack and gathers its problems. */
+function eachBucket(resources: PolicyResource[], check: (bucket: PolicyResource) => string[]): string[] {
+    return resources.filter((r) => r.type === T.bucket).flatMap(check);
+}
+
 export function publicAccessProblems(resources: PolicyResource[]): string[] {
-    return resources
-        .filter((r) => r.type === T.bucket)
-        .flatMap((bucket) => {
-            const blocks = configuring(resources, bucket, T.publicAccessBlock);
-            const full = blocks.some((b) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => b.props[k] === true));
-            return full ? [] : [`bucket ${bucket.name} has no BucketPublicAccessBlock with all four settings true`];
-        });
+    const settings = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+    return eachBucket(resources, (bucket) => {
+        const full = configuring(resources, bucket, T.publicAccessBlock).some((b) => settings.every((k) => b.props[k] === true));
+        return full ? [] : [`bucket ${bucket.name} has no BucketPublicAccessBlock with all four settings true`];
+    });
 }
 
 export function encryptionProblems(resources: PolicyResource[]): string[] {
     const algorithms = ["AES256", "aws:kms", "aws:kms:dsse"];
-    return resources
-        .filter((r) => r.type === T.bucket)
-        .flatMap((bucket) => {
-            const configs = configuring(resources, bucket, T.encryption);
-            const ok = configs.some((c) => (c.props.rules as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[] | undefined)?.some((rule) => algorithms.includes(rule.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")));
-            return ok ? [] : [`bucket ${bucket.name} has no default encryption (BucketServerSideEncryptionConfiguration with ${algorithms.join(", ")})`];
-        });
+    type Rule = { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } };
+    return eachBucket(resources, (bucket) => {
+        const ok = configuring(resources, bucket, T.encryption).some((c) =>
+            (c.props.rules as Rule[] | undefined)?.some((rule) => algorithms.includes(rule.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")),
+        );
+        return ok ? [] : [`bucket ${bucket.name} has no default encryption (BucketServerSideEncryptionConfiguration with ${algorithms.join(", ")})`];
+    });
 }
 
 export function tlsProblems(resources: PolicyResource[]): string[] {
-    return resources
-        .filter((r) => r.type === T.bucket)
-        .flatMap((bucket) => {
-            const policies = configuring(resources, bucket, T.bucketPolicy);
-            if (policies.length === 0) {
-                return [`bucket ${bucket.name} has no bucket policy, so nothing refuses plain HTTP`];
-            }
-            const known = policies.map((p) => statementsOf(p.props.policy)).filter((s): s is Statement[] => s !== undefined);
-            if (known.length < policies.length) {
-                return []; // unknown until the bucket exists; checked again during up
-            }
-            return known.some(enforcesTls) ? [] : [`bucket ${bucket.name}'s policy does not deny requests with aws:SecureTransport false`];
-        });
+    return eachBucket(resources, (bucket) => {
+        const policies = configuring(resources, bucket, T.bucketPolicy);
+        if (policies.length === 0) {
+            return [`bucket ${bucket.name} has no bucket policy, so nothing refuses plain HTTP`];
+        }
+        const known = policies.map((p) => statementsOf(p.props.policy)).filter((s): s is Statement[] => s !== undefined);
+        if (known.length < policies.length) {
+            return []; // unknown until the bucket exists; checked again during up
+        }
+        return known.some(enforcesTls) ? [] : [`bucket ${bucket.name}'s policy does not deny requests with aws:SecureTransport false`];
+    });
 }
 
 export function routeTableProblems(resources: PolicyResource[]): string[] {
@@ -211,6 +212,10 @@ export function pinnedAccount(provider: { props: Record<string, unknown> } | und
 // The policies
 
 const each = (report: ReportViolation, problems: string[]) => problems.forEach((p) => report(p));
+
+/** The statements of a bucket policy under validation; undefined for other resources or while unknown. */
+const bucketPolicyStatements = (args: { type: string; props: Record<string, unknown> }) =>
+    args.type === T.bucketPolicy ? statementsOf(args.props.policy) : undefined;
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     {
@@ -236,7 +241,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         description: 'No bucket policy allows Principal "*".',
         enforcementLevel: "mandatory",
         validateResource: (args, report) => {
-            const statements = args.type === T.bucketPolicy ? statementsOf(args.props.policy) : undefined;
+            const statements = bucketPolicyStatements(args);
             each(report, statements ? publicAllows(statements) : []);
         },
     },
@@ -245,7 +250,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         description: "Every grant to another account in a bucket policy is paired with an aws:SourceVpce endpoint lock that covers it.",
         enforcementLevel: "mandatory",
         validateResource: (args, report) => {
-            const statements = args.type === T.bucketPolicy ? statementsOf(args.props.policy) : undefined;
+            const statements = bucketPolicyStatements(args);
             const owner = pinnedAccount(args.provider);
             if (statements && owner === undefined) {
                 report("cannot tell the bucket owner's account: pin the provider with allowedAccountIds");
@@ -258,7 +263,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         description: "An endpoint lock in a bucket policy never covers the owner account's own principals (no lockout).",
         enforcementLevel: "mandatory",
         validateResource: (args, report) => {
-            const statements = args.type === T.bucketPolicy ? statementsOf(args.props.policy) : undefined;
+            const statements = bucketPolicyStatements(args);
             const owner = pinnedAccount(args.provider);
             each(report, statements && owner ? locksCoveringOwner(statements, owner) : []);
         },
