@@ -5,6 +5,7 @@
 import { ALL_S3, LIST_BUCKET, OBJECT_ACTIONS, KMS_ACTIONS } from "../policies/actions";
 import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
 import { byteSize, Limit, LIMITS, policy, PolicyDocument, Statement } from "../policies/document";
+import { LockMode } from "../policies/endpoint-lock";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
@@ -62,8 +63,13 @@ function naiveKeyPolicy(list: ConsumerGrant[]): PolicyDocument {
     ]);
 }
 
-const shippedBucketPolicy = (list: ConsumerGrant[]) => buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers: list });
-const shippedKeyPolicy = (list: ConsumerGrant[]) => buildKeyPolicy({ ownerAccountId: OWNER, region: REGION, partition: "aws", consumers: list });
+/** The longest role names a user can configure (64 characters, through existingRoleArn). */
+const longestNames = (list: ConsumerGrant[]): ConsumerGrant[] =>
+    list.map((c, i) => ({ ...c, roleArn: `arn:aws:iam::${c.accountId}:role/${i.toString(16).padStart(64, "r")}` }));
+const shipped = (lockMode: LockMode, names: (l: ConsumerGrant[]) => ConsumerGrant[] = (l) => l) => (list: ConsumerGrant[]) =>
+    buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers: names(list), encryption: { kind: "sse-s3" }, lockMode });
+const shippedBucketPolicy = shipped("account-match");
+const shippedKeyPolicy = (list: ConsumerGrant[]) => buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: REGION, partition: "aws", consumers: list });
 
 /** The largest consumer count whose document fits, by building documents of growing size. */
 function measure(build: (list: ConsumerGrant[]) => PolicyDocument, limit: Limit): { fit: number; perConsumer: number } {
@@ -75,16 +81,22 @@ function measure(build: (list: ConsumerGrant[]) => PolicyDocument, limit: Limit)
     return { fit, perConsumer };
 }
 
-function report(builder: string, naive: (l: ConsumerGrant[]) => PolicyDocument, shipped: (l: ConsumerGrant[]) => PolicyDocument, limit: Limit): void {
-    for (const [label, build] of [["naive", naive], ["shipped", shipped]] as const) {
-        const started = process.hrtime.bigint();
-        const { fit, perConsumer } = measure(build, limit);
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        console.log(`${builder} ${label}: ${fit} consumers fit, ${Math.round(perConsumer)} bytes per consumer   (limit ${limit.bytes} bytes; measured in ${ms.toFixed(0)} ms)`);
-    }
+function report(builder: string, naive: (l: ConsumerGrant[]) => PolicyDocument, shippedOne: (l: ConsumerGrant[]) => PolicyDocument, limit: Limit): void {
+    line(`${builder} naive`, naive, limit);
+    line(`${builder} shipped`, shippedOne, limit);
+}
+
+function line(label: string, build: (l: ConsumerGrant[]) => PolicyDocument, limit: Limit): void {
+    const started = process.hrtime.bigint();
+    const { fit, perConsumer } = measure(build, limit);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    console.log(`${label}: ${fit} consumers fit, ${Math.round(perConsumer)} bytes per consumer   (limit ${limit.bytes} bytes; measured in ${ms.toFixed(0)} ms)`);
 }
 
 report("bucket policy", naiveBucketPolicy, shippedBucketPolicy, LIMITS.bucketPolicy);
+line("bucket policy shipped (longest names)", shipped("account-match", longestNames), LIMITS.bucketPolicy);
+line("bucket policy shipped, lockMode per-consumer", shipped("per-consumer"), LIMITS.bucketPolicy);
+line("bucket policy shipped, lockMode per-consumer (longest names)", shipped("per-consumer", longestNames), LIMITS.bucketPolicy);
 report("key policy", naiveKeyPolicy, shippedKeyPolicy, LIMITS.keyPolicy);
 
 // One of these per consumer, in the consumer's account: their size does not grow with consumers.

@@ -3,9 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, Issue } from "../config/errors";
 import type { Encryption } from "../config/owner";
 import * as rules from "../config/rules";
+import { AccessLevel } from "../policies/actions";
 import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
-import { compact, LIMITS, overLimit } from "../policies/document";
+import { byteSize, compact, LIMITS, overLimit } from "../policies/document";
+import { LOCK_MODES, LockMode } from "../policies/endpoint-lock";
 import { buildKeyPolicy } from "../policies/key-policy";
+import { WriteEncryption } from "../policies/write-encryption";
 import { privateBucket } from "../resources/privateBucket";
 
 export interface CrossAccountBucketArgs {
@@ -25,10 +28,45 @@ export interface CrossAccountBucketArgs {
     readonly encryption?: Encryption;
     /** Consumers to grant; each is locked to its endpoints. @default [] (no one but the owner) */
     readonly consumers?: readonly ConsumerGrant[];
+    /**
+     * Consumers agreed on but not deployed yet (no role or endpoint to grant). They get nothing; the
+     * size check counts each at the smallest size it could have, so a list that can never fit the
+     * bucket policy fails on the first preview instead of after every consumer stack has run.
+     * @default []
+     */
+    readonly pendingConsumers?: readonly PendingConsumer[];
+    /** How each consumer is tied to its own endpoints (see endpoint-lock.ts). @default "account-match" */
+    readonly lockMode?: LockMode;
+    /**
+     * Protect the bucket and its key: a change that would replace or delete them (a new `bucketName`
+     * or region, say) stops at preview instead of orphaning the data. @default true
+     */
+    readonly protect?: boolean;
+}
+
+/** A consumer the owner has agreed to share with, before its stack has exported a role and endpoint. */
+export interface PendingConsumer {
+    readonly accountId: string;
+    readonly access: AccessLevel;
+    readonly prefix?: string;
 }
 
 /** The longest name S3 allows: the policy is measured with it while the real name is unknown. */
 const LONGEST_BUCKET_NAME = "b".repeat(63);
+
+/** A key ARN of the real length, for measuring before the key exists. */
+const placeholderKeyArn = (partition: string, region: string, account: string) => `arn:${partition}:kms:${region}:${account}:key/${"0".repeat(8)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(12)}`;
+
+/** A pending consumer at its smallest: a one-character role name and a short-form endpoint id. */
+function smallestGrant(pending: PendingConsumer, index: number, partition: string): ConsumerGrant {
+    return {
+        roleArn: `arn:${partition}:iam::${pending.accountId}:role/${index.toString(36)}`,
+        accountId: pending.accountId,
+        vpceIds: [`vpce-${index.toString(16).padStart(8, "0")}`],
+        access: pending.access,
+        ...(pending.prefix === undefined ? {} : { prefix: pending.prefix }),
+    };
+}
 
 /**
  * Everything wrong with the args, checked before any resource exists. The size check builds the
@@ -37,12 +75,16 @@ const LONGEST_BUCKET_NAME = "b".repeat(63);
 export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): Issue[] {
     const issues: Issue[] = [];
     const consumers = args.consumers ?? [];
+    const pending = args.pendingConsumers ?? [];
     const problem = (key: string, value: unknown, rule: string, fix: string) => issues.push({ key, value, rule, fix });
     if (rules.accountId(args.ownerAccountId)) {
         problem("ownerAccountId", args.ownerAccountId, "must be a 12-digit AWS account id", "pass the owner account's id");
     }
     if (args.bucketName !== undefined && rules.bucketName(args.bucketName)) {
         problem("bucketName", args.bucketName, rules.bucketName(args.bucketName)!, "choose a valid S3 bucket name");
+    }
+    if (args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode)) {
+        problem("lockMode", args.lockMode, rules.oneOf(LOCK_MODES)(args.lockMode)!, 'pass "account-match" or "per-consumer"');
     }
     for (const [i, c] of consumers.entries()) {
         if (c.accountId === args.ownerAccountId) {
@@ -54,26 +96,43 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): Is
         if (c.vpceIds.length === 0 || c.vpceIds.some((id) => rules.vpceId(id))) {
             problem(`consumers[${i}].vpceIds`, c.vpceIds, "must list one or more vpce- ids", "pass the consumer's gateway endpoint id");
         }
+        if (c.vpceAccountId !== undefined && rules.accountId(c.vpceAccountId)) {
+            problem(`consumers[${i}].vpceAccountId`, c.vpceAccountId, rules.accountId(c.vpceAccountId)!, "pass the account that owns the endpoint");
+        }
     }
     if (issues.length > 0) {
         return issues;
     }
     const partition = args.partition ?? "aws";
+    const lockMode = args.lockMode ?? "account-match";
     const bucketArn = `arn:${partition}:s3:::${args.bucketName ?? LONGEST_BUCKET_NAME}`;
-    const sizes = [
-        { limit: LIMITS.bucketPolicy, over: overLimit(buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, consumers }), LIMITS.bucketPolicy) },
-        ...(args.encryption === "sse-kms"
-            ? [{ limit: LIMITS.keyPolicy, over: overLimit(buildKeyPolicy({ ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers }), LIMITS.keyPolicy) }]
-            : []),
-    ];
-    for (const { limit, over } of sizes) {
-        if (over) {
-            problem(
-                "consumers",
-                `${consumers.length} consumers`,
-                `make the ${limit.what} ${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`,
-                "share grants (consumers with the same access and prefix share one statement), use shorter role names, or split consumers across buckets",
-            );
+    const kmsKeyArn = placeholderKeyArn(partition, args.region, args.ownerAccountId);
+    const encryption: WriteEncryption = args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
+    const all = [...consumers, ...pending.map((p, i) => smallestGrant(p, i, partition))];
+    const bucketPolicy = (mode: LockMode) => buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, consumers: all, encryption, lockMode: mode });
+    const counted =
+        pending.length === 0
+            ? `${consumers.length} consumers`
+            : `${all.length} consumers (${pending.length} not deployed yet, counted at their smallest possible size)`;
+    const tooBig = (what: string, over: { bytes: number; limit: number }, fix: string) =>
+        problem("consumers", counted, `make the ${what} ${pending.length > 0 ? "at least " : ""}${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`, fix);
+    const sharing = "share grants (consumers with the same access and prefix share one statement), use shorter role names, or split consumers across buckets";
+
+    const overBucket = overLimit(bucketPolicy(lockMode), LIMITS.bucketPolicy);
+    if (overBucket) {
+        const other = LOCK_MODES.find((m) => m !== lockMode)!;
+        const fitsOther = overLimit(bucketPolicy(other), LIMITS.bucketPolicy) === undefined;
+        tooBig(
+            `${LIMITS.bucketPolicy.what} (lockMode ${lockMode})`,
+            overBucket,
+            fitsOther ? `set lockMode to "${other}", which fits (${byteSize(bucketPolicy(other))} bytes); or ${sharing}` : sharing,
+        );
+    }
+    if (args.encryption === "sse-kms") {
+        const keyPolicy = buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers: all });
+        const overKey = overLimit(keyPolicy, LIMITS.keyPolicy);
+        if (overKey) {
+            tooBig(LIMITS.keyPolicy.what, overKey, sharing);
         }
     }
     return issues;
@@ -106,12 +165,15 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         const consumers = args.consumers ?? [];
         const encryption = args.encryption ?? "sse-s3";
         const partition = args.partition ?? "aws";
-        // Data outlives the stack: a destroy forgets these resources instead of deleting them.
+        const lockMode = args.lockMode ?? "account-match";
+        // Data outlives the stack: a destroy forgets these resources instead of deleting them, and
+        // (protected by default) a change that would replace the bucket or its key stops at preview.
         const keep = { parent: this, retainOnDelete: true };
+        const guard = { ...keep, protect: args.protect ?? true };
 
         // ACLs off (BucketOwnerEnforced): that is why the consumer is never granted s3:PutObjectAcl.
         // Each configuration step below waits for the one before it (S3 409 OperationAborted).
-        const { bucket, publicAccessBlock, ownership } = privateBucket(name, this, args.bucketName);
+        const { bucket, publicAccessBlock, ownership } = privateBucket(name, this, args.bucketName, guard);
 
         const key =
             encryption === "sse-kms"
@@ -121,9 +183,11 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                           description: `Default encryption of the shared bucket ${name}`,
                           enableKeyRotation: true,
                           deletionWindowInDays: 30,
-                          policy: compact(buildKeyPolicy({ ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers })),
+                          policy: bucket.arn.apply((bucketArn) =>
+                              compact(buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers })),
+                          ),
                       },
-                      keep,
+                      guard,
                   )
                 : undefined;
         const encryptionConfig = new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -131,9 +195,13 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
             {
                 bucket: bucket.id,
                 rules: [
-                    key
-                        ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
-                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                    {
+                        ...(key
+                            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
+                            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }),
+                        // SSE-C keys are the writer's own: nobody else could read such an object.
+                        blockedEncryptionTypes: ["SSE-C"],
+                    },
                 ],
             },
             { ...keep, dependsOn: [ownership] },
@@ -144,8 +212,16 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
             { ...keep, dependsOn: [encryptionConfig] },
         );
 
-        this.policy = bucket.arn.apply((bucketArn) =>
-            compact(buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, consumers })),
+        this.policy = pulumi.all([bucket.arn, key?.arn]).apply(([bucketArn, kmsKeyArn]) =>
+            compact(
+                buildBucketPolicy({
+                    bucketArn,
+                    ownerAccountId: args.ownerAccountId,
+                    consumers,
+                    encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
+                    lockMode,
+                }),
+            ),
         );
         // Not retained: destroying the owner stack ends the sharing.
         const bucketPolicy = new aws.s3.BucketPolicy(

@@ -65,6 +65,15 @@ export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): Issu
     return issues;
 }
 
+/** Said at every preview of an adopted endpoint whose policy this stack manages. */
+export function adoptedPolicyWarning(endpointId: string): string {
+    return (
+        `The endpoint policy of ${endpointId} is replaced by this stack's, and every workload that uses that endpoint is held to it: ` +
+        "S3 requests the new policy does not allow are refused, from now on. Destroying this stack resets the policy to AWS's default " +
+        "(full access), not to the policy it had before. To leave the policy as it is, set endpointPolicy to unmanaged."
+    );
+}
+
 /** The S3 service name of a region: China regions use a `cn.` prefix. */
 export function s3ServiceName(region: string, partition: string): string {
     return partition === "aws-cn" ? `cn.com.amazonaws.${region}.s3` : `com.amazonaws.${region}.s3`;
@@ -77,6 +86,8 @@ export function s3ServiceName(region: string, partition: string): string {
  */
 export class S3GatewayEndpoint extends pulumi.ComponentResource {
     public readonly vpceId: pulumi.Output<string>;
+    /** The account that owns the endpoint (`aws:VpceAccount`): in a shared VPC, the VPC owner's. */
+    public readonly ownerAccountId: pulumi.Output<string>;
     /** The S3 prefix list: what security-group egress rules must allow on 443. */
     public readonly prefixListId: pulumi.Output<string>;
     public readonly routeTableIds: string[];
@@ -115,13 +126,15 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
                 new aws.ec2.VpcEndpointRouteTableAssociation(`${name}-${routeTableId}`, { vpcEndpointId: endpoint.id, routeTableId }, { parent: this });
             }
             if (this.policy !== undefined) {
+                pulumi.log.warn(adoptedPolicyWarning(args.existingEndpointId), this);
                 new aws.ec2.VpcEndpointPolicy(`${name}-policy`, { vpcEndpointId: endpoint.id, policy: this.policy }, { parent: this });
             }
         }
 
         this.vpceId = endpoint.id;
+        this.ownerAccountId = endpoint.ownerId;
         this.prefixListId = endpoint.prefixListId;
         this.routeTableIds = routeTableIds;
-        this.registerOutputs({ vpceId: this.vpceId, prefixListId: this.prefixListId, routeTableIds: this.routeTableIds, policy: this.policy });
+        this.registerOutputs({ vpceId: this.vpceId, ownerAccountId: this.ownerAccountId, prefixListId: this.prefixListId, routeTableIds: this.routeTableIds, policy: this.policy });
     }
 }

@@ -1,4 +1,5 @@
 import { ACCESS_LEVELS, AccessLevel } from "../policies/actions";
+import { AWS_BUCKET_PRESETS, expandBucketPresets } from "../policies/aws-owned-buckets";
 import { ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../policies/endpoint-policy";
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
@@ -18,7 +19,7 @@ export interface ConsumerSettings extends AccountSettings {
     /** An S3 gateway endpoint that already exists in the VPC, adopted instead of creating one. */
     readonly existingEndpointId?: string;
     readonly endpointPolicy: EndpointPolicySetting;
-    /** Buckets the restricted endpoint policies also let through (read-only). */
+    /** Buckets the restricted endpoint policies also let through (read-only), presets expanded. */
     readonly extraBuckets: readonly string[];
     /** The access this consumer's role asks for; the owner's grant decides what it gets. */
     readonly access: AccessLevel;
@@ -64,11 +65,12 @@ export function parseConsumerSettings(raw: Readonly<Record<string, string>>, ide
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
         adopting ? "unmanaged" : "allow-all",
     );
-    const extraBuckets = config.list("extraBuckets", rules.bucketName, "amazonlinux-2-repos-eu-west-1");
+    const extraBucketEntries = config.list("extraBuckets", rules.bucketNameOrPreset(AWS_BUCKET_PRESETS), "preset:ssm");
+    const extraBuckets = expandBucketPresets(extraBucketEntries, account.region);
     if (extraBuckets.length > 0 && (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged")) {
         config.problem(
             "extraBuckets",
-            extraBuckets,
+            extraBucketEntries,
             `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
             `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
         );

@@ -1,4 +1,5 @@
 import { ACCESS_LEVELS, AccessLevel } from "../policies/actions";
+import { LOCK_MODES, LockMode } from "../policies/endpoint-lock";
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
 import * as rules from "./rules";
@@ -26,9 +27,13 @@ export interface OwnerSettings extends AccountSettings {
     readonly accessLogs: boolean;
     /** Days before access-log records and query results expire. */
     readonly accessLogRetentionDays: number;
+    /** How the bucket policy ties each consumer to its own endpoints. */
+    readonly lockMode: LockMode;
+    /** Protect the bucket and its key from deletion and replacement. */
+    readonly protect: boolean;
 }
 
-const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays"];
+const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays", "lockMode", "protect"];
 const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
@@ -43,6 +48,8 @@ export function parseOwnerSettings(raw: Readonly<Record<string, string>>, identi
         consumers: readConsumers(config, account.accountId, identity),
         accessLogs: config.boolean("accessLogs", true),
         accessLogRetentionDays: config.integer("accessLogRetentionDays", 90, 1, 3650),
+        lockMode: config.oneOf("lockMode", LOCK_MODES, "account-match"),
+        protect: config.boolean("protect", true),
     };
     config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
     return settings;

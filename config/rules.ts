@@ -78,6 +78,17 @@ export const bucketName: Rule = (v) => {
     return undefined;
 };
 
+/** A bucket name, or `preset:<name>` naming one of `presets` (a colon never appears in a bucket name). */
+export function bucketNameOrPreset(presets: readonly string[]): Rule {
+    return (v) => {
+        if (!v.startsWith("preset:")) {
+            return bucketName(v);
+        }
+        const name = v.slice("preset:".length);
+        return presets.includes(name) ? undefined : `names no preset; the presets are ${presets.map((p) => `preset:${p}`).join(", ")}`;
+    };
+}
+
 /**
  * A key prefix that scopes a grant. It ends with "/" so that "team" cannot also match "teammate/…",
  * and holds no IAM wildcard or policy-variable characters, which would widen the grant.

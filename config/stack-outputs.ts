@@ -12,7 +12,7 @@ import * as rules from "./rules";
 /** The owner stack outputs a consumer uses. */
 export const OWNER_OUTPUTS = ["bucketArn", "bucketName", "region", "accountId", "kmsKeyArn"] as const;
 /** The consumer stack outputs the owner uses. */
-export const CONSUMER_OUTPUTS = ["roleArn", "vpceId", "accountId", "region", "access", "prefix"] as const;
+export const CONSUMER_OUTPUTS = ["roleArn", "vpceId", "vpceAccountId", "accountId", "region", "access", "prefix"] as const;
 
 export type Outputs = Readonly<Record<string, unknown>>;
 
@@ -98,6 +98,8 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
     const vpceId = text("vpceId", rules.vpceId);
     const accountId = text("accountId", rules.accountId);
     const region = text("region", rules.region);
+    // Stacks deployed before the endpoint's account was exported own their endpoint.
+    const vpceAccountId = outputs.vpceAccountId === undefined ? undefined : text("vpceAccountId", rules.accountId);
     const roleAccount = rules.roleArnAccount(roleArn);
     if (roleAccount !== undefined && roleAccount !== entry.accountId) {
         issues.add(
@@ -133,6 +135,7 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
         roleArn,
         accountId: entry.accountId,
         vpceIds: [vpceId],
+        ...(vpceAccountId === undefined || vpceAccountId === entry.accountId ? {} : { vpceAccountId }),
         access: entry.access,
         ...(entry.prefix === undefined ? {} : { prefix: entry.prefix }),
     };

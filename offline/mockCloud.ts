@@ -45,7 +45,15 @@ export class MockCloud implements pulumi.runtime.Mocks {
     readonly registrations: Registration[] = [];
     private readonly accounts = new Map<string, Account>();
 
-    constructor(private readonly stacks: StackOutputsFixture) {}
+    /**
+     * @param stacks outputs of the other stacks
+     * @param endpointOwners the owner account of existing endpoints that a stack reads, by id (one in
+     *   a shared VPC belongs to the VPC owner); any other read endpoint belongs to the reading account
+     */
+    constructor(
+        private readonly stacks: StackOutputsFixture,
+        private readonly endpointOwners: Readonly<Record<string, string>> = {},
+    ) {}
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         throw new Error(`Unexpected invoke ${args.token}: the stack programs call no data sources`);
@@ -78,6 +86,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 throw new Error(`${args.type} "${args.name}" was registered without this stack's explicit AWS provider`);
             }
             ({ id, state } = awsState(args.type, args.name, inputs, account, read ? args.id : undefined));
+            if (args.type === "aws:ec2/vpcEndpoint:VpcEndpoint") {
+                state = { ...state, ownerId: this.endpointOwners[id] ?? account.accountId };
+            }
         } else {
             id = "";
             state = {};

@@ -15,7 +15,19 @@ export interface PlannedResource {
     readonly parent: string | null;
     /** Inputs as the program passed them; policy documents parsed to objects. */
     readonly inputs: Record<string, unknown>;
+    readonly options: ResourceOptions;
+}
+
+/** The resource options that decide what an update or a destroy may do to a resource. */
+export interface ResourceOptions {
+    /** A delete or replacement stops at preview. */
+    readonly protect: boolean;
+    /** A destroy (or the delete half of a replacement) forgets the resource instead of deleting it. */
     readonly retainOnDelete: boolean;
+    /** The explicit provider's name; null for components and stack references. */
+    readonly provider: string | null;
+    /** The resources this one waits for. */
+    readonly dependsOn: readonly string[];
 }
 
 export interface PlannedPhase {
@@ -106,7 +118,13 @@ function planned(r: PlacedRegistration): PlannedResource {
         const parse = typeof value === "string" && (POLICY_INPUTS.includes(key) || (r.type.startsWith("pulumi:providers:") && /^[[{]/.test(value)));
         inputs[key] = parse ? JSON.parse(value as string) : value;
     }
-    return { type: r.type, name: r.name, parent: r.parent ?? null, inputs, retainOnDelete: r.retainOnDelete };
+    return {
+        type: r.type,
+        name: r.name,
+        parent: r.parent ?? null,
+        inputs,
+        options: { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider ?? null, dependsOn: [...r.dependsOn] },
+    };
 }
 
 /** What the mock cloud made up (ids and computed strings of created resources) that the phase shows. */

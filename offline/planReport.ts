@@ -61,7 +61,7 @@ export function renderJson(plan: Plan): string {
             phases: plan.phases.map((p) => ({
                 stack: p.stack,
                 phase: p.phase,
-                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs })),
+                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs, options: r.options })),
                 outputs: p.outputs,
                 logs: p.logs,
                 placeholders: p.placeholders,
@@ -121,7 +121,8 @@ function renderResources(phase: PlannedPhase): string[] {
 }
 
 function renderResource(r: PlannedResource, first: string, rest: string): string[] {
-    const lines = [`${first}${r.type}  ${r.name}${r.retainOnDelete ? "  (kept on destroy)" : ""}`];
+    const marks = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "kept on destroy" : ""].filter(Boolean);
+    const lines = [`${first}${r.type}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`];
     for (const [key, value] of Object.entries(r.inputs)) {
         if (key === "name" && r.type === "pulumi:pulumi:StackReference") {
             continue;

@@ -1,60 +1,39 @@
 import { AccessLevel, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
-import { denyAllS3, denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+import { ConsumerGrant } from "./consumer-grant";
+import { denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+import { endpointLockStatements, LockMode } from "./endpoint-lock";
+import { writeEncryptionStatements, WriteEncryption } from "./write-encryption";
 
-/** One consumer the owner has granted, as read back from the consumer's stack. */
-export interface ConsumerGrant {
-    /** The consumer's workload role. */
-    readonly roleArn: string;
-    /** The consumer account (the role's account). */
-    readonly accountId: string;
-    /** The consumer's S3 gateway endpoint(s): the only path its requests may take. */
-    readonly vpceIds: readonly string[];
-    readonly access: AccessLevel;
-    /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
-    readonly prefix?: string;
-}
+export type { ConsumerGrant } from "./consumer-grant";
 
 export interface BucketPolicyInput {
     readonly bucketArn: string;
     /** The owner account, whose principals the endpoint lock never covers. */
     readonly ownerAccountId: string;
     readonly consumers: readonly ConsumerGrant[];
+    /** The bucket's own encryption, which every write must keep. */
+    readonly encryption: WriteEncryption;
+    /** @default "account-match" */
+    readonly lockMode?: LockMode;
 }
 
 /**
  * The shared bucket's policy.
  *
  * - TLS only, for everyone.
+ * - Writes keep the bucket's encryption, for everyone (constant size; see write-encryption.ts).
  * - One Allow per (access level, prefix) shared by all consumers that have it, listing their roles.
- * - The endpoint lock, in two fixed-size Deny statements that only cover principals outside the
- *   owner account (so the owner's console users, CI and `pulumi refresh` are never caught):
- *     1. the request must come through one of the consumers' endpoints (`aws:SourceVpce`);
- *     2. that endpoint must belong to the caller's own account (`aws:VpceAccount` equals
- *        `${aws:PrincipalAccount}`), so no consumer can use another consumer's endpoint.
- *   The lock grows by one endpoint id per consumer, which is what lets hundreds of consumers fit in
- *   S3's 20 KB. Where one account runs several consumer stacks, (2) cannot tell their roles apart,
- *   so each such role gets its own Deny naming its endpoints.
+ * - The endpoint lock (see endpoint-lock.ts): only principals outside the owner account are covered,
+ *   and each consumer may use its own endpoints and no other.
  */
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
     const { bucketArn, ownerAccountId, consumers } = input;
-    const bucketAndObjects = [bucketArn, `${bucketArn}/*`];
-    const statements: Statement[] = [denyInsecureTransport(bucketArn), ...grantStatements(bucketArn, consumers)];
-    if (consumers.length === 0) {
-        return policy(statements);
-    }
-    statements.push(
-        denyAllS3("DenyConsumersOutsideTheirEndpoints", bucketAndObjects, {
-            StringNotEquals: {
-                "aws:PrincipalAccount": ownerAccountId,
-                "aws:SourceVpce": oneOrMany(sortedUnique(consumers.flatMap((c) => c.vpceIds))),
-            },
-        }),
-        denyAllS3("DenyEndpointsOfOtherAccounts", bucketAndObjects, {
-            StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceAccount": "${aws:PrincipalAccount}" },
-        }),
-        ...sharedAccountLocks(bucketAndObjects, consumers),
-    );
-    return policy(statements);
+    return policy([
+        denyInsecureTransport(bucketArn),
+        ...writeEncryptionStatements(bucketArn, input.encryption),
+        ...grantStatements(bucketArn, consumers),
+        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, consumers, input.lockMode ?? "account-match"),
+    ]);
 }
 
 interface GrantGroup {
@@ -113,24 +92,4 @@ function grantStatements(bucketArn: string, consumers: readonly ConsumerGrant[])
             },
         ];
     });
-}
-
-function sharedAccountLocks(resources: string[], consumers: readonly ConsumerGrant[]): Statement[] {
-    // Endpoints per role (a role used by two consumer stacks may use the endpoints of both),
-    // and roles per account.
-    const endpointsOfRole = new Map<string, string[]>();
-    const rolesOfAccount = new Map<string, Set<string>>();
-    for (const c of consumers) {
-        endpointsOfRole.set(c.roleArn, [...(endpointsOfRole.get(c.roleArn) ?? []), ...c.vpceIds]);
-        rolesOfAccount.set(c.accountId, (rolesOfAccount.get(c.accountId) ?? new Set()).add(c.roleArn));
-    }
-    const rolesInSharedAccounts = sortedUnique(
-        [...rolesOfAccount.values()].filter((roles) => roles.size > 1).flatMap((roles) => [...roles]),
-    );
-    return rolesInSharedAccounts.map((roleArn, index) =>
-        denyAllS3(`DenySharedAccountRole${index + 1}OutsideItsEndpoints`, resources, {
-            ArnEquals: { "aws:PrincipalArn": roleArn },
-            StringNotEquals: { "aws:SourceVpce": oneOrMany(sortedUnique(endpointsOfRole.get(roleArn) ?? [])) },
-        }),
-    );
 }

@@ -21,9 +21,14 @@ export function policy(statements: readonly Statement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
 
+/** A Deny of `action` on `resources` for everyone matching `condition`. */
+export function deny(sid: string, action: Values, resources: Values, condition: NonNullable<Statement["Condition"]>): Statement {
+    return { Sid: sid, Effect: "Deny", Principal: "*", Action: action, Resource: resources, Condition: condition };
+}
+
 /** A Deny of every S3 action on `resources` for everyone matching `condition`. */
 export function denyAllS3(sid: string, resources: Values, condition: NonNullable<Statement["Condition"]>): Statement {
-    return { Sid: sid, Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: condition };
+    return deny(sid, "s3:*", resources, condition);
 }
 
 /** Refuses plain-HTTP requests to a bucket and its objects, for everyone. */

@@ -3,6 +3,8 @@ import { ConsumerGrant } from "./bucket-policy";
 import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
 
 export interface KeyPolicyInput {
+    /** The one bucket consumers may use the key for. */
+    readonly bucketArn: string;
     readonly ownerAccountId: string;
     readonly region: string;
     readonly partition: string;
@@ -14,7 +16,10 @@ export interface KeyPolicyInput {
  *
  * The owner account keeps full control through IAM (AWS's default key policy statement): without it
  * the key — and every object encrypted with it — could become unmanageable. Consumer roles may use
- * the key only through S3 in this region (`kms:ViaService`), with the actions their access needs.
+ * the key only through S3 in this region (`kms:ViaService`), only for this bucket, and only with the
+ * actions their access needs. S3 names the bucket in the encryption context `aws:s3:arn`: the bucket
+ * ARN when an S3 Bucket Key is used (this bucket's default), the object ARN when a request turns Bucket
+ * Keys off; both are matched.
  */
 export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
     const { ownerAccountId, region, partition, consumers } = input;
@@ -38,7 +43,10 @@ export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
             Principal: { AWS: oneOrMany(roles) },
             Action: oneOrMany([...KMS_ACTIONS[access]]),
             Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+            Condition: {
+                StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+                StringLike: { "kms:EncryptionContext:aws:s3:arn": [input.bucketArn, `${input.bucketArn}/*`] },
+            },
         });
     }
     return policy(statements);

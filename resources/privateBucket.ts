@@ -12,11 +12,11 @@ export interface PrivateBucket {
  * (forceDestroy off), all four Block Public Access settings, and ACLs disabled (BucketOwnerEnforced:
  * the bucket owner owns every object, whoever wrote it). All three are retained on destroy, and
  * ownership waits for the public access block, since S3 answers concurrent configuration calls on
- * one bucket with 409 OperationAborted.
+ * one bucket with 409 OperationAborted. `bucketOptions` adds options to the bucket alone (`protect`).
  */
-export function privateBucket(name: string, parent: pulumi.Resource, bucketName?: string): PrivateBucket {
+export function privateBucket(name: string, parent: pulumi.Resource, bucketName?: string, bucketOptions: { protect?: boolean } = {}): PrivateBucket {
     const keep = { parent, retainOnDelete: true };
-    const bucket = new aws.s3.Bucket(name, { bucket: bucketName, forceDestroy: false }, keep);
+    const bucket = new aws.s3.Bucket(name, { bucket: bucketName, forceDestroy: false }, { ...keep, ...bucketOptions });
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
         `${name}-public-access-block`,
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -55,7 +55,8 @@ export async function automationOperations(workDir: string, env: NodeJS.ProcessE
             return counts((await (await select(stack)).preview({ onOutput })).changeSummary);
         },
         async destroy(stack, onOutput) {
-            return counts((await (await select(stack)).destroy({ onOutput })).summary.resourceChanges);
+            // The shared bucket and its key are protected: destroy everything else and leave them in state.
+            return counts((await (await select(stack)).destroy({ onOutput, excludeProtected: true })).summary.resourceChanges);
         },
         async outputs(stack) {
             return values(await (await select(stack)).outputs());

@@ -12,6 +12,7 @@ export interface StackOperations {
     createStack(stack: string): Promise<void>;
     up(stack: string, onOutput: (text: string) => void): Promise<ChangeCounts>;
     preview(stack: string, onOutput: (text: string) => void): Promise<ChangeCounts>;
+    /** Destroys every resource of the stack but the protected ones (`pulumi destroy --exclude-protected`). */
     destroy(stack: string, onOutput: (text: string) => void): Promise<ChangeCounts>;
     /** The stack's outputs; `{}` for a stack that was never deployed. */
     outputs(stack: string): Promise<Record<string, unknown>>;

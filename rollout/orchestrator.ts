@@ -116,8 +116,9 @@ export class Rollout {
     }
 
     /**
-     * Consumers first, then the owner. The bucket, its settings and its key are retained by the owner
-     * stack, so destroying it ends the sharing but keeps the data.
+     * Consumers first, then the owner. The bucket and its key are protected (they stay in the owner
+     * stack) and everything of the bucket is retained on delete, so destroying ends the sharing but
+     * keeps the data.
      */
     async destroy(): Promise<RolloutReport> {
         const steps: Step[] = [];
@@ -137,7 +138,11 @@ export class Rollout {
         const owner = await this.ops.outputs(this.stacks.owner);
         if (await this.step(steps, this.stacks.owner, 1, "destroy")) {
             if (owner.bucketName !== undefined) {
-                notes.push(`Kept: bucket ${String(owner.bucketName)} with its objects, versions and settings (retained on destroy).`);
+                notes.push(`Kept: bucket ${String(owner.bucketName)} with its objects, versions and settings (protected, and retained on destroy).`);
+                notes.push(
+                    `The protected bucket${owner.kmsKeyArn === undefined ? " stays" : " and key stay"} in stack ${this.stacks.owner}: to let go of them, ` +
+                        `pulumi state unprotect --all -s ${this.stacks.owner}, then pulumi destroy -s ${this.stacks.owner} (they are forgotten, not deleted).`,
+                );
                 notes.push(
                     `To delete the data deliberately: empty the bucket, every version included, then aws s3api delete-bucket --bucket ${String(owner.bucketName)}.`,
                 );

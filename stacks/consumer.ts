@@ -11,6 +11,8 @@ import { readStackOutputs } from "./references";
 /** The consumer stack's outputs: what the owner reads to grant and lock. */
 export interface ConsumerExports {
     vpceId: pulumi.Output<string>;
+    /** The account that owns the endpoint: the VPC owner's, for an endpoint of a shared VPC. */
+    vpceAccountId: pulumi.Output<string>;
     prefixListId: pulumi.Output<string>;
     routeTableIds: string[];
     roleArn: pulumi.Output<string>;
@@ -64,6 +66,7 @@ export async function consumerProgram(identity: StackIdentity, config: Readonly<
 
     return {
         vpceId: endpoint.vpceId,
+        vpceAccountId: endpoint.ownerAccountId,
         prefixListId: endpoint.prefixListId,
         routeTableIds: endpoint.routeTableIds,
         roleArn: role.roleArn,

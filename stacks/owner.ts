@@ -62,6 +62,9 @@ export async function ownerProgram(identity: StackIdentity, config: Readonly<Rec
             bucketName: settings.bucketName,
             encryption: settings.encryption,
             consumers: grants,
+            pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
+            lockMode: settings.lockMode,
+            protect: settings.protect,
         },
         { providers: [provider] },
     );

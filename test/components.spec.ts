@@ -6,6 +6,7 @@ import { s3ServiceName, S3GatewayEndpoint, validateS3GatewayEndpointArgs } from 
 import { validateWorkloadRoleArgs, WorkloadRole } from "../components/workloadRole";
 import { runUnderMocks, StackRunResult } from "../offline/runStack";
 import { ConsumerGrant } from "../policies/bucket-policy";
+import { LockMode } from "../policies/endpoint-lock";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
 import { all, failure, policyOf, the, TYPES } from "./helpers";
 
@@ -45,7 +46,7 @@ describe("CrossAccountBucket", () => {
         const run = await build(bucketArgs());
         expect(the(run.resources, TYPES.publicAccessBlock).inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
         expect(the(run.resources, TYPES.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-        expect(the(run.resources, TYPES.encryption).inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        expect(the(run.resources, TYPES.encryption).inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }]);
         expect(the(run.resources, TYPES.versioning).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
         expect(all(run.resources, TYPES.kmsKey)).to.deep.equal([]);
     });
@@ -98,7 +99,58 @@ describe("CrossAccountBucket", () => {
             const issues = validateCrossAccountBucketArgs(bucketArgs({ consumers }));
             expect(issues).to.have.length(1);
             expect(issues[0].value).to.equal("300 consumers");
-            expect(issues[0].rule).to.match(/^make the S3 bucket policy \d+ bytes, over AWS's limit of 20480 bytes$/);
+            expect(issues[0].rule).to.match(/^make the S3 bucket policy \(lockMode account-match\) \d+ bytes, over AWS's limit of 20480 bytes$/);
+        });
+
+        it("an unknown lock mode and an endpoint account that is not an account id", async () => {
+            const args = bucketArgs({ lockMode: "per-role" as LockMode, consumers: [grant(1, { vpceAccountId: "12345" })] });
+            expect(validateCrossAccountBucketArgs(args).map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
+                'lockMode: must be one of "account-match", "per-consumer"',
+                "consumers[0].vpceAccountId: must be a 12-digit AWS account id",
+            ]);
+            const error = await failure(build(args));
+            expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === TYPES.crossAccountBucket)).to.deep.equal([]);
+        });
+    });
+
+    describe("keeps writes on the bucket's own encryption", () => {
+        it("blocks SSE-C in the bucket's encryption settings, under sse-s3 and sse-kms", async () => {
+            for (const encryption of ["sse-s3", "sse-kms"] as const) {
+                const run = await build(bucketArgs({ encryption }));
+                const [rule] = the(run.resources, TYPES.encryption).inputs.rules as { blockedEncryptionTypes: string[] }[];
+                expect(rule.blockedEncryptionTypes, encryption).to.deep.equal(["SSE-C"]);
+            }
+        });
+
+        it("under sse-kms, refuses writes naming any key but the bucket's own, by its real ARN", async () => {
+            const run = await build(bucketArgs({ encryption: "sse-kms", consumers: [grant(1)] }));
+            const keyArn = the(run.resources, TYPES.kmsKey).state.arn;
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
+            const otherKeys = doc.Statement.find((s) => s.Sid === "DenyOtherKmsKeys");
+            expect(otherKeys?.Condition).to.deep.equal({
+                Null: { "s3:x-amz-server-side-encryption": "false" },
+                StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+            });
+        });
+
+        it("pins the key to this bucket: its policy names the bucket's real ARN", async () => {
+            const run = await build(bucketArgs({ encryption: "sse-kms", bucketName: "acme-shared-data", consumers: [grant(1)] }));
+            const consumerUse = policyOf(the(run.resources, TYPES.kmsKey)).Statement.find((s) => s.Sid === "ConsumersDecryptThroughS3");
+            expect(consumerUse?.Condition?.StringLike).to.deep.equal({ "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"] });
+        });
+    });
+
+    describe("protects the data from a replacement", () => {
+        it("protects the bucket and its key by default, and nothing that holds no data", async () => {
+            const run = await build(bucketArgs({ encryption: "sse-kms" }));
+            const protectedOnes = run.resources.filter((r) => r.protect).map((r) => r.type);
+            expect(protectedOnes.sort()).to.deep.equal([TYPES.bucket, TYPES.kmsKey].sort());
+        });
+
+        it("honours protect: false (a test bucket that may be replaced)", async () => {
+            const run = await build(bucketArgs({ encryption: "sse-kms", protect: false }));
+            expect(run.resources.filter((r) => r.protect)).to.deep.equal([]);
+            expect(the(run.resources, TYPES.bucket).retainOnDelete).to.equal(true);
         });
     });
 });

@@ -51,6 +51,7 @@ const consumerCases: Case[] = [
     ["unmanaged policy on a new endpoint", { [key("endpointPolicy")]: "unmanaged" }, 'cross-account-s3:endpointPolicy = "unmanaged"', "must be one of"],
     ["extra buckets under allow-all", { [key("extraBuckets")]: ["repo-bucket"] }, "cross-account-s3:extraBuckets", 'only applies to a restricted endpoint policy, but endpointPolicy is "allow-all"'],
     ["extra bucket with a bad name", { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["Repo"] }, 'cross-account-s3:extraBuckets[0] = "Repo"', "may hold only lowercase letters"],
+    ["unknown bucket preset", { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["preset:sms"] }, 'cross-account-s3:extraBuckets[0] = "preset:sms"', "names no preset; the presets are preset:ssm, preset:amazon-linux, preset:ecr"],
     ["owner stack with spaces", { [key("ownerStack")]: "the owner" }, 'cross-account-s3:ownerStack = "the owner"', "must be a stack name"],
 ];
 

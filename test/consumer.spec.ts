@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { adoptedPolicyWarning } from "../components/s3GatewayEndpoint";
 import { runStack } from "../offline/runStack";
 import { CONSUMER_ACCOUNT, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
@@ -18,6 +19,7 @@ describe("consumer stack (through index.ts)", () => {
             expect(run.outputs.vpceId).to.equal(endpoint.id);
             expect(run.outputs.prefixListId).to.equal(endpoint.state.prefixListId);
             expect(run.outputs.routeTableIds).to.deep.equal(endpoint.inputs.routeTableIds);
+            expect(run.outputs.vpceAccountId).to.equal(CONSUMER_ACCOUNT);
         });
 
         it("uses one explicit provider locked to the consumer account for every AWS resource", async () => {
@@ -83,6 +85,20 @@ describe("consumer stack (through index.ts)", () => {
             expect(doc.Statement[1].Resource).to.deep.equal(["arn:aws:s3:::amazonlinux-2-repos-eu-west-1", "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*"]);
         });
 
+        it("expands the AWS-owned bucket presets for the stack's region, read-only", async () => {
+            const run = await runStack({
+                stack: "consumer",
+                config: consumerConfig({ [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["preset:ssm", "preset:ecr", "aws-ssm-eu-west-1"] }),
+                stackOutputs: deployedOwner,
+            });
+            const extra = policyOf(the(run.resources, TYPES.endpoint)).Statement[1];
+            expect(extra.Action).to.deep.equal(["s3:GetObject", "s3:ListBucket"]);
+            const buckets = (extra.Resource as string[]).filter((arn) => !arn.endsWith("/*")).map((arn) => arn.replace("arn:aws:s3:::", ""));
+            expect(buckets).to.include.members(["aws-ssm-eu-west-1", "amazon-ssm-eu-west-1", "eu-west-1-birdwatcher-prod", "patch-baseline-snapshot-eu-west-1", "prod-eu-west-1-starport-layer-bucket"]);
+            expect(buckets.filter((b) => b === "aws-ssm-eu-west-1")).to.have.length(1);
+            expect(buckets.every((b) => !b.includes("<region>") && !b.startsWith("preset:"))).to.equal(true);
+        });
+
         it("attaches the policy to an existing role instead of creating one", async () => {
             const existing = `arn:aws:iam::${CONSUMER_ACCOUNT}:role/apps/batch-worker`;
             const run = await runStack({ stack: "consumer", config: consumerConfig({ [key("existingRoleArn")]: existing }), stackOutputs: deployedOwner });
@@ -112,11 +128,30 @@ describe("consumer stack (through index.ts)", () => {
             expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
         });
 
-        it("applies an endpoint policy to the adopted endpoint when one is chosen", async () => {
-            const run = await runStack({ stack: "consumer", config: { ...adopt, [key("endpointPolicy")]: "account-and-owner" }, stackOutputs: deployedOwner });
+        it("applies an endpoint policy to the adopted endpoint when one is chosen, warning what that does to its other users", async () => {
+            const config = { ...adopt, [key("endpointPolicy")]: "account-and-owner" };
+            const run = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner });
             const policy = the(run.resources, TYPES.endpointPolicy);
             expect(policy.inputs.vpcEndpointId).to.equal("vpce-0123456789abcdef0");
             expect(policyOf(policy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnAccountBuckets"]);
+            expect(run.logs).to.deep.equal([`warning: ${adoptedPolicyWarning("vpce-0123456789abcdef0")}`]);
+            expect(run.logs[0]).to.match(/every workload that uses that endpoint.*resets the policy to AWS's default \(full access\)/);
+            const preview = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner, preview: true });
+            expect(preview.logs).to.deep.equal(run.logs);
+        });
+
+        it("leaves an adopted endpoint's policy alone without a word by default", async () => {
+            const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
+            expect(run.logs).to.deep.equal([]);
+        });
+
+        it("exports the account that owns the endpoint: the VPC owner's, in a shared VPC", async () => {
+            const vpcOwner = "666666666666";
+            const shared = { ...adopt, [key("routeTableIds")]: [] };
+            const run = await runStack({ stack: "consumer", config: shared, stackOutputs: deployedOwner, endpointOwners: { "vpce-0123456789abcdef0": vpcOwner } });
+            expect(run.outputs.vpceAccountId).to.equal(vpcOwner);
+            expect(run.outputs.accountId).to.equal(CONSUMER_ACCOUNT);
+            expect(all(run.resources, TYPES.routeTableAssociation)).to.deep.equal([]);
         });
     });
 

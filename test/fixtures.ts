@@ -48,6 +48,7 @@ export function ownerOutputs(overrides: Config = {}): Config {
 export function consumerOutputs(account = CONSUMER_ACCOUNT, suffix = "a", overrides: Config = {}): Config {
     return {
         vpceId: `vpce-0${suffix.repeat(16)}`,
+        vpceAccountId: account,
         prefixListId: "pl-6da54004",
         routeTableIds: ["rtb-0a1b2c3d4e5f60718"],
         roleArn: `arn:aws:iam::${account}:role/workload-${suffix.repeat(7)}`,

@@ -8,6 +8,7 @@ import {
     key,
     OWNER_ACCOUNT,
     ownerConfig,
+    qualified,
     REGION,
     SECOND_CONSUMER_ACCOUNT,
     SECOND_CONSUMER_STACK,
@@ -38,7 +39,7 @@ describe("owner stack (through index.ts)", () => {
             }
 
             const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
-            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
+            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(["DenyInsecureTransport", "DenyOtherEncryption"]);
             expect(run.outputs.grantedRoleArns).to.deep.equal([]);
             expect(run.outputs.lockedVpceIds).to.deep.equal([]);
             expect(run.outputs.pendingConsumers).to.deep.equal([CONSUMER_STACK]);
@@ -133,6 +134,64 @@ describe("owner stack (through index.ts)", () => {
             });
             expect(run.outputs.grantedRoleArns).to.deep.equal([consumerOutputs().roleArn]);
             expect(run.outputs.pendingConsumers).to.deep.equal([SECOND_CONSUMER_STACK]);
+        });
+    });
+
+    describe("locking consumers to their endpoints", () => {
+        const twoConsumers = [
+            { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write" },
+            { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT, access: "read" },
+        ];
+        const sids = (run: Awaited<ReturnType<typeof runStack>>) => policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy")).Statement.map((s) => s.Sid);
+
+        it("exempts a consumer behind a shared-VPC endpoint from the account match and locks its role to that endpoint", async () => {
+            const vpcOwner = "666666666666";
+            const first = consumerOutputs(CONSUMER_ACCOUNT, "a", { vpceAccountId: vpcOwner });
+            const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { vpceAccountId: SECOND_CONSUMER_ACCOUNT });
+            const run = await runStack({ stack: "owner", config: ownerConfig({}, twoConsumers), stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second } });
+            const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
+            expect(statement(doc, "DenyEndpointsOfOtherAccounts")?.Condition?.ArnNotEquals).to.deep.equal({ "aws:PrincipalArn": first.roleArn });
+            expect(statement(doc, "LockRole1ToItsEndpoints")?.Condition).to.deep.equal({ ArnEquals: { "aws:PrincipalArn": first.roleArn }, StringNotEquals: { "aws:SourceVpce": first.vpceId } });
+            expect(sids(run).filter((sid) => sid?.startsWith("LockRole"))).to.deep.equal(["LockRole1ToItsEndpoints"]);
+        });
+
+        it("never uses aws:VpceAccount with lockMode per-consumer", async () => {
+            const first = consumerOutputs(CONSUMER_ACCOUNT, "a");
+            const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { access: "read" });
+            const run = await runStack({
+                stack: "owner",
+                config: ownerConfig({ [key("lockMode")]: "per-consumer" }, twoConsumers),
+                stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
+            });
+            const sent = String(the(run.resources, TYPES.bucketPolicy, "shared-data-policy").inputs.policy);
+            expect(sent).not.to.contain("aws:VpceAccount");
+            expect(sids(run)).to.include.members(["DenyConsumersOutsideTheirEndpoints", "LockAccount1ToItsEndpoints", "LockAccount2ToItsEndpoints"]);
+        });
+
+        it("refuses an unknown lockMode before creating anything", async () => {
+            const error = await failure(runStack({ stack: "owner", config: ownerConfig({ [key("lockMode")]: "per-role" }), stackOutputs: { [CONSUMER_STACK]: {} } }));
+            expect(error.message).to.contain('cross-account-s3:lockMode = "per-role": must be one of "account-match", "per-consumer"');
+            expectNothingCreated(error);
+        });
+
+        it("refuses at its first preview a consumer list that can never fit the bucket policy", async () => {
+            const entries = Array.from({ length: 900 }, (_, i) => ({ stack: `consumer-${i}`, accountId: String(500000000000 + i), access: "read" }));
+            const stacks = Object.fromEntries(entries.map((e) => [qualified(e.stack), {}]));
+            const error = await failure(runStack({ stack: "owner", config: ownerConfig({}, entries), stackOutputs: stacks, preview: true }));
+            expect(error.message).to.contain("900 consumers (900 not deployed yet, counted at their smallest possible size)");
+            expect(error.message).to.match(/make the S3 bucket policy \(lockMode account-match\) at least \d+ bytes, over AWS's limit of 20480 bytes/);
+            expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
+        });
+    });
+
+    describe("protects the shared data", () => {
+        it("protects the bucket (and key) by default, and can be told not to", async () => {
+            const protectedTypes = async (extra: Record<string, unknown>) => {
+                const run = await runStack({ stack: "owner", config: ownerConfig({ [key("encryption")]: "sse-kms", ...extra }), stackOutputs: { [CONSUMER_STACK]: {} } });
+                return run.resources.filter((r) => r.protect).map((r) => r.type).sort();
+            };
+            expect(await protectedTypes({})).to.deep.equal([TYPES.bucket, TYPES.kmsKey].sort());
+            expect(await protectedTypes({ [key("protect")]: "false" })).to.deep.equal([]);
         });
     });
 

@@ -88,7 +88,7 @@ describe("offline plan (npm run plan)", function () {
         });
 
         it("has no grant or lock after phase 1, and both after phase 3, naming the consumer's role and endpoint", () => {
-            expect(bucketPolicy(plan, 1).Statement.map((s) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
+            expect(bucketPolicy(plan, 1).Statement.map((s) => s.Sid)).to.deep.equal(["DenyInsecureTransport", "DenyOtherEncryption"]);
             const consumer = plan.phases[1].outputs;
             const final = bucketPolicy(plan, 3);
             expect(final.Statement.find((s) => s.Sid === "GrantReadWrite1")?.Principal).to.deep.equal({ AWS: consumer.roleArn });
@@ -108,6 +108,19 @@ describe("offline plan (npm run plan)", function () {
             expect(plan.phases[0].placeholders).to.include(plan.phases[0].outputs.bucketName);
         });
 
+        it("carries each resource's options, and marks protected resources in the human plan", () => {
+            const owner = plan.phases[0].resources;
+            const bucket = owner.find((r) => r.type === TYPES.bucket && r.name === "shared-data")!;
+            expect(bucket.options).to.deep.include({ protect: true, retainOnDelete: true, provider: "owner-account" });
+            const policy = owner.find((r) => r.name === "shared-data-policy")!;
+            expect(policy.options).to.deep.include({ protect: false, retainOnDelete: false });
+            expect(policy.options.dependsOn).to.include.members(["shared-data-public-access-block", "shared-data-ownership", "shared-data-versioning"]);
+            expect(owner.filter((r) => r.options.protect).map((r) => r.name)).to.deep.equal(["shared-data"]);
+            const human = renderHuman(plan);
+            expect(human).to.contain(`${TYPES.bucket}  shared-data  (protected, kept on destroy)`);
+            expect(human).to.contain(`${TYPES.bucketPolicy}  shared-data-policy\n`);
+        });
+
         it("summarises what the owner's second run adds", () => {
             const human = renderHuman(plan);
             expect(human).to.match(/shared-data-policy: statements added: GrantReadWrite1, DenyConsumersOutsideTheirEndpoints, DenyEndpointsOfOtherAccounts/);
@@ -120,8 +133,11 @@ describe("offline plan (npm run plan)", function () {
             const json = planCli(["--json"]);
             const human = planCli([]);
             expect([json.status, human.status]).to.deep.equal([0, 0]);
-            const doc = JSON.parse(json.stdout) as { phases: { stack: string; phase: number; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> }[] };
+            const doc = JSON.parse(json.stdout) as {
+                phases: { stack: string; phase: number; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown>; options: Record<string, unknown> }[]; outputs: Record<string, unknown> }[];
+            };
             expect(doc.phases).to.have.length(3);
+            expect(doc.phases[0].resources.find((r) => r.type === TYPES.bucket && r.name === "shared-data")?.options).to.deep.include({ protect: true, retainOnDelete: true });
             for (const phase of doc.phases) {
                 const section = human.stdout.split(`━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`)[1]?.split("━━ ")[0];
                 expect(section, `human section of phase ${phase.phase}`).to.be.a("string");

@@ -9,14 +9,18 @@
 import { anonymousPrincipal, runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
+import { LockMode } from "../policies/endpoint-lock";
 import { buildEndpointPolicy, EndpointPolicyMode } from "../policies/endpoint-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
+import { WriteEncryption } from "../policies/write-encryption";
 
 export const OWNER = "111111111111";
 export const ACCOUNT_A = "222222222222";
 export const ACCOUNT_B = "333333333333";
 export const THIRD_ACCOUNT = "444444444444";
 export const BUCKET = "arn:aws:s3:::shared-data-abc1234";
+/** The bucket's customer-managed key under sse-kms. */
+export const BUCKET_KEY = `arn:aws:kms:eu-west-1:${OWNER}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
 
 export const CONSUMER_A: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_A}:role/workload-aaaaaaa`, accountId: ACCOUNT_A, vpceIds: ["vpce-0aaaaaaaaaaaaaaaa"], access: "read-write" };
 export const CONSUMER_B: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_B}:role/workload-bbbbbbb`, accountId: ACCOUNT_B, vpceIds: ["vpce-0bbbbbbbbbbbbbbbb"], access: "read", prefix: "reports/" };
@@ -45,7 +49,23 @@ export interface Scenario {
     readonly key: string;
     /** `s3:prefix` of a ListBucket request. */
     readonly listPrefix?: string;
+    /** Request headers that become context keys (`s3:x-amz-server-side-encryption`, …). */
+    readonly headers?: Readonly<Record<string, string>>;
+    /** What the request is, when the action alone does not say (CopyObject is authorised as s3:PutObject). */
+    readonly label?: string;
     readonly expected: Decision;
+}
+
+/** How the bucket policy is built for a scenario run. */
+export interface PolicyOptions {
+    readonly lockMode: LockMode;
+    readonly encryption: WriteEncryption;
+}
+
+export const DEFAULT_OPTIONS: PolicyOptions = { lockMode: "account-match", encryption: { kind: "sse-s3" } };
+
+export function bucketPolicyFor(consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
+    return buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers, ...options });
 }
 
 const allow = (action: string | string[], resource: string | string[] = "*"): PolicyDocument => ({
@@ -59,7 +79,7 @@ const endpointPolicyFor = (c: ConsumerGrant) =>
 export function throughEndpointOf(c: ConsumerGrant, label: string, secure = true): Path {
     return {
         label,
-        context: { "aws:SourceVpce": c.vpceIds[0], "aws:VpceAccount": c.accountId, "aws:SecureTransport": secure ? "true" : "false" },
+        context: { "aws:SourceVpce": c.vpceIds[0], "aws:VpceAccount": c.vpceAccountId ?? c.accountId, "aws:SecureTransport": secure ? "true" : "false" },
         endpointPolicy: endpointPolicyFor(c),
     };
 }
@@ -143,11 +163,19 @@ const accountOf = (arn: string) => arn.split(":")[4];
 
 /** Evaluates one request against the identity, bucket and endpoint policies, as AWS would. */
 export async function evaluate(
-    request: { principal: Principal; path: Path; action: string; resource: string; resourceAccount: string; listPrefix?: string },
+    request: {
+        principal: Principal;
+        path: Path;
+        action: string;
+        resource: string;
+        resourceAccount: string;
+        listPrefix?: string;
+        headers?: Readonly<Record<string, string>>;
+    },
     resourcePolicy: PolicyDocument | undefined,
 ): Promise<Evaluation> {
     const { principal, path } = request;
-    const context: Record<string, string> = { ...path.context, "aws:ResourceAccount": request.resourceAccount };
+    const context: Record<string, string> = { ...path.context, ...request.headers, "aws:ResourceAccount": request.resourceAccount };
     if (principal.arn !== "anonymous") {
         context["aws:PrincipalArn"] = principal.arn;
         context["aws:PrincipalAccount"] = accountOf(principal.arn);
@@ -177,10 +205,9 @@ export async function evaluate(
 }
 
 /** Evaluates a scenario against a bucket policy built for the given consumers. */
-export function evaluateScenario(scenario: Scenario, consumers: readonly ConsumerGrant[]): Promise<Evaluation> {
+export function evaluateScenario(scenario: Scenario, consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<Evaluation> {
     const resource = scenario.key === "" ? BUCKET : `${BUCKET}/${scenario.key}`;
-    const policy = buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers });
-    return evaluate({ ...scenario, resource, resourceAccount: OWNER }, policy);
+    return evaluate({ ...scenario, resource, resourceAccount: OWNER }, bucketPolicyFor(consumers, options));
 }
 
 /** `n` realistic consumers, each its own account, auto-named role and endpoint. */
@@ -203,3 +230,49 @@ export function endpointPolicyOf(mode: EndpointPolicyMode, extraBuckets: string[
 }
 
 export type { Simulation };
+
+/** The account that owns a VPC shared with consumer C through AWS RAM, and so C's endpoint. */
+export const VPC_OWNER = "666666666666";
+export const ACCOUNT_C = "555555555555";
+
+/** A consumer behind a shared-VPC endpoint: the endpoint belongs to the VPC owner's account. */
+export function sharedVpcConsumer(vpcOwner: string): ConsumerGrant {
+    return { roleArn: `arn:aws:iam::${ACCOUNT_C}:role/workload-ccccccc`, accountId: ACCOUNT_C, vpceIds: ["vpce-0dddddddddddddddd"], vpceAccountId: vpcOwner, access: "read-write" };
+}
+
+const SSE = "s3:x-amz-server-side-encryption";
+const SSE_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+/** A key in consumer A's own account: objects written with it are unreadable to everyone else. */
+export const FOREIGN_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT_A}:key/1a1a1a1a-1a1a-1a1a-1a1a-1a1a1a1a1a1a`;
+
+/**
+ * Writes by consumer A through its endpoint with each encryption a client can ask for, under the
+ * bucket's encryption `kind`. PutObject, CopyObject (target) and CreateMultipartUpload are all
+ * authorised as `s3:PutObject` with the request's encryption headers. (SSE-C is refused by the
+ * bucket's `blockedEncryptionTypes`, which no policy evaluator models; the component spec proves it.)
+ */
+export function encryptionScenarios(kind: WriteEncryption["kind"]): Scenario[] {
+    const { a, ownerAdmin } = PRINCIPALS;
+    const kms = kind === "sse-kms";
+    const w = (label: string, headers: Record<string, string>, expected: Decision, principal: Principal = a): Scenario => ({
+        principal,
+        path: principal === a ? PATHS.aEndpoint : PATHS.internet,
+        action: "s3:PutObject",
+        key: "data/file.csv",
+        headers,
+        label,
+        expected,
+    });
+    return [
+        w("PutObject, no encryption header (bucket default)", {}, "Allowed"),
+        w("PutObject, AES256", { [SSE]: "AES256" }, kms ? "ExplicitlyDenied" : "Allowed"),
+        w("PutObject, aws:kms with the bucket's key", { [SSE]: "aws:kms", [SSE_KEY]: BUCKET_KEY }, kms ? "Allowed" : "ExplicitlyDenied"),
+        w("PutObject, aws:kms with a key of the writer's account", { [SSE]: "aws:kms", [SSE_KEY]: FOREIGN_KEY }, "ExplicitlyDenied"),
+        w("PutObject, aws:kms without a key id (the aws/s3 key)", { [SSE]: "aws:kms" }, "ExplicitlyDenied"),
+        w("PutObject, aws:kms:dsse with the bucket's key", { [SSE]: "aws:kms:dsse", [SSE_KEY]: BUCKET_KEY }, "ExplicitlyDenied"),
+        w("CopyObject to this bucket with a key of the writer's account", { [SSE]: "aws:kms", [SSE_KEY]: FOREIGN_KEY }, "ExplicitlyDenied"),
+        w("CreateMultipartUpload with a key of the writer's account", { [SSE]: "aws:kms", [SSE_KEY]: FOREIGN_KEY }, "ExplicitlyDenied"),
+        w("CreateMultipartUpload, no encryption header", {}, "Allowed"),
+        w("owner administrator: PutObject with another key", { [SSE]: "aws:kms", [SSE_KEY]: `arn:aws:kms:eu-west-1:${OWNER}:key/2b2b2b2b-2b2b-2b2b-2b2b-2b2b2b2b2b2b` }, "ExplicitlyDenied", ownerAdmin),
+    ];
+}

@@ -206,8 +206,11 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
             backend.calls.length = 0;
             const report = await rollout(backend).destroy();
             expect(backend.calls).to.deep.equal(["destroy consumer-eu", "destroy consumer", "destroy owner"]);
-            expect(report.notes[0]).to.equal("Kept: bucket shared-data-abc1234 with its objects, versions and settings (retained on destroy).");
-            expect(report.notes[1]).to.contain("aws s3api delete-bucket --bucket shared-data-abc1234");
+            expect(report.notes[0]).to.equal("Kept: bucket shared-data-abc1234 with its objects, versions and settings (protected, and retained on destroy).");
+            expect(report.notes[1]).to.equal(
+                "The protected bucket stays in stack owner: to let go of them, pulumi state unprotect --all -s owner, then pulumi destroy -s owner (they are forgotten, not deleted).",
+            );
+            expect(report.notes[2]).to.contain("aws s3api delete-bucket --bucket shared-data-abc1234");
         });
 
         it("stops before the owner when a consumer fails to destroy", async () => {

@@ -1,0 +1,77 @@
+import { ConsumerGrant, endpointMap, EndpointMap } from "./consumer-grant";
+import { denyAllS3, oneOrMany, sortedUnique, Statement } from "./document";
+
+/**
+ * How the bucket policy ties each consumer to its own endpoints.
+ * - `account-match`: two fixed-size Denies; the second needs S3 to set `aws:VpceAccount`.
+ * - `per-consumer`: a Deny per consumer account naming its endpoints; never uses `aws:VpceAccount`.
+ */
+export type LockMode = "account-match" | "per-consumer";
+
+export const LOCK_MODES: readonly LockMode[] = ["account-match", "per-consumer"];
+
+/**
+ * The endpoint lock. It only covers principals outside the owner account, so the owner's console
+ * users, CI and `pulumi refresh` are never caught. In both modes:
+ *   1. the request must come through one of the consumers' endpoints (`aws:SourceVpce`).
+ * Then, so that no consumer can use another consumer's endpoint:
+ * - `account-match`: 2. that endpoint must belong to the caller's own account (`aws:VpceAccount`
+ *   equals `${aws:PrincipalAccount}`). This grows by one endpoint id per consumer, which is what lets
+ *   hundreds of consumers fit in S3's 20 KB. Where (2) cannot tell consumers apart — an account with
+ *   several consumer stacks, or an account that owns another consumer's shared-VPC endpoint — or does
+ *   not apply — a consumer behind an endpoint another account owns (shared VPC), exempted from (2) —
+ *   the role gets its own Deny naming its endpoints.
+ * - `per-consumer`: one Deny per consumer account naming that account's endpoints, or one per role
+ *   where an account holds several consumer stacks.
+ */
+export function endpointLockStatements(resources: string[], ownerAccountId: string, consumers: readonly ConsumerGrant[], mode: LockMode): Statement[] {
+    if (consumers.length === 0) {
+        return [];
+    }
+    const map = endpointMap(consumers);
+    const throughConsumerEndpoints = denyAllS3("DenyConsumersOutsideTheirEndpoints", resources, {
+        StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:SourceVpce": oneOrMany(map.endpoints) },
+    });
+    return [throughConsumerEndpoints, ...(mode === "account-match" ? accountMatchLock(resources, ownerAccountId, map) : perConsumerLock(resources, map))];
+}
+
+function accountMatchLock(resources: string[], ownerAccountId: string, map: EndpointMap): Statement[] {
+    const roles = [...map.endpointsOfRole.keys()];
+    // Behind an endpoint of another account (shared VPC): aws:VpceAccount is that account, never the caller's.
+    const sharedVpcRoles = sortedUnique(roles.filter((role) => map.endpointsOfRole.get(role)!.some((e) => map.accountOfEndpoint.get(e) !== map.accountOfRole.get(role))));
+    const ownAccountEndpoints = denyAllS3("DenyEndpointsOfOtherAccounts", resources, {
+        StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceAccount": "${aws:PrincipalAccount}" },
+        ...(sharedVpcRoles.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": oneOrMany(sharedVpcRoles) } } : {}),
+    });
+    // What (1) and (2) let a role through: every consumer endpoint its account owns. Exact only when those are its own.
+    const passableFor = (role: string) => map.endpoints.filter((e) => map.accountOfEndpoint.get(e) === map.accountOfRole.get(role));
+    const needsOwnDeny = sortedUnique(
+        roles.filter((role) => sharedVpcRoles.includes(role) || passableFor(role).some((e) => !map.endpointsOfRole.get(role)!.includes(e))),
+    );
+    return [ownAccountEndpoints, ...needsOwnDeny.map((role, i) => roleLock(resources, map, role, i))];
+}
+
+function perConsumerLock(resources: string[], map: EndpointMap): Statement[] {
+    const statements: Statement[] = [];
+    const accounts = [...map.rolesOfAccount.keys()].sort();
+    const sharedAccountRoles = accounts.flatMap((a) => (map.rolesOfAccount.get(a)!.length > 1 ? map.rolesOfAccount.get(a)! : []));
+    accounts
+        .filter((a) => map.rolesOfAccount.get(a)!.length === 1)
+        .forEach((account, i) => {
+            const [role] = map.rolesOfAccount.get(account)!;
+            statements.push(
+                denyAllS3(`LockAccount${i + 1}ToItsEndpoints`, resources, {
+                    StringEquals: { "aws:PrincipalAccount": account },
+                    StringNotEquals: { "aws:SourceVpce": oneOrMany(map.endpointsOfRole.get(role)!) },
+                }),
+            );
+        });
+    return [...statements, ...sharedAccountRoles.map((role, i) => roleLock(resources, map, role, i))];
+}
+
+function roleLock(resources: string[], map: EndpointMap, role: string, index: number): Statement {
+    return denyAllS3(`LockRole${index + 1}ToItsEndpoints`, resources, {
+        ArnEquals: { "aws:PrincipalArn": role },
+        StringNotEquals: { "aws:SourceVpce": oneOrMany(map.endpointsOfRole.get(role)!) },
+    });
+}
