@@ -187,11 +187,13 @@ async function allViolations(resources: PolicyResource[]): Promise<string[]> {
 }
 
 describe("the project's own stacks pass every policy", () => {
-    it("owner before and after granting, with SSE-KMS too", async () => {
+    it("owner before and after granting, with SSE-KMS, lockMode per-consumer and a shared-VPC consumer too", async () => {
         for (const [config, outputs] of [
             [ownerConfig(), {}],
             [ownerConfig(), consumerOutputs()],
             [ownerConfig({ [key("encryption")]: "sse-kms" }), consumerOutputs()],
+            [ownerConfig({ [key("lockMode")]: "per-consumer" }), consumerOutputs()],
+            [ownerConfig(), consumerOutputs(undefined, "a", { vpceAccountId: "666666666666" })],
         ] as const) {
             const run = await runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: outputs } });
             expect(await allViolations(asPolicyResources(run.resources))).to.deep.equal([]);
