@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceConfig } from "./config/reader";
+import { configOutside, namespaceConfig } from "./config/reader";
 import { StackIdentity } from "./config/stack-names";
 import { resolveStackRole } from "./config/stack-role";
 import { consumerProgram } from "./stacks/consumer";
@@ -12,7 +12,9 @@ import { ownerProgram } from "./stacks/owner";
 export = async () => {
     const project = pulumi.getProject();
     const identity: StackIdentity = { namespace: project, project, organization: pulumi.getOrganization(), stack: pulumi.getStack() };
-    const config = namespaceConfig(pulumi.runtime.allConfig(), identity.namespace);
+    const all = pulumi.runtime.allConfig();
+    const config = namespaceConfig(all, identity.namespace);
+    const elsewhere = configOutside(all, identity.namespace);
     const role = resolveStackRole(config.role, identity.stack, identity.namespace);
-    return role === "owner" ? ownerProgram(identity, config) : consumerProgram(identity, config);
+    return role === "owner" ? ownerProgram(identity, config, elsewhere) : consumerProgram(identity, config, elsewhere);
 };

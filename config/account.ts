@@ -16,11 +16,12 @@ export interface AccountSettings {
     readonly tags: Readonly<Record<string, string>>;
 }
 
-export const ACCOUNT_KEYS = ["role", "accountId", "region", "deployRoleArn", "profile", "tags"] as const;
+export const ACCOUNT_KEYS = ["role", "accountId", "region", "allowUnlistedRegion", "deployRoleArn", "profile", "tags"] as const;
 
 export function readAccountSettings(config: ConfigReader): AccountSettings {
     const accountId = config.require("accountId", rules.accountId, "111122223333");
-    const region = config.require("region", rules.region, "eu-west-1");
+    // A region newer than the installed provider can be allowed explicitly; its shape is still checked.
+    const region = config.require("region", config.boolean("allowUnlistedRegion", false) ? rules.region : rules.knownRegion, "eu-west-1");
     const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, "arn:aws:iam::111122223333:role/deploy");
     if (deployRoleArn !== undefined && rules.roleArnAccount(deployRoleArn) !== undefined && rules.roleArnAccount(deployRoleArn) !== accountId) {
         config.problem(

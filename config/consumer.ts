@@ -42,8 +42,12 @@ const CONSUMER_KEYS = [
 ];
 
 /** The consumer stack's settings from its raw config, or a ConfigError listing every problem. */
-export function parseConsumerSettings(raw: Readonly<Record<string, string>>, identity: StackIdentity): ConsumerSettings {
-    const config = new ConfigReader(identity.namespace, raw);
+export function parseConsumerSettings(
+    raw: Readonly<Record<string, string>>,
+    identity: StackIdentity,
+    elsewhere: Readonly<Record<string, unknown>> = {},
+): ConsumerSettings {
+    const config = new ConfigReader(identity.namespace, raw, elsewhere);
     config.rejectUnknown(CONSUMER_KEYS);
     const account = readAccountSettings(config);
     const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");

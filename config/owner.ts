@@ -37,8 +37,12 @@ const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "a
 const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
-export function parseOwnerSettings(raw: Readonly<Record<string, string>>, identity: StackIdentity): OwnerSettings {
-    const config = new ConfigReader(identity.namespace, raw);
+export function parseOwnerSettings(
+    raw: Readonly<Record<string, string>>,
+    identity: StackIdentity,
+    elsewhere: Readonly<Record<string, unknown>> = {},
+): OwnerSettings {
+    const config = new ConfigReader(identity.namespace, raw, elsewhere);
     config.rejectUnknown(OWNER_KEYS);
     const account = readAccountSettings(config);
     const settings: OwnerSettings = {
@@ -76,7 +80,8 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
             config.problem(`${at}.${field}`, entry[field], "is not a consumer field", `use only ${ENTRY_FIELDS.join(", ")}`);
         }
         const field = (name: string, rule: rules.Rule, example: string, required: boolean): string | undefined => {
-            const v = entry[name];
+            // An unquoted 12-digit account id is a YAML number that converts back without loss.
+            const v = name === "accountId" && typeof entry[name] === "number" && Number.isSafeInteger(entry[name]) ? String(entry[name]) : entry[name];
             if (v === undefined && !required) {
                 return undefined;
             }

@@ -1,5 +1,5 @@
 import { IssueList } from "./errors";
-import { oneOf, Rule } from "./rules";
+import { didYouMean, oneOf, Rule } from "./rules";
 
 /**
  * Reads one namespace of raw stack config (the strings Pulumi stores, objects as JSON) and records an
@@ -8,9 +8,15 @@ import { oneOf, Rule } from "./rules";
 export class ConfigReader {
     readonly issues = new IssueList();
 
+    /**
+     * @param raw this namespace's config, keys without the namespace
+     * @param elsewhere the rest of the stack's config, full keys (`aws:region`), or bare keys a stack
+     *   file may hold: checked for settings of this stack put under the wrong key
+     */
     constructor(
         readonly namespace: string,
         private readonly raw: Readonly<Record<string, string>>,
+        private readonly elsewhere: Readonly<Record<string, unknown>> = {},
     ) {}
 
     /** The full key as a user types it: `cross-account-s3:accountId`. */
@@ -129,17 +135,29 @@ export class ConfigReader {
         return value as Record<string, string>;
     }
 
-    /** Keys in this namespace that nothing reads: almost always a typo. */
+    /**
+     * Keys in this namespace that nothing reads (almost always a typo), and this stack's settings put
+     * under another namespace (`aws:region`) or none (`accountId:`) where the right key is not set.
+     */
     rejectUnknown(known: readonly string[]): void {
         for (const name of Object.keys(this.raw)) {
             if (!known.includes(name)) {
-                const close = known.find((k) => k.toLowerCase() === name.toLowerCase());
+                const close = didYouMean(name, known);
                 this.issues.add(
                     this.key(name),
                     this.raw[name],
-                    "is not a setting of this stack",
+                    "is not a setting of this stack (unknown key)",
                     close ? `did you mean ${this.key(close)}?` : `remove it; the settings are ${known.join(", ")}`,
                 );
+            }
+        }
+        for (const [fullKey, value] of Object.entries(this.elsewhere)) {
+            const colon = fullKey.lastIndexOf(":");
+            const name = fullKey.slice(colon + 1);
+            const bare = colon < 0;
+            if (known.includes(name) && (bare || !this.has(name))) {
+                const where = bare ? "has no namespace" : `is in the ${fullKey.slice(0, colon)} namespace`;
+                this.issues.add(fullKey, value, `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`, `did you mean ${this.key(name)}? Rename the key`);
             }
         }
     }
@@ -162,6 +180,11 @@ export class ConfigReader {
 /** Config values as Pulumi stores them: strings as they are, structured values as JSON. */
 export function storedConfig(config: Readonly<Record<string, unknown>>): Record<string, string> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** The config outside one namespace (other namespaces, and bare keys a stack file may hold), full keys. */
+export function configOutside(all: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${namespace}:`)));
 }
 
 /** Raw config of one namespace, namespace prefix removed, from Pulumi's `allConfig()` map. */

@@ -3,14 +3,52 @@
  * fine and otherwise the rule it broke, worded to follow "value: …".
  */
 
+import { Region } from "@pulumi/aws/types/enums";
+import { closest, distance } from "fastest-levenshtein";
+
 export type Rule = (value: string) => string | undefined;
+
+/** The one of `candidates` a typo of `value` most likely meant, if any is close (at most 2 edits). */
+export function didYouMean(value: string, candidates: readonly string[]): string | undefined {
+    if (candidates.length === 0) {
+        return undefined;
+    }
+    const best = closest(value.toLowerCase(), [...candidates]);
+    return distance(value.toLowerCase(), best.toLowerCase()) <= 2 ? best : undefined;
+}
 
 const hexId = (prefix: string) => new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`);
 
-export const accountId: Rule = (v) => (/^\d{12}$/.test(v) ? undefined : "must be a 12-digit AWS account id");
+export const accountId: Rule = (v) => {
+    if (/^\d{12}$/.test(v)) {
+        return undefined;
+    }
+    return /^\d{11}$/.test(v)
+        ? "must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it (\"012345678901\")"
+        : "must be a 12-digit AWS account id";
+};
 
 export const region: Rule = (v) =>
-    /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1";
+    /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1";
+
+/** The regions the installed @pulumi/aws knows (its Region enum follows each provider release). */
+export const PROVIDER_REGIONS: readonly string[] = Object.values(Region);
+
+/** Partitions whose ARNs this project writes. */
+const SUPPORTED_REGION = /^(?:(?!us-iso|eu-isoe|eusc-)[a-z])/;
+
+/** A region the installed provider knows, in a partition this project supports. */
+export const knownRegion: Rule = (v) => {
+    const shape = region(v);
+    if (shape !== undefined) {
+        return shape;
+    }
+    if (!PROVIDER_REGIONS.includes(v)) {
+        const near = didYouMean(v, PROVIDER_REGIONS);
+        return `is not a region the installed AWS provider knows${near ? ` (did you mean ${near}?)` : ""}; for a region newer than the provider, set allowUnlistedRegion to true`;
+    }
+    return SUPPORTED_REGION.test(v) ? undefined : "is in a partition this project does not support (aws, aws-cn and aws-us-gov are)";
+};
 
 export const vpcId: Rule = (v) => (hexId("vpc").test(v) ? undefined : "must be a VPC id (vpc- and 8 or 17 hex digits)");
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
 import { PROJECT } from "./project";
 import { resolveStackRole, StackRole } from "./stack-role";
 
@@ -27,7 +27,14 @@ export function readStackFile(dir: string, stack: string): StackFile {
     if (path === undefined) {
         throw new Error(`No Pulumi.${stack}.yaml in ${dir}: create it, or choose stacks with --stacks`);
     }
-    const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    let document: { config?: Record<string, unknown> };
+    try {
+        document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    } catch (error) {
+        const at = error instanceof YAMLError && error.linePos ? `:${error.linePos[0].line}:${error.linePos[0].col}` : "";
+        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new Error(`${path}${at}: not valid YAML: ${reason}`);
+    }
     const config = document.config ?? {};
     const secret = Object.entries(config).find(([, v]) => typeof v === "object" && v !== null && "secure" in v);
     if (secret) {

@@ -10,7 +10,7 @@ import * as rules from "./rules";
  */
 
 /** The owner stack outputs a consumer uses. */
-export const OWNER_OUTPUTS = ["bucketArn", "bucketName", "region", "accountId", "kmsKeyArn"] as const;
+export const OWNER_OUTPUTS = ["bucketArn", "bucketName", "region", "accountId", "kmsKeyArn", "consumerStacks"] as const;
 /** The consumer stack outputs the owner uses. */
 export const CONSUMER_OUTPUTS = ["roleArn", "vpceId", "vpceAccountId", "accountId", "region", "access", "prefix"] as const;
 
@@ -24,7 +24,10 @@ export interface OwnerView {
     readonly kmsKeyArn?: string;
 }
 
-export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer: ConsumerSettings): OwnerView {
+/**
+ * @param self this consumer stack, fully qualified: the owner's consumer list must name it
+ */
+export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer: ConsumerSettings, self: string): OwnerView {
     const context = `Cannot read the owner stack "${ownerStack}"`;
     if (outputs.bucketArn === undefined) {
         throw new ConfigError(context, [
@@ -56,6 +59,16 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
             region,
             `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
             `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region}) with a VPC there`,
+        );
+    }
+    // Owners deployed before the list was exported say nothing here.
+    if (Array.isArray(outputs.consumerStacks) && !outputs.consumerStacks.includes(self)) {
+        const bare = self.split("/").pop();
+        issues.add(
+            `${ownerStack} output consumerStacks`,
+            outputs.consumerStacks.length <= 5 ? outputs.consumerStacks : `${outputs.consumerStacks.length} stacks`,
+            `does not list this stack "${self}": the owner grants it nothing, so every request it makes would be refused (403)`,
+            `add { stack: ${bare}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack`,
         );
     }
     if (accountId !== "" && accountId === consumer.accountId) {

@@ -5,7 +5,8 @@ import { createHash } from "crypto";
  * A stand-in for AWS and the Pulumi engine, for the unit tests and the offline plan. It records every
  * registration, answers StackReferences from fixture outputs (as the engine would: a stack that is
  * not in the fixtures does not exist), fills in what AWS would assign with fake but well-formed ids
- * derived from the resource names, and refuses every invoke: the programs call no data sources.
+ * derived from the stack, account and resource names (stable across runs, distinct between stacks),
+ * and refuses every invoke: the programs call no data sources.
  */
 
 export interface Registration {
@@ -41,19 +42,31 @@ interface Account {
     readonly partition: string;
 }
 
+export interface MockCloudOptions {
+    /** Outputs of the other stacks. */
+    readonly stackOutputs?: StackOutputsFixture;
+    /** The stack being run: made-up ids differ between stacks, as real ones would. */
+    readonly stack?: string;
+    /**
+     * The owner account of existing endpoints that a stack reads, by id (one in a shared VPC belongs
+     * to the VPC owner); any other read endpoint belongs to the reading account.
+     */
+    readonly endpointOwners?: Readonly<Record<string, string>>;
+}
+
 export class MockCloud implements pulumi.runtime.Mocks {
     readonly registrations: Registration[] = [];
     private readonly accounts = new Map<string, Account>();
 
-    /**
-     * @param stacks outputs of the other stacks
-     * @param endpointOwners the owner account of existing endpoints that a stack reads, by id (one in
-     *   a shared VPC belongs to the VPC owner); any other read endpoint belongs to the reading account
-     */
-    constructor(
-        private readonly stacks: StackOutputsFixture,
-        private readonly endpointOwners: Readonly<Record<string, string>> = {},
-    ) {}
+    private readonly stacks: StackOutputsFixture;
+    private readonly stack: string;
+    private readonly endpointOwners: Readonly<Record<string, string>>;
+
+    constructor(options: MockCloudOptions = {}) {
+        this.stacks = options.stackOutputs ?? {};
+        this.stack = options.stack ?? "stack";
+        this.endpointOwners = options.endpointOwners ?? {};
+    }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         throw new Error(`Unexpected invoke ${args.token}: the stack programs call no data sources`);
@@ -85,7 +98,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
             if (account === undefined) {
                 throw new Error(`${args.type} "${args.name}" was registered without this stack's explicit AWS provider`);
             }
-            ({ id, state } = awsState(args.type, args.name, inputs, account, read ? args.id : undefined));
+            ({ id, state } = awsState(`${this.stack}/${account.accountId}/${args.type}/${args.name}`, args.type, args.name, inputs, account, read ? args.id : undefined));
             if (args.type === "aws:ec2/vpcEndpoint:VpcEndpoint") {
                 state = { ...state, ownerId: this.endpointOwners[id] ?? account.accountId };
             }
@@ -100,13 +113,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
 /** What AWS would fill in for the resource types this project creates. */
 function awsState(
+    seed: string,
     type: string,
     name: string,
     inputs: Record<string, unknown>,
     account: Account,
     readId: string | undefined,
 ): { id: string; state: Record<string, unknown> } {
-    const seed = `${account.accountId}/${type}/${name}`;
     const autoName = `${name}-${fakeHex(seed, 7)}`;
     switch (type) {
         case "aws:s3/bucket:Bucket": {

@@ -92,8 +92,7 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
             });
         } catch (error) {
             const message = error instanceof StackRunError ? error.message : String(error);
-            const hint = /unknown stack/.test(message) ? ` (plan that stack too: add it to --stacks, with its Pulumi.<stack>.yaml)` : "";
-            throw new PlanError(file.stack, phase, `${message}${hint}`);
+            throw new PlanError(file.stack, phase, `${message}${unknownStackHint(message, file)}`);
         }
     };
 
@@ -106,6 +105,20 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
 }
 
 const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;
+
+/** What to do about a StackReference to a stack the plan does not have. */
+function unknownStackHint(message: string, file: StackFile): string {
+    const unknown = /unknown stack "([^"]+)"/.exec(message)?.[1];
+    if (unknown === undefined) {
+        return "";
+    }
+    const ownerStack = file.config[`${PROJECT}:ownerStack`];
+    const named = typeof ownerStack === "string" ? ownerStack : "owner";
+    if (file.role === "consumer" && (named === unknown || qualified(named) === unknown)) {
+        return ` (the consumer's ${PROJECT}:ownerStack names "${named}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name the owner stack, "owner" by default)`;
+    }
+    return ` (plan that stack too: add it to --stacks, with its Pulumi.<stack>.yaml)`;
+}
 
 /** Inputs that hold policy documents (JSON strings the plan shows as objects). */
 export const POLICY_INPUTS = ["policy", "assumeRolePolicy"];

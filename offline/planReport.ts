@@ -1,3 +1,4 @@
+import { PolicyDocument, Statement } from "../policies/document";
 import { Plan, PlannedPhase, PlannedResource, POLICY_INPUTS } from "./plan";
 
 /** One difference between the owner's last and first phase. */
@@ -74,16 +75,27 @@ export function renderJson(plan: Plan): string {
 }
 
 
-/** The plan for a terminal: per phase the resource tree, the inputs that matter and the policies. */
-export function renderHuman(plan: Plan): string {
+/** Inputs a reviewer reads by default besides the policies: where things are and who they belong to. */
+const PLACEMENT_INPUTS = ["allowedAccountIds", "region", "vpcId", "serviceName", "routeTableIds", "routeTableId", "vpcEndpointId"];
+
+export interface HumanOptions {
+    /** Every input of every resource (Glue schemas, query texts, …), not only the policies and placement. */
+    readonly details?: boolean;
+}
+
+/** The plan for a terminal: per phase the resource tree, where each resource goes and the policies. */
+export function renderHuman(plan: Plan, options: HumanOptions = {}): string {
     const order = plan.phases.map((p) => p.stack).join(" → ");
     const lines = [
         `Offline plan of ${plan.project}: ${order}`,
         "No cloud was called. Values AWS assigns (ids, ARNs, generated names) are placeholders made up from",
         "the resource names; each phase lists them.",
+        ...(options.details ? [] : ["Shown: placement, and policies one statement a line; every input in full with --details, as JSON with --json."]),
     ];
+    const shown = (key: string) => options.details === true || POLICY_INPUTS.includes(key) || PLACEMENT_INPUTS.includes(key);
+    const full = options.details === true;
     for (const phase of plan.phases) {
-        lines.push("", `━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`, ...renderResources(phase));
+        lines.push("", `━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`, ...renderResources(phase, shown, full));
         lines.push("  Outputs");
         for (const [key, value] of Object.entries(phase.outputs)) {
             lines.push(`    ${key}: ${JSON.stringify(value)}`);
@@ -106,28 +118,39 @@ export function renderHuman(plan: Plan): string {
     return `${lines.join("\n")}\n`;
 }
 
-function renderResources(phase: PlannedPhase): string[] {
+function renderResources(phase: PlannedPhase, shown: (key: string) => boolean, full: boolean): string[] {
     const lines: string[] = [];
     const top = phase.resources.filter((r) => r.parent === null);
     for (const r of top) {
-        lines.push(...renderResource(r, "  ", "  "));
+        lines.push(...renderResource(r, "  ", "  ", shown, full));
         const children = phase.resources.filter((c) => c.parent === r.name && r.type.includes(":index:"));
         children.forEach((c, i) => {
             const last = i === children.length - 1;
-            lines.push(...renderResource(c, `  ${last ? "└─ " : "├─ "}`, `  ${last ? "   " : "│  "}`));
+            lines.push(...renderResource(c, `  ${last ? "└─ " : "├─ "}`, `  ${last ? "   " : "│  "}`, shown, full));
         });
     }
     return lines;
 }
 
-function renderResource(r: PlannedResource, first: string, rest: string): string[] {
+/** A policy statement on one line: Sid, effect, who, what, on what, when. */
+function statementLine(s: Statement): string {
+    const list = (v: unknown) => (Array.isArray(v) ? v.join(", ") : String(v));
+    const principal = s.Principal === undefined ? "" : s.Principal === "*" ? " *" : ` ${list(Object.values(s.Principal)[0])}`;
+    const resource = s.Resource === undefined ? "" : ` on ${list(s.Resource)}`;
+    const condition = s.Condition === undefined ? "" : ` when ${JSON.stringify(s.Condition)}`;
+    return `${s.Sid ?? "(no Sid)"}: ${s.Effect}${principal} ${list(s.Action)}${resource}${condition}`;
+}
+
+function renderResource(r: PlannedResource, first: string, rest: string, shown: (key: string) => boolean, full: boolean): string[] {
     const marks = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "kept on destroy" : ""].filter(Boolean);
     const lines = [`${first}${r.type}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`];
     for (const [key, value] of Object.entries(r.inputs)) {
-        if (key === "name" && r.type === "pulumi:pulumi:StackReference") {
+        if ((key === "name" && r.type === "pulumi:pulumi:StackReference") || !shown(key)) {
             continue;
         }
-        if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null) {
+        if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null && !full) {
+            lines.push(`${rest}    ${key}:`, ...((value as PolicyDocument).Statement ?? []).map((st) => `${rest}      - ${statementLine(st)}`));
+        } else if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null) {
             lines.push(`${rest}    ${key}:`, ...JSON.stringify(value, null, 2).split("\n").map((l) => `${rest}      ${l}`));
         } else {
             lines.push(`${rest}    ${key}: ${JSON.stringify(value)}`);

@@ -67,7 +67,7 @@ export async function runUnderMocks(
     options: MockRunOptions,
     program: () => Promise<Record<string, unknown>> | Record<string, unknown>,
 ): Promise<StackRunResult> {
-    const cloud = new MockCloud(options.stackOutputs ?? {}, options.endpointOwners);
+    const cloud = new MockCloud({ stackOutputs: options.stackOutputs, stack: options.stack, endpointOwners: options.endpointOwners });
     await pulumi.runtime.setMocks(cloud, PROJECT, options.stack, options.preview ?? false, ORGANIZATION);
     const requestOptions = recordRequestOptions();
     pulumi.runtime.setAllConfig(storedConfig(options.config));

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseConsumerSettings } from "../config/consumer";
-import { StackIdentity } from "../config/stack-names";
+import { qualifyStackName, StackIdentity } from "../config/stack-names";
 import { OWNER_OUTPUTS, readOwnerOutputs } from "../config/stack-outputs";
 import { S3GatewayEndpoint } from "../components/s3GatewayEndpoint";
 import { WorkloadRole } from "../components/workloadRole";
@@ -25,9 +25,14 @@ export interface ConsumerExports {
 }
 
 /** Consumer account (A): the S3 gateway endpoint on the private route tables, and the workload role. */
-export async function consumerProgram(identity: StackIdentity, config: Readonly<Record<string, string>>): Promise<ConsumerExports> {
-    const settings = parseConsumerSettings(config, identity);
-    const owner = readOwnerOutputs(await readStackOutputs(settings.ownerStack, OWNER_OUTPUTS), settings.ownerStack, settings);
+export async function consumerProgram(
+    identity: StackIdentity,
+    config: Readonly<Record<string, string>>,
+    elsewhere: Readonly<Record<string, unknown>> = {},
+): Promise<ConsumerExports> {
+    const settings = parseConsumerSettings(config, identity, elsewhere);
+    const self = qualifyStackName(identity.stack, identity);
+    const owner = readOwnerOutputs(await readStackOutputs(settings.ownerStack, OWNER_OUTPUTS), settings.ownerStack, settings, self);
 
     const provider = accountProvider(settings, identity);
     const endpoint = new S3GatewayEndpoint(

@@ -19,6 +19,8 @@ export interface OwnerExports {
     lockedVpceIds: string[];
     /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
     pendingConsumers: string[];
+    /** Every consumer stack the owner shares with (fully qualified): a consumer not listed refuses to deploy. */
+    consumerStacks: string[];
     kmsKeyArn?: pulumi.Output<string>;
     /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
     accessLogBucketName?: pulumi.Output<string>;
@@ -29,8 +31,12 @@ export interface OwnerExports {
 }
 
 /** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
-export async function ownerProgram(identity: StackIdentity, config: Readonly<Record<string, string>>): Promise<OwnerExports> {
-    const settings = parseOwnerSettings(config, identity);
+export async function ownerProgram(
+    identity: StackIdentity,
+    config: Readonly<Record<string, string>>,
+    elsewhere: Readonly<Record<string, unknown>> = {},
+): Promise<OwnerExports> {
+    const settings = parseOwnerSettings(config, identity, elsewhere);
 
     const issues = new IssueList();
     const outputs = await Promise.all(settings.consumers.map((entry) => readStackOutputs(entry.stack, CONSUMER_OUTPUTS)));
@@ -94,6 +100,7 @@ export async function ownerProgram(identity: StackIdentity, config: Readonly<Rec
         grantedRoleArns: bucket.grantedRoleArns,
         lockedVpceIds: bucket.lockedVpceIds,
         pendingConsumers: pending,
+        consumerStacks: settings.consumers.map((entry) => entry.stack),
         ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
         ...(logs
             ? {

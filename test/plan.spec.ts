@@ -4,16 +4,32 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
+import { main } from "../offline/plan-cli";
 import { Plan, planRollout } from "../offline/plan";
 import { renderHuman } from "../offline/planReport";
 import { PolicyDocument } from "../policies/document";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
 import { TYPES } from "./helpers";
+import { evaluate } from "./policy-world";
 
 const PROJECT_DIR = join(__dirname, "..");
 
-/** Runs `npm run plan` as a user would (the CLI on the current Node, ts-node transpile-only). */
-function planCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+interface CliRun {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs the `npm run plan` command in this process: the same main() the CLI calls. */
+async function planCli(args: string[]): Promise<CliRun> {
+    let stdout = "";
+    let stderr = "";
+    const status = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { status, stdout, stderr };
+}
+
+/** Runs `npm run plan` as a user would: its own process (the CLI on the current Node, ts-node transpile-only). */
+function spawnedPlanCli(args: string[]): CliRun {
     const result = spawnSync(process.execPath, ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -129,9 +145,15 @@ describe("offline plan (npm run plan)", function () {
     });
 
     describe("from the command line", () => {
-        it("--json prints one JSON document that matches the human output", () => {
-            const json = planCli(["--json"]);
-            const human = planCli([]);
+        it("runs as its own process, exiting 0 with the plan on stdout (smoke test: one spawn for the whole suite)", () => {
+            const run = spawnedPlanCli(["--json"]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect((JSON.parse(run.stdout) as { phases: unknown[] }).phases).to.have.length(3);
+        });
+
+        it("--json prints one JSON document that matches the human output (with --details)", async () => {
+            const json = await planCli(["--json"]);
+            const human = await planCli(["--details"]);
             expect([json.status, human.status]).to.deep.equal([0, 0]);
             const doc = JSON.parse(json.stdout) as {
                 phases: { stack: string; phase: number; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown>; options: Record<string, unknown> }[]; outputs: Record<string, unknown> }[];
@@ -158,7 +180,7 @@ describe("offline plan (npm run plan)", function () {
             }
         });
 
-        it("--stacks and --config-dir plan a team's own settings, one owner and two consumers", () => {
+        it("--stacks and --config-dir plan a team's own settings, one owner and two consumers", async () => {
             const dir = configDir({
                 owner: {
                     "cross-account-s3:accountId": OWNER_ACCOUNT,
@@ -172,38 +194,219 @@ describe("offline plan (npm run plan)", function () {
                 "consumer-b": { "cross-account-s3:accountId": SECOND_CONSUMER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:vpcId": "vpc-0b1c2d3e", "cross-account-s3:routeTableIds": ["rtb-0b1c2d3e"], "cross-account-s3:prefix": "b/" },
                 ignored: { "cross-account-s3:role": "consumer" },
             });
-            const run = planCli(["--config-dir", dir, "--stacks", "owner,consumer-b,consumer-a", "--json"]);
+            const run = await planCli(["--config-dir", dir, "--stacks", "owner,consumer-b,consumer-a", "--json"]);
             expect(run.status, run.stderr).to.equal(0);
             const doc = JSON.parse(run.stdout) as { phases: { stack: string; outputs: Record<string, unknown> }[] };
             expect(doc.phases.map((p) => p.stack)).to.deep.equal(["owner", "consumer-b", "consumer-a", "owner"]);
             expect(doc.phases[3].outputs.grantedRoleArns).to.have.length(2);
         });
 
-        it("fails an invalid config the way preview would: same message, exit 1, nothing on stdout", () => {
+        it("fails an invalid config the way preview would: same message, exit 1, nothing on stdout", async () => {
             const dir = configDir({ owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": REGION } });
-            const run = planCli(["--config-dir", dir]);
+            const run = await planCli(["--config-dir", dir]);
             expect(run.status).to.equal(1);
             expect(run.stdout).to.equal("");
             expect(run.stderr).to.contain("Plan stopped at phase 1 (stack owner):");
             expect(run.stderr).to.contain('Invalid configuration for owner stack "owner" (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.');
         });
 
-        it("fails a consumer in another region at phase 2, exit 1, nothing on stdout", () => {
+        it("fails a consumer in another region at phase 2, exit 1, nothing on stdout", async () => {
             const shipped = (stack: string) => (readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
             const dir = mkdtempSync(join(tmpdir(), "plan-"));
             writeFileSync(join(dir, "Pulumi.owner.yaml"), shipped("owner"));
             writeFileSync(join(dir, "Pulumi.consumer.yaml"), shipped("consumer").replace("cross-account-s3:region: eu-west-1", "cross-account-s3:region: us-east-1"));
-            const run = planCli(["--config-dir", dir]);
+            const run = await planCli(["--config-dir", dir]);
             expect([run.status, run.stdout]).to.deep.equal([1, ""]);
             expect(run.stderr).to.contain("Plan stopped at phase 2 (stack consumer):");
             expect(run.stderr).to.contain("gateway endpoints only carry requests to S3 in their own region");
         });
 
-        it("refuses an unknown option with the usage", () => {
-            const run = planCli(["--stack", "owner"]);
+        it("refuses an unknown option with the usage", async () => {
+            const run = await planCli(["--stack", "owner"]);
             expect(run.status).to.equal(1);
             expect(run.stderr).to.contain("unknown option --stack");
             expect(run.stderr).to.contain("usage: npm run plan");
+        });
+    });
+});
+
+describe("offline plan: layouts and mistakes a user makes", function () {
+    this.timeout(60_000);
+    const ns = (key: string) => `cross-account-s3:${key}`;
+    const consumerFile = (account: string, vpc: string, rtb: string, extra: Record<string, unknown> = {}) => ({
+        [ns("accountId")]: account,
+        [ns("region")]: REGION,
+        [ns("vpcId")]: vpc,
+        [ns("routeTableIds")]: [rtb],
+        [ns("access")]: "read",
+        ...extra,
+    });
+    const ownerFile = (consumers: unknown[], extra: Record<string, unknown> = {}) => ({ [ns("accountId")]: OWNER_ACCOUNT, [ns("region")]: REGION, [ns("consumers")]: consumers, ...extra });
+
+    describe("two consumer stacks in one account", () => {
+        let plan: Plan;
+        let dir: string;
+        before(async () => {
+            dir = configDir({
+                owner: ownerFile([
+                    { stack: "consumer-a", accountId: CONSUMER_ACCOUNT, access: "read" },
+                    { stack: "consumer-b", accountId: CONSUMER_ACCOUNT, access: "read" },
+                ]),
+                "consumer-a": consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d"),
+                "consumer-b": consumerFile(CONSUMER_ACCOUNT, "vpc-0b1c2d3e", "rtb-0b1c2d3e"),
+            });
+            plan = await planRollout({ configDir: dir });
+        });
+
+        it("get two endpoints and two roles, distinct and stable across runs", async () => {
+            const [a, b] = [plan.phases[1].outputs, plan.phases[2].outputs];
+            expect(a.vpceId).to.not.equal(b.vpceId);
+            expect(a.roleArn).to.not.equal(b.roleArn);
+            const again = await planRollout({ configDir: dir });
+            expect([again.phases[1].outputs.vpceId, again.phases[2].outputs.roleArn]).to.deep.equal([a.vpceId, b.roleArn]);
+        });
+
+        it("each get a per-role Deny, and the evaluator lets each role through its own endpoint only", async () => {
+            const [a, b] = [plan.phases[1].outputs, plan.phases[2].outputs];
+            const final = bucketPolicy(plan, 3);
+            expect(final.Statement.filter((s) => s.Sid?.startsWith("LockRole")).map((s) => s.Condition?.ArnEquals?.["aws:PrincipalArn"])).to.have.members([a.roleArn, b.roleArn]);
+            const bucketArn = String(plan.phases[3].outputs.bucketArn);
+            const read = (role: unknown, vpce: unknown) =>
+                evaluate(
+                    {
+                        principal: { label: String(role), arn: String(role), identityPolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } },
+                        path: { label: String(vpce), context: { "aws:SourceVpce": String(vpce), "aws:VpceAccount": CONSUMER_ACCOUNT, "aws:SecureTransport": "true" } },
+                        action: "s3:GetObject",
+                        resource: `${bucketArn}/x`,
+                        resourceAccount: OWNER_ACCOUNT,
+                    },
+                    final,
+                );
+            expect((await read(a.roleArn, a.vpceId)).decision).to.equal("Allowed");
+            expect((await read(b.roleArn, b.vpceId)).decision).to.equal("Allowed");
+            expect((await read(a.roleArn, b.vpceId)).decision).to.equal("ExplicitlyDenied");
+            expect((await read(b.roleArn, a.vpceId)).decision).to.equal("ExplicitlyDenied");
+        });
+    });
+
+    it("refuses a consumer the owner does not list, naming both stacks and the fix", async () => {
+        const dir = configDir({
+            owner: ownerFile([{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read" }]),
+            consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d"),
+            "consumer-b": consumerFile(SECOND_CONSUMER_ACCOUNT, "vpc-0b1c2d3e", "rtb-0b1c2d3e"),
+        });
+        const run = await planCli(["--config-dir", dir]);
+        expect([run.status, run.stdout]).to.deep.equal([1, ""]);
+        expect(run.stderr).to.contain("Plan stopped at phase 2 (stack consumer-b):");
+        expect(run.stderr).to.contain('organization/cross-account-s3/owner output consumerStacks = ["organization/cross-account-s3/consumer"]: does not list this stack "organization/cross-account-s3/consumer-b"');
+        expect(run.stderr).to.contain(`Fix: add { stack: consumer-b, accountId: "${SECOND_CONSUMER_ACCOUNT}", access: read } to cross-account-s3:consumers in the owner's stack file`);
+    });
+
+    describe("regions", () => {
+        const planOwner = (extra: Record<string, unknown>) => planCli(["--config-dir", configDir({ owner: ownerFile([], extra) })]);
+
+        it("refuses a region the provider does not know, suggesting the closest", async () => {
+            const typo = await planOwner({ [ns("region")]: "eu-wset-1" });
+            expect(typo.status).to.equal(1);
+            expect(typo.stderr).to.contain('cross-account-s3:region = "eu-wset-1": is not a region the installed AWS provider knows (did you mean eu-west-1?)');
+            const made = await planOwner({ [ns("region")]: "us-east-7" });
+            expect(made.stderr).to.contain('cross-account-s3:region = "us-east-7": is not a region the installed AWS provider knows');
+            expect(made.stderr).to.contain("set allowUnlistedRegion to true");
+        });
+
+        it("accepts a region newer than the provider when told to, still checking its shape", async () => {
+            expect((await planOwner({ [ns("region")]: "us-east-7", [ns("allowUnlistedRegion")]: true })).status).to.equal(0);
+            const shapeless = await planOwner({ [ns("region")]: "europe", [ns("allowUnlistedRegion")]: true });
+            expect(shapeless.stderr).to.contain('cross-account-s3:region = "europe": must be an AWS region code');
+        });
+    });
+
+    describe("smaller diagnostics", () => {
+        it("names the file and line of a stack file that is not valid YAML", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "plan-"));
+            writeFileSync(join(dir, "Pulumi.owner.yaml"), "config:\n  cross-account-s3:accountId: '111111111111'\n  cross-account-s3:region: [eu-west-1\n");
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.status).to.equal(1);
+            expect(run.stderr.startsWith(`${join(dir, "Pulumi.owner.yaml")}:`), run.stderr).to.equal(true);
+            expect(run.stderr).to.match(/Pulumi\.owner\.yaml:\d+:\d+: not valid YAML: /);
+        });
+
+        it("accepts unquoted 12-digit account ids everywhere, and hints to quote one YAML shortened", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "plan-"));
+            writeFileSync(join(dir, "Pulumi.owner.yaml"), `config:\n  cross-account-s3:accountId: ${OWNER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: ${CONSUMER_ACCOUNT}, access: read }\n`);
+            writeFileSync(join(dir, "Pulumi.consumer.yaml"), `config:\n  cross-account-s3:accountId: ${CONSUMER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:vpcId: vpc-0a1b2c3d\n  cross-account-s3:routeTableIds: [rtb-0a1b2c3d]\n`);
+            const ok = await planCli(["--config-dir", dir, "--json"]);
+            expect(ok.status, ok.stderr).to.equal(0);
+            writeFileSync(join(dir, "Pulumi.owner.yaml"), `config:\n  cross-account-s3:accountId: 011111111111\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: 022222222222, access: read }\n`);
+            const shortened = await planCli(["--config-dir", dir]);
+            expect(shortened.stderr).to.contain('cross-account-s3:accountId = "11111111111": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it');
+            expect(shortened.stderr).to.contain('cross-account-s3:consumers[0].accountId = "22222222222": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it');
+        });
+
+        it("names settings under the wrong key, with the key meant", async () => {
+            const dir = configDir({
+                owner: { accountId: OWNER_ACCOUNT, "aws:region": REGION, [ns("acessLogs")]: false, [ns("consumers")]: [] },
+            });
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.stderr).to.contain('cross-account-s3:acessLogs = "false": is not a setting of this stack (unknown key).\n    Fix: did you mean cross-account-s3:accessLogs?');
+            expect(run.stderr).to.contain(`accountId = "${OWNER_ACCOUNT}": is not a setting of this stack (unknown key): it has no namespace, and this stack reads cross-account-s3:accountId`);
+            expect(run.stderr).to.contain(`aws:region = "${REGION}": is not a setting of this stack (unknown key): it is in the aws namespace, and this stack reads cross-account-s3:region`);
+        });
+
+        it("points a mistyped ownerStack at the owner stack's name, not at --stacks", async () => {
+            const dir = configDir({
+                owner: ownerFile([{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read" }]),
+                consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d", { [ns("ownerStack")]: "ownr" }),
+            });
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.stderr).to.contain('the consumer\'s cross-account-s3:ownerStack names "ownr", and no such owner stack is planned');
+            expect(run.stderr).to.not.contain("--stacks");
+        });
+    });
+
+    describe("output", () => {
+        it("--mermaid (or --format mermaid) draws the final state with the real values", async () => {
+            const plan = await planRollout({ configDir: PROJECT_DIR });
+            const [owner, consumer] = [plan.phases[2].outputs, plan.phases[1].outputs];
+            const run = await planCli(["--mermaid"]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(await planCli(["--format", "mermaid"])).to.deep.equal(run);
+            const chart = run.stdout;
+            expect(chart.split("\n")[0]).to.equal("flowchart LR");
+            expect(chart).to.contain(`owner account ${OWNER_ACCOUNT} · stack owner · ${REGION}`);
+            expect(chart).to.contain(`S3 bucket ${String(owner.bucketName)}`);
+            expect(chart).to.contain(`access logs ${String(owner.accessLogBucketName)}`);
+            expect(chart).to.contain(`consumer account ${CONSUMER_ACCOUNT} · stack consumer`);
+            expect(chart).to.contain("VPC vpc-0a1b2c3d4e5f60718");
+            expect(chart).to.contain(`S3 gateway endpoint ${String(consumer.vpceId)}`);
+            expect(chart).to.contain(`c1vpce -->|"read-write · whole bucket · locked to ${String(consumer.vpceId)} (account-match)"| bucket`);
+        });
+
+        it("shows a consumer not granted yet, a prefix and the per-consumer lock", async () => {
+            const dir = configDir({
+                owner: ownerFile([{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read", prefix: "team-a/" }], { [ns("lockMode")]: "per-consumer" }),
+                consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d", { [ns("prefix")]: "team-a/" }),
+            });
+            const chart = (await planCli(["--config-dir", dir, "--mermaid"])).stdout;
+            expect(chart).to.match(/c1vpce -->\|"read · team-a\/ · locked to vpce-[0-9a-f]+ \(per-consumer\)"\| bucket/);
+        });
+
+        it("refuses two formats at once and an unknown one", async () => {
+            expect((await planCli(["--json", "--mermaid"])).stderr).to.contain("choose one output format, not json and mermaid");
+            expect((await planCli(["--format", "svg"])).stderr).to.contain("--format svg: the formats are human, json, mermaid");
+        });
+
+        it("keeps the human plan to what a reviewer reads, and shows every input with --details", async () => {
+            const short = (await planCli([])).stdout;
+            const full = (await planCli(["--details"])).stdout;
+            expect(short).to.not.contain("storageDescriptor");
+            expect(short).to.not.match(/^ +query: /m);
+            expect(full).to.contain("storageDescriptor");
+            expect(full).to.match(/^ +query: /m);
+            for (const kept of ["- DenyConsumersOutsideTheirEndpoints: Deny * s3:* on arn:aws:s3:::", "routeTableIds:", "vpcId:", "allowedAccountIds:", "The owner's second run, compared with its first:"]) {
+                expect(short).to.contain(kept);
+            }
+            expect(short.split("\n").length).to.be.below(full.split("\n").length / 2);
         });
     });
 });

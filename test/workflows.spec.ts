@@ -59,7 +59,7 @@ describe("GitHub Actions workflows", () => {
             });
 
             it("runs the unit tests before anything touches a stack", () => {
-                expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean)).to.deep.equal(["npm ci", "npm test"]);
+                expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean).slice(0, 2)).to.deep.equal(["npm ci", "npm test"]);
                 for (const [name, job] of Object.entries(workflow.jobs).filter(([n]) => n !== "test")) {
                     expect(needs(job).length, `${name} waits for an earlier job`).to.be.greaterThan(0);
                 }
@@ -91,5 +91,12 @@ describe("GitHub Actions workflows", () => {
             expect(uses(jobs[name], "pulumi/actions")[0].with?.command, name).to.equal("up");
         }
         expect(jobs.status.steps.some((s) => s.run?.includes("npm run status"))).to.equal(true);
+    });
+
+    it("pull-request.yml publishes the offline plan as a Mermaid picture in the job summary, without credentials", () => {
+        const job = load("pull-request.yml").jobs.test;
+        const step = job.steps.find((st) => st.run?.includes("npm run -s plan -- --mermaid"));
+        expect(step?.run).to.match(/```mermaid[\s\S]*npm run -s plan -- --mermaid[\s\S]*```[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
+        expect(uses(job, "aws-actions/configure-aws-credentials")).to.deep.equal([]);
     });
 });
