@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { configOutside, namespaceConfig } from "./config/reader";
-import { StackIdentity } from "./config/stack-names";
-import { resolveStackRole } from "./config/stack-role";
 import { consumerProgram } from "./stacks/consumer";
 import { ownerProgram } from "./stacks/owner";
+import { resolveStackRole, StackIdentity } from "./domain/stack-identity";
 
 /**
  * One project, one stack per AWS account. The stack's `role` (or its name: `owner…`, `consumer…`)
@@ -11,10 +10,10 @@ import { ownerProgram } from "./stacks/owner";
  */
 export = async () => {
     const project = pulumi.getProject();
-    const identity: StackIdentity = { namespace: project, project, organization: pulumi.getOrganization(), stack: pulumi.getStack() };
+    const identity: StackIdentity = { project, organization: pulumi.getOrganization(), stack: pulumi.getStack() };
     const all = pulumi.runtime.allConfig();
-    const config = namespaceConfig(all, identity.namespace);
-    const elsewhere = configOutside(all, identity.namespace);
-    const role = resolveStackRole(config.role, identity.stack, identity.namespace);
+    const config = namespaceConfig(all, identity.project);
+    const elsewhere = configOutside(all, identity.project);
+    const role = resolveStackRole(config.role, identity.stack, identity.project);
     return role === "owner" ? ownerProgram(identity, config, elsewhere) : consumerProgram(identity, config, elsewhere);
 };

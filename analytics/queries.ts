@@ -1,4 +1,4 @@
-import { roleArnName, roleArnAccount } from "../config/rules";
+import { roleArnName, roleArnAccount } from "../domain/rules";
 import { PARTITION_COLUMN } from "./access-log-table";
 
 /** Private IPv4 ranges (RFC 1918 and the shared 100.64.0.0/10 that VPCs may use), as a Java regex. */

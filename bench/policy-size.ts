@@ -3,12 +3,12 @@
  * size and measuring them. Run: npm run bench:policy
  */
 import { ALL_S3, LIST_BUCKET, OBJECT_ACTIONS, KMS_ACTIONS } from "../policies/actions";
-import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
+import { buildBucketPolicy } from "../policies/bucket-policy";
 import { byteSize, Limit, LIMITS, policy, PolicyDocument, Statement } from "../policies/document";
-import { LockMode } from "../policies/endpoint-lock";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
+import { ConsumerGrant, LockMode } from "../domain/terms";
 
 const OWNER = "111111111111";
 /** The longest bucket name, as the preview-time check assumes for an auto-named bucket. */
@@ -67,9 +67,9 @@ function naiveKeyPolicy(list: ConsumerGrant[]): PolicyDocument {
 const longestNames = (list: ConsumerGrant[]): ConsumerGrant[] =>
     list.map((c, i) => ({ ...c, roleArn: `arn:aws:iam::${c.accountId}:role/${i.toString(16).padStart(64, "r")}` }));
 const shipped = (lockMode: LockMode, names: (l: ConsumerGrant[]) => ConsumerGrant[] = (l) => l) => (list: ConsumerGrant[]) =>
-    buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers: names(list), encryption: { kind: "sse-s3" }, lockMode });
+    buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: names(list), encryption: { kind: "sse-s3" }, lockMode });
 const shippedBucketPolicy = shipped("account-match");
-const shippedKeyPolicy = (list: ConsumerGrant[]) => buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: REGION, partition: "aws", consumers: list });
+const shippedKeyPolicy = (list: ConsumerGrant[]) => buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: REGION, partition: "aws", grants: list });
 
 /** The largest consumer count whose document fits, by building documents of growing size. */
 function measure(build: (list: ConsumerGrant[]) => PolicyDocument, limit: Limit): { fit: number; perConsumer: number } {

@@ -2,11 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_LOG_COLUMNS, ACCESS_LOG_REGEX, INPUT_FORMAT, logLocation, OUTPUT_FORMAT, PARTITION_COLUMN, SERDE, tableParameters } from "../analytics/access-log-table";
 import { accessLogQueries } from "../analytics/queries";
-import { ConfigError, Issue } from "../config/errors";
-import * as rules from "../config/rules";
+import * as rules from "../domain/rules";
 import { compact } from "../policies/document";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
 import { privateBucket } from "../resources/privateBucket";
+import { ConfigError, Issue, IssueList } from "../domain/issues";
+import { ACCESS_LOG_RETENTION_DAYS } from "../domain/terms";
 
 export interface AccessLogsArgs {
     /** The bucket whose requests are logged. Required. */
@@ -32,19 +33,14 @@ const LOG_PREFIX = "access-logs/";
 const RESULTS_PREFIX = "athena-results/";
 const TABLE = "s3_access_logs";
 
-export function validateAccessLogsArgs(args: AccessLogsArgs): Issue[] {
-    const issues: Issue[] = [];
-    const days = args.retentionDays ?? 90;
-    if (!Number.isInteger(days) || days < 1 || days > 3650) {
-        issues.push({ key: "retentionDays", value: days, rule: "must be a whole number of days from 1 to 3650", fix: "pass e.g. 90" });
-    }
-    if (!/^[a-z0-9_]{1,200}$/.test(args.catalogName)) {
-        issues.push({ key: "catalogName", value: args.catalogName, rule: "may hold only lowercase letters, digits and underscores (Athena names)", fix: 'pass e.g. "owner_shared_data"' });
-    }
-    if (rules.accountId(args.accountId)) {
-        issues.push({ key: "accountId", value: args.accountId, rule: "must be a 12-digit AWS account id", fix: "pass the owner account's id" });
-    }
-    return issues;
+export function validateAccessLogsArgs(args: AccessLogsArgs): readonly Issue[] {
+    const issues = new IssueList();
+    const days = args.retentionDays ?? ACCESS_LOG_RETENTION_DAYS.default;
+    const { min, max } = ACCESS_LOG_RETENTION_DAYS;
+    issues.check("retentionDays", days, rules.wholeNumber(min, max)(String(days)), `pass e.g. ${ACCESS_LOG_RETENTION_DAYS.default}`);
+    issues.check("catalogName", args.catalogName, rules.athenaName(args.catalogName), 'pass e.g. "owner_shared_data"');
+    issues.check("accountId", args.accountId, rules.accountId(args.accountId), "pass the owner account's id");
+    return issues.items;
 }
 
 /**
@@ -70,7 +66,7 @@ export class AccessLogs extends pulumi.ComponentResource {
         }
         super("cross-account-s3:index:AccessLogs", name, {}, opts);
 
-        const retentionDays = args.retentionDays ?? 90;
+        const retentionDays = args.retentionDays ?? ACCESS_LOG_RETENTION_DAYS.default;
         // Log records are data too: a destroy forgets the log bucket and its settings, never deletes them.
         const keep = { parent: this, retainOnDelete: true };
 

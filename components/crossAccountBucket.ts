@@ -1,15 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, Issue } from "../config/errors";
-import type { Encryption } from "../config/owner";
-import * as rules from "../config/rules";
-import { AccessLevel } from "../policies/actions";
-import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
+import * as rules from "../domain/rules";
+import { buildBucketPolicy } from "../policies/bucket-policy";
 import { byteSize, compact, LIMITS, overLimit } from "../policies/document";
-import { LOCK_MODES, LockMode } from "../policies/endpoint-lock";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import { privateBucket } from "../resources/privateBucket";
+import { ConfigError, Issue, IssueList } from "../domain/issues";
+import { AccessLevel, ConsumerGrant, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -26,8 +24,8 @@ export interface CrossAccountBucketArgs {
      * @default "sse-s3"
      */
     readonly encryption?: Encryption;
-    /** Consumers to grant; each is locked to its endpoints. @default [] (no one but the owner) */
-    readonly consumers?: readonly ConsumerGrant[];
+    /** The consumers to grant, each locked to its endpoints. @default [] (no one but the owner) */
+    readonly grants?: readonly ConsumerGrant[];
     /**
      * Consumers agreed on but not deployed yet (no role or endpoint to grant). They get nothing; the
      * size check counts each at the smallest size it could have, so a list that can never fit the
@@ -72,50 +70,35 @@ function smallestGrant(pending: PendingConsumer, index: number, partition: strin
  * Everything wrong with the args, checked before any resource exists. The size check builds the
  * real policy documents, using the longest possible bucket name when the name is auto-assigned.
  */
-export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): Issue[] {
-    const issues: Issue[] = [];
-    const consumers = args.consumers ?? [];
+export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): readonly Issue[] {
+    const issues = new IssueList();
+    const grants = args.grants ?? [];
     const pending = args.pendingConsumers ?? [];
-    const problem = (key: string, value: unknown, rule: string, fix: string) => issues.push({ key, value, rule, fix });
-    if (rules.accountId(args.ownerAccountId)) {
-        problem("ownerAccountId", args.ownerAccountId, "must be a 12-digit AWS account id", "pass the owner account's id");
+    issues.check("ownerAccountId", args.ownerAccountId, rules.accountId(args.ownerAccountId), "pass the owner account's id");
+    issues.check("bucketName", args.bucketName, args.bucketName !== undefined && rules.bucketName(args.bucketName), "choose a valid S3 bucket name");
+    issues.check("lockMode", args.lockMode, args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode), 'pass "account-match" or "per-consumer"');
+    for (const [i, g] of grants.entries()) {
+        issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
+        issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");
+        issues.check(`grants[${i}].vpceIds`, g.vpceIds, (g.vpceIds.length === 0 || g.vpceIds.some((id) => rules.vpceId(id))) && "must list one or more vpce- ids", "pass the consumer's gateway endpoint id");
+        issues.check(`grants[${i}].vpceAccountId`, g.vpceAccountId, g.vpceAccountId !== undefined && rules.accountId(g.vpceAccountId), "pass the account that owns the endpoint");
     }
-    if (args.bucketName !== undefined && rules.bucketName(args.bucketName)) {
-        problem("bucketName", args.bucketName, rules.bucketName(args.bucketName)!, "choose a valid S3 bucket name");
-    }
-    if (args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode)) {
-        problem("lockMode", args.lockMode, rules.oneOf(LOCK_MODES)(args.lockMode)!, 'pass "account-match" or "per-consumer"');
-    }
-    for (const [i, c] of consumers.entries()) {
-        if (c.accountId === args.ownerAccountId) {
-            problem(`consumers[${i}].accountId`, c.accountId, "is the owner account, which the lock never covers", "grant only other accounts");
-        }
-        if (rules.roleArnAccount(c.roleArn) !== c.accountId) {
-            problem(`consumers[${i}].roleArn`, c.roleArn, `must be a role ARN in account ${c.accountId}`, "pass the consumer's workload role");
-        }
-        if (c.vpceIds.length === 0 || c.vpceIds.some((id) => rules.vpceId(id))) {
-            problem(`consumers[${i}].vpceIds`, c.vpceIds, "must list one or more vpce- ids", "pass the consumer's gateway endpoint id");
-        }
-        if (c.vpceAccountId !== undefined && rules.accountId(c.vpceAccountId)) {
-            problem(`consumers[${i}].vpceAccountId`, c.vpceAccountId, rules.accountId(c.vpceAccountId)!, "pass the account that owns the endpoint");
-        }
-    }
-    if (issues.length > 0) {
-        return issues;
+    if (issues.size > 0) {
+        return issues.items;
     }
     const partition = args.partition ?? "aws";
     const lockMode = args.lockMode ?? "account-match";
     const bucketArn = `arn:${partition}:s3:::${args.bucketName ?? LONGEST_BUCKET_NAME}`;
     const kmsKeyArn = placeholderKeyArn(partition, args.region, args.ownerAccountId);
     const encryption: WriteEncryption = args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
-    const all = [...consumers, ...pending.map((p, i) => smallestGrant(p, i, partition))];
-    const bucketPolicy = (mode: LockMode) => buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, consumers: all, encryption, lockMode: mode });
+    const all = [...grants, ...pending.map((p, i) => smallestGrant(p, i, partition))];
+    const bucketPolicy = (mode: LockMode) => buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode });
     const counted =
         pending.length === 0
-            ? `${consumers.length} consumers`
+            ? `${grants.length} consumers`
             : `${all.length} consumers (${pending.length} not deployed yet, counted at their smallest possible size)`;
     const tooBig = (what: string, over: { bytes: number; limit: number }, fix: string) =>
-        problem("consumers", counted, `make the ${what} ${pending.length > 0 ? "at least " : ""}${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`, fix);
+        issues.check("grants", counted, `make the ${what} ${pending.length > 0 ? "at least " : ""}${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`, fix);
     const sharing = "share grants (consumers with the same access and prefix share one statement), use shorter role names, or split consumers across buckets";
 
     const overBucket = overLimit(bucketPolicy(lockMode), LIMITS.bucketPolicy);
@@ -129,13 +112,13 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): Is
         );
     }
     if (args.encryption === "sse-kms") {
-        const keyPolicy = buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers: all });
+        const keyPolicy = buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, grants: all });
         const overKey = overLimit(keyPolicy, LIMITS.keyPolicy);
         if (overKey) {
             tooBig(LIMITS.keyPolicy.what, overKey, sharing);
         }
     }
-    return issues;
+    return issues.items;
 }
 
 /**
@@ -162,7 +145,7 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         }
         super("cross-account-s3:index:CrossAccountBucket", name, {}, opts);
 
-        const consumers = args.consumers ?? [];
+        const grants = args.grants ?? [];
         const encryption = args.encryption ?? "sse-s3";
         const partition = args.partition ?? "aws";
         const lockMode = args.lockMode ?? "account-match";
@@ -184,7 +167,7 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                           enableKeyRotation: true,
                           deletionWindowInDays: 30,
                           policy: bucket.arn.apply((bucketArn) =>
-                              compact(buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, consumers })),
+                              compact(buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, grants })),
                           ),
                       },
                       guard,
@@ -217,7 +200,7 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                 buildBucketPolicy({
                     bucketArn,
                     ownerAccountId: args.ownerAccountId,
-                    consumers,
+                    grants,
                     encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
                     lockMode,
                 }),
@@ -234,8 +217,8 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key?.arn;
-        this.grantedRoleArns = [...new Set(consumers.map((c) => c.roleArn))].sort();
-        this.lockedVpceIds = [...new Set(consumers.flatMap((c) => c.vpceIds))].sort();
+        this.grantedRoleArns = [...new Set(grants.map((g) => g.roleArn))].sort();
+        this.lockedVpceIds = [...new Set(grants.flatMap((g) => g.vpceIds))].sort();
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,

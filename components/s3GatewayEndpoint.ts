@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, Issue } from "../config/errors";
-import * as rules from "../config/rules";
+import * as rules from "../domain/rules";
 import { compact, LIMITS, overLimit } from "../policies/document";
 import { buildEndpointPolicy, EndpointPolicyInput } from "../policies/endpoint-policy";
+import { ConfigError, Issue, IssueList } from "../domain/issues";
 
 export interface S3GatewayEndpointArgs {
     /** The region of the VPC, which must be the bucket's region. Required. */
@@ -27,42 +27,23 @@ export interface S3GatewayEndpointArgs {
 }
 
 /** Everything wrong with the args, checked before any resource exists. */
-export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): Issue[] {
-    const issues: Issue[] = [];
-    const problem = (key: string, value: unknown, rule: string, fix: string) => issues.push({ key, value, rule, fix });
+export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): readonly Issue[] {
+    const issues = new IssueList();
     const adopting = args.existingEndpointId !== undefined;
-    if (adopting && rules.vpceId(args.existingEndpointId!)) {
-        problem("existingEndpointId", args.existingEndpointId, rules.vpceId(args.existingEndpointId!)!, "pass the id of the VPC's S3 gateway endpoint");
-    }
-    if (!adopting && args.vpcId === undefined) {
-        problem("vpcId", undefined, "is required unless existingEndpointId is set", "pass the consumer VPC's id");
-    }
-    if (args.vpcId !== undefined && rules.vpcId(args.vpcId)) {
-        problem("vpcId", args.vpcId, rules.vpcId(args.vpcId)!, "pass the consumer VPC's id");
-    }
-    if (!adopting && args.routeTableIds.length === 0) {
-        problem("routeTableIds", [], "must list at least one route table when creating an endpoint", "pass the private subnets' route tables");
-    }
-    const seen = new Set<string>();
+    issues.check("existingEndpointId", args.existingEndpointId, adopting && rules.vpceId(args.existingEndpointId!), "pass the id of the VPC's S3 gateway endpoint");
+    issues.check("vpcId", undefined, !adopting && args.vpcId === undefined && "is required unless existingEndpointId is set", "pass the consumer VPC's id");
+    issues.check("vpcId", args.vpcId, args.vpcId !== undefined && rules.vpcId(args.vpcId), "pass the consumer VPC's id");
+    issues.check("routeTableIds", [], !adopting && args.routeTableIds.length === 0 && "must list at least one route table when creating an endpoint", "pass the private subnets' route tables");
     for (const [i, id] of args.routeTableIds.entries()) {
-        if (rules.routeTableId(id)) {
-            problem(`routeTableIds[${i}]`, id, rules.routeTableId(id)!, "pass rtb- ids");
-        }
-        if (seen.has(id)) {
-            problem(`routeTableIds[${i}]`, id, "appears twice", "list each route table once");
-        }
-        seen.add(id);
+        issues.check(`routeTableIds[${i}]`, id, rules.routeTableId(id), "pass rtb- ids");
+        issues.check(`routeTableIds[${i}]`, id, rules.repeatedAt(args.routeTableIds, i), "list each route table once");
     }
-    if (!adopting && args.endpointPolicy === undefined) {
-        problem("endpointPolicy", undefined, "is required when creating an endpoint", "pass the policy inputs");
-    }
-    if (args.endpointPolicy !== undefined && issues.length === 0) {
+    issues.check("endpointPolicy", undefined, !adopting && args.endpointPolicy === undefined && "is required when creating an endpoint", "pass the policy inputs");
+    if (args.endpointPolicy !== undefined && issues.size === 0) {
         const over = overLimit(buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }), LIMITS.endpointPolicy);
-        if (over) {
-            problem("extraBuckets", args.endpointPolicy.extraBuckets.length, `make the endpoint policy ${over.bytes} bytes, over AWS's limit of ${over.limit}`, "list fewer extra buckets");
-        }
+        issues.check("extraBuckets", args.endpointPolicy.extraBuckets.length, over && `make the endpoint policy ${over.bytes} bytes, over AWS's limit of ${over.limit}`, "list fewer extra buckets");
     }
-    return issues;
+    return issues.items;
 }
 
 /** Said at every preview of an adopted endpoint whose policy this stack manages. */

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, Issue } from "../config/errors";
-import * as rules from "../config/rules";
-import { AccessLevel } from "../policies/actions";
+import * as rules from "../domain/rules";
 import { compact, LIMITS, overLimit } from "../policies/document";
 import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
+import { ConfigError, Issue, IssueList } from "../domain/issues";
+import { AccessLevel, DEFAULT_ACCESS } from "../domain/terms";
 
 export interface WorkloadRoleArgs {
     /** The owner bucket. Required. */
@@ -22,25 +22,18 @@ export interface WorkloadRoleArgs {
     readonly existingRoleArn?: string;
 }
 
-export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): Issue[] {
-    const issues: Issue[] = [];
-    const check = (key: string, value: string | undefined, rule: rules.Rule, fix: string) => {
-        const broken = value === undefined ? undefined : rule(value);
-        if (broken) {
-            issues.push({ key, value, rule: broken, fix });
-        }
-    };
-    check("bucketArn", args.bucketArn, rules.bucketArn, "pass the owner bucket's ARN");
-    check("prefix", args.prefix, rules.keyPrefix, 'pass a prefix such as "team-a/"');
-    check("kmsKeyArn", args.kmsKeyArn, rules.kmsKeyArn, "pass the owner key's full ARN");
-    check("existingRoleArn", args.existingRoleArn, rules.roleArn, "pass a role ARN");
-    if (issues.length === 0) {
-        const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? "read" }), LIMITS.roleInlinePolicy);
-        if (over) {
-            issues.push({ key: "prefix", value: args.prefix, rule: `makes the role policy ${over.bytes} bytes, over ${over.limit}`, fix: "use a shorter prefix" });
-        }
+export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue[] {
+    const issues = new IssueList();
+    const optional = (value: string | undefined, rule: rules.Rule) => value !== undefined && rule(value);
+    issues.check("bucketArn", args.bucketArn, rules.bucketArn(args.bucketArn), "pass the owner bucket's ARN");
+    issues.check("prefix", args.prefix, optional(args.prefix, rules.keyPrefix), 'pass a prefix such as "team-a/"');
+    issues.check("kmsKeyArn", args.kmsKeyArn, optional(args.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
+    issues.check("existingRoleArn", args.existingRoleArn, optional(args.existingRoleArn, rules.roleArn), "pass a role ARN");
+    if (issues.size === 0) {
+        const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? DEFAULT_ACCESS }), LIMITS.roleInlinePolicy);
+        issues.check("prefix", args.prefix, over && `makes the role policy ${over.bytes} bytes, over ${over.limit}`, "use a shorter prefix");
     }
-    return issues;
+    return issues.items;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigReader } from "./reader";
-import * as rules from "./rules";
+import * as rules from "../domain/rules";
 
 /** What every stack knows about the AWS account it deploys into. */
 export interface AccountSettings {
@@ -23,13 +23,8 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
     // A region newer than the installed provider can be allowed explicitly; its shape is still checked.
     const region = config.require("region", config.boolean("allowUnlistedRegion", false) ? rules.region : rules.knownRegion, "eu-west-1");
     const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, "arn:aws:iam::111122223333:role/deploy");
-    if (deployRoleArn !== undefined && rules.roleArnAccount(deployRoleArn) !== undefined && rules.roleArnAccount(deployRoleArn) !== accountId) {
-        config.problem(
-            "deployRoleArn",
-            deployRoleArn,
-            `must be a role in this stack's account ${accountId}`,
-            "name the deployment role of this stack's own account",
-        );
+    if (deployRoleArn !== undefined && rules.roleArn(deployRoleArn) === undefined) {
+        config.issues.check(config.key("deployRoleArn"), deployRoleArn, rules.roleOfAccount(accountId, "this stack's account")(deployRoleArn), "name the deployment role of this stack's own account");
     }
     const profile = config.optional("profile", rules.awsProfile, "account-b-admin");
     return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, profile, tags: config.stringMap("tags") };

@@ -1,10 +1,9 @@
-import { ACCESS_LEVELS, AccessLevel } from "../policies/actions";
 import { AWS_BUCKET_PRESETS, expandBucketPresets } from "../policies/aws-owned-buckets";
-import { ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../policies/endpoint-policy";
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
-import * as rules from "./rules";
-import { qualifyStackName, StackIdentity } from "./stack-names";
+import * as rules from "../domain/rules";
+import { ACCESS_LEVELS, AccessLevel, DEFAULT_ACCESS, ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../domain/terms";
+import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
 /** `unmanaged` leaves an adopted endpoint's policy as it is; it is the default only when adopting. */
 export type EndpointPolicySetting = EndpointPolicyMode | "unmanaged";
@@ -47,7 +46,7 @@ export function parseConsumerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): ConsumerSettings {
-    const config = new ConfigReader(identity.namespace, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere);
     config.rejectUnknown(CONSUMER_KEYS);
     const account = readAccountSettings(config);
     const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");
@@ -56,14 +55,12 @@ export function parseConsumerSettings(
         ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0")
         : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
     const routeTableIds = config.list("routeTableIds", rules.routeTableId, "rtb-0123456789abcdef0");
-    if (!adopting && routeTableIds.length === 0) {
-        config.problem(
-            "routeTableIds",
-            config.has("routeTableIds") ? routeTableIds : undefined,
-            "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
-            `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
-        );
-    }
+    config.issues.check(
+        config.key("routeTableIds"),
+        config.has("routeTableIds") ? routeTableIds : undefined,
+        !adopting && routeTableIds.length === 0 && "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
+        `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
+    );
     const endpointPolicy = config.oneOf<EndpointPolicySetting>(
         "endpointPolicy",
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
@@ -71,21 +68,18 @@ export function parseConsumerSettings(
     );
     const extraBucketEntries = config.list("extraBuckets", rules.bucketNameOrPreset(AWS_BUCKET_PRESETS), "preset:ssm");
     const extraBuckets = expandBucketPresets(extraBucketEntries, account.region);
-    if (extraBuckets.length > 0 && (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged")) {
-        config.problem(
-            "extraBuckets",
-            extraBucketEntries,
-            `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
-            `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
-        );
-    }
+    config.issues.check(
+        config.key("extraBuckets"),
+        extraBucketEntries,
+        extraBuckets.length > 0 && (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged") && `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
+        `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
+    );
     const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");
-    const roleAccount = existingRoleArn && rules.roleArnAccount(existingRoleArn);
-    if (roleAccount && roleAccount !== account.accountId) {
-        config.problem(
-            "existingRoleArn",
+    if (existingRoleArn !== undefined && rules.roleArn(existingRoleArn) === undefined) {
+        config.issues.check(
+            config.key("existingRoleArn"),
             existingRoleArn,
-            `must be a role in this stack's account ${account.accountId}`,
+            rules.roleOfAccount(account.accountId, "this stack's account")(existingRoleArn),
             "name a role of the consumer account, or remove the key to create one",
         );
     }
@@ -99,7 +93,7 @@ export function parseConsumerSettings(
         ...(existingEndpointId === undefined ? {} : { existingEndpointId }),
         endpointPolicy,
         extraBuckets,
-        access: config.oneOf("access", ACCESS_LEVELS, "read"),
+        access: config.oneOf("access", ACCESS_LEVELS, DEFAULT_ACCESS),
         ...(prefix === undefined ? {} : { prefix }),
         ...(existingRoleArn === undefined ? {} : { existingRoleArn }),
     };

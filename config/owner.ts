@@ -1,12 +1,8 @@
-import { ACCESS_LEVELS, AccessLevel } from "../policies/actions";
-import { LOCK_MODES, LockMode } from "../policies/endpoint-lock";
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
-import * as rules from "./rules";
-import { qualifyStackName, StackIdentity } from "./stack-names";
-
-export type Encryption = "sse-s3" | "sse-kms";
-export const ENCRYPTIONS: readonly Encryption[] = ["sse-s3", "sse-kms"];
+import * as rules from "../domain/rules";
+import { ACCESS_LEVELS, ACCESS_LOG_RETENTION_DAYS, AccessLevel, DEFAULT_ACCESS, Encryption, ENCRYPTIONS, LOCK_MODES, LockMode } from "../domain/terms";
+import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
 /** A consumer the owner agrees to share with, and on what terms. */
 export interface ConsumerEntry {
@@ -42,7 +38,7 @@ export function parseOwnerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): OwnerSettings {
-    const config = new ConfigReader(identity.namespace, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere);
     config.rejectUnknown(OWNER_KEYS);
     const account = readAccountSettings(config);
     const settings: OwnerSettings = {
@@ -51,7 +47,7 @@ export function parseOwnerSettings(
         encryption: config.oneOf("encryption", ENCRYPTIONS, "sse-s3"),
         consumers: readConsumers(config, account.accountId, identity),
         accessLogs: config.boolean("accessLogs", true),
-        accessLogRetentionDays: config.integer("accessLogRetentionDays", 90, 1, 3650),
+        accessLogRetentionDays: config.integer("accessLogRetentionDays", ACCESS_LOG_RETENTION_DAYS.default, ACCESS_LOG_RETENTION_DAYS.min, ACCESS_LOG_RETENTION_DAYS.max),
         lockMode: config.oneOf("lockMode", LOCK_MODES, "account-match"),
         protect: config.boolean("protect", true),
     };
@@ -64,20 +60,19 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
     if (value === undefined) {
         return [];
     }
-    if (!Array.isArray(value)) {
-        config.problem("consumers", value, "must be a list of { stack, accountId, access, prefix }", "see the config reference in the README");
+    if (!config.issues.check(config.key("consumers"), value, !Array.isArray(value) && "must be a list of { stack, accountId, access, prefix }", "see the config reference in docs/config.md")) {
         return [];
     }
     const entries: ConsumerEntry[] = [];
-    for (const [index, item] of value.entries()) {
+    for (const [index, item] of (value as unknown[]).entries()) {
         const at = `consumers[${index}]`;
-        if (typeof item !== "object" || item === null || Array.isArray(item)) {
-            config.problem(at, item, "must be a map with stack, accountId, access and optional prefix", "see the config reference in the README");
+        const isMap = typeof item === "object" && item !== null && !Array.isArray(item);
+        if (!config.issues.check(config.key(at), item, !isMap && "must be a map with stack, accountId, access and optional prefix", "see the config reference in docs/config.md")) {
             continue;
         }
         const entry = item as Record<string, unknown>;
-        for (const field of Object.keys(entry).filter((f) => !ENTRY_FIELDS.includes(f))) {
-            config.problem(`${at}.${field}`, entry[field], "is not a consumer field", `use only ${ENTRY_FIELDS.join(", ")}`);
+        for (const field of Object.keys(entry)) {
+            config.issues.check(config.key(`${at}.${field}`), entry[field], !ENTRY_FIELDS.includes(field) && "is not a consumer field", `use only ${ENTRY_FIELDS.join(", ")}`);
         }
         const field = (name: string, rule: rules.Rule, example: string, required: boolean): string | undefined => {
             // An unquoted 12-digit account id is a YAML number that converts back without loss.
@@ -86,33 +81,28 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
                 return undefined;
             }
             const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
-            if (broken !== undefined) {
-                config.problem(`${at}.${name}`, v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`);
-                return undefined;
-            }
-            return v as string;
+            return config.issues.check(config.key(`${at}.${name}`), v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`) ? (v as string) : undefined;
         };
         const stack = field("stack", rules.stackName, "consumer", true);
         const accountId = field("accountId", rules.accountId, "444455556666", true);
-        const access = field("access", rules.oneOf(ACCESS_LEVELS), "read", false) as AccessLevel | undefined;
-        const prefix = field("prefix", rules.keyPrefix, "team-a/", false);
-        if (accountId !== undefined && accountId === ownerAccountId) {
-            config.problem(
-                `${at}.accountId`,
+        if (accountId !== undefined) {
+            config.issues.check(
+                config.key(`${at}.accountId`),
                 accountId,
-                "is the owner account itself; the endpoint lock never covers the owner account, so a consumer there would be unlocked",
+                rules.notOwnerAccount(ownerAccountId)(accountId),
                 "give the consumer account's id; principals of the owner account need no cross-account grant",
             );
         }
+        const access = field("access", rules.oneOf(ACCESS_LEVELS), "read", false) as AccessLevel | undefined;
+        const prefix = field("prefix", rules.keyPrefix, "team-a/", false);
         if (stack === undefined || accountId === undefined) {
             continue;
         }
         const qualified = qualifyStackName(stack, identity);
-        if (entries.some((e) => e.stack === qualified)) {
-            config.problem(`${at}.stack`, stack, "is listed twice", "list each consumer stack once");
+        if (!config.issues.check(config.key(`${at}.stack`), stack, entries.some((e) => e.stack === qualified) && "is listed twice", "list each consumer stack once")) {
             continue;
         }
-        entries.push({ stack: qualified, accountId, access: access ?? "read", ...(prefix === undefined ? {} : { prefix }) });
+        entries.push({ stack: qualified, accountId, access: access ?? DEFAULT_ACCESS, ...(prefix === undefined ? {} : { prefix }) });
     }
     return entries;
 }

@@ -1,5 +1,5 @@
-import { IssueList } from "./errors";
-import { didYouMean, oneOf, Rule } from "./rules";
+import { didYouMean, oneOf, repeatedAt, Rule, wholeNumber } from "../domain/rules";
+import { IssueList } from "../domain/issues";
 
 /**
  * Reads one namespace of raw stack config (the strings Pulumi stores, objects as JSON) and records an
@@ -31,8 +31,7 @@ export class ConfigReader {
     /** A required string that must satisfy `rule`. */
     require(name: string, rule: Rule, example: string): string {
         const value = this.raw[name];
-        if (value === undefined || value === "") {
-            this.issues.add(this.key(name), value, "is required", `pulumi config set ${this.key(name)} ${example}`);
+        if (!this.issues.check(this.key(name), value, (value === undefined || value === "") && "is required", `pulumi config set ${this.key(name)} ${example}`)) {
             return "";
         }
         return this.check(name, value, rule, example);
@@ -58,11 +57,7 @@ export class ConfigReader {
     /** true or false, with a default. */
     boolean(name: string, fallback: boolean): boolean {
         const value = this.raw[name];
-        if (value === undefined) {
-            return fallback;
-        }
-        if (value !== "true" && value !== "false") {
-            this.issues.add(this.key(name), value, "must be true or false", `pulumi config set ${this.key(name)} ${fallback}`);
+        if (value === undefined || !this.issues.check(this.key(name), value, oneOf(["true", "false"])(value) && "must be true or false", `pulumi config set ${this.key(name)} ${fallback}`)) {
             return fallback;
         }
         return value === "true";
@@ -71,15 +66,10 @@ export class ConfigReader {
     /** A whole number within bounds, with a default. */
     integer(name: string, fallback: number, min: number, max: number): number {
         const value = this.raw[name];
-        if (value === undefined) {
+        if (value === undefined || !this.issues.check(this.key(name), value, wholeNumber(min, max)(value), `pulumi config set ${this.key(name)} ${fallback}`)) {
             return fallback;
         }
-        const n = Number(value);
-        if (!/^\d+$/.test(value) || n < min || n > max) {
-            this.issues.add(this.key(name), value, `must be a whole number from ${min} to ${max}`, `pulumi config set ${this.key(name)} ${fallback}`);
-            return fallback;
-        }
-        return n;
+        return Number(value);
     }
 
     /** A structured value (YAML object or list in the stack file), parsed from its JSON form. */
@@ -91,7 +81,7 @@ export class ConfigReader {
         try {
             return JSON.parse(value);
         } catch {
-            this.issues.add(
+            this.issues.check(
                 this.key(name),
                 value,
                 "must be a structured value (a YAML list or map), not a plain string",
@@ -107,19 +97,16 @@ export class ConfigReader {
         if (value === undefined) {
             return [];
         }
-        if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
-            this.issues.add(this.key(name), value, "must be a list of strings", `set it as a YAML list: [${example}]`);
+        const strings = Array.isArray(value) && value.every((v) => typeof v === "string");
+        if (!this.issues.check(this.key(name), value, !strings && "must be a list of strings", `set it as a YAML list: [${example}]`)) {
             return [];
         }
-        const seen = new Set<string>();
-        for (const [index, item] of (value as string[]).entries()) {
+        const items = value as string[];
+        for (const [index, item] of items.entries()) {
             this.check(`${name}[${index}]`, item, rule, example);
-            if (seen.has(item)) {
-                this.issues.add(this.key(`${name}[${index}]`), item, "appears twice in the list", "remove the duplicate");
-            }
-            seen.add(item);
+            this.issues.check(this.key(`${name}[${index}]`), item, repeatedAt(items, index), "remove the duplicate");
         }
-        return value as string[];
+        return items;
     }
 
     /** A map of string to string (tags). */
@@ -128,8 +115,8 @@ export class ConfigReader {
         if (value === undefined) {
             return {};
         }
-        if (typeof value !== "object" || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== "string")) {
-            this.issues.add(this.key(name), value, "must be a map of string to string", "set it as a YAML map, e.g. team: platform");
+        const isMap = typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string");
+        if (!this.issues.check(this.key(name), value, !isMap && "must be a map of string to string", "set it as a YAML map, e.g. team: platform")) {
             return {};
         }
         return value as Record<string, string>;
@@ -141,38 +128,28 @@ export class ConfigReader {
      */
     rejectUnknown(known: readonly string[]): void {
         for (const name of Object.keys(this.raw)) {
-            if (!known.includes(name)) {
-                const close = didYouMean(name, known);
-                this.issues.add(
-                    this.key(name),
-                    this.raw[name],
-                    "is not a setting of this stack (unknown key)",
-                    close ? `did you mean ${this.key(close)}?` : `remove it; the settings are ${known.join(", ")}`,
-                );
-            }
+            const close = didYouMean(name, known);
+            this.issues.check(
+                this.key(name),
+                this.raw[name],
+                !known.includes(name) && "is not a setting of this stack (unknown key)",
+                close ? `did you mean ${this.key(close)}?` : `remove it; the settings are ${known.join(", ")}`,
+            );
         }
         for (const [fullKey, value] of Object.entries(this.elsewhere)) {
             const colon = fullKey.lastIndexOf(":");
             const name = fullKey.slice(colon + 1);
             const bare = colon < 0;
-            if (known.includes(name) && (bare || !this.has(name))) {
-                const where = bare ? "has no namespace" : `is in the ${fullKey.slice(0, colon)} namespace`;
-                this.issues.add(fullKey, value, `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`, `did you mean ${this.key(name)}? Rename the key`);
-            }
+            const where = bare ? "has no namespace" : `is in the ${fullKey.slice(0, colon)} namespace`;
+            const misplaced = known.includes(name) && (bare || !this.has(name));
+            this.issues.check(fullKey, value, misplaced && `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`, `did you mean ${this.key(name)}? Rename the key`);
         }
     }
 
-    /** Records a problem found by a cross-field check. */
-    problem(name: string, value: unknown, rule: string, fix: string): void {
-        this.issues.add(this.key(name), value, rule, fix);
-    }
-
+    /** Checks a value against its rule; the fix is the `pulumi config set` line with an example. */
     private check(name: string, value: string, rule: Rule, example: string): string {
-        const broken = rule(value);
-        if (broken !== undefined) {
-            const set = name.includes("[") ? `pulumi config set --path '${this.key(name)}'` : `pulumi config set ${this.key(name)}`;
-            this.issues.add(this.key(name), value, broken, `${set} ${example}`);
-        }
+        const set = name.includes("[") ? `pulumi config set --path '${this.key(name)}'` : `pulumi config set ${this.key(name)}`;
+        this.issues.check(this.key(name), value, rule(value), `${set} ${example}`);
         return value;
     }
 }

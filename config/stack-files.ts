@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
-import { PROJECT } from "./project";
-import { resolveStackRole, StackRole } from "./stack-role";
+import { PROJECT, resolveStackRole, StackRole } from "../domain/stack-identity";
 
 /** One stack's settings file, `Pulumi.<stack>.yaml`. */
 export interface StackFile {

@@ -1,6 +1,7 @@
 import { StackOutputsFixture } from "./mockCloud";
-import { ORGANIZATION, PlacedRegistration, PROJECT, runStack, StackRunError } from "./runStack";
+import { PlacedRegistration, runStack, StackRunError } from "./runStack";
 import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
+import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock

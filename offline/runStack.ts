@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockCloud, Registration, StackOutputsFixture } from "./mockCloud";
 
-import { ORGANIZATION, PROJECT } from "../config/project";
 import { storedConfig } from "../config/reader";
+import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 export { ORGANIZATION, PROJECT };
 

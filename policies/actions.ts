@@ -1,3 +1,5 @@
+import { AccessLevel } from "../domain/terms";
+
 /**
  * Every IAM action this project grants, in one place. Nothing here is a wildcard: a grant names
  * exactly what the workload does.
@@ -6,11 +8,6 @@
  * enforces object ownership (`BucketOwnerEnforced`), ACLs are disabled, and an ACL call would only
  * fail with `AccessControlListNotSupported`.
  */
-
-/** What a consumer may do with the shared bucket. */
-export type AccessLevel = "read" | "read-write";
-
-export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "read-write"];
 
 /** Object-level actions per access level (resource `bucket/prefix*`). */
 export const OBJECT_ACTIONS: Readonly<Record<AccessLevel, readonly string[]>> = {

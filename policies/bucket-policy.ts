@@ -1,16 +1,15 @@
-import { AccessLevel, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
-import { ConsumerGrant } from "./consumer-grant";
+import { LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
-import { endpointLockStatements, LockMode } from "./endpoint-lock";
+import { endpointLockStatements } from "./endpoint-lock";
 import { writeEncryptionStatements, WriteEncryption } from "./write-encryption";
+import { AccessLevel, ConsumerGrant, LockMode } from "../domain/terms";
 
-export type { ConsumerGrant } from "./consumer-grant";
 
 export interface BucketPolicyInput {
     readonly bucketArn: string;
     /** The owner account, whose principals the endpoint lock never covers. */
     readonly ownerAccountId: string;
-    readonly consumers: readonly ConsumerGrant[];
+    readonly grants: readonly ConsumerGrant[];
     /** The bucket's own encryption, which every write must keep. */
     readonly encryption: WriteEncryption;
     /** @default "account-match" */
@@ -27,12 +26,12 @@ export interface BucketPolicyInput {
  *   and each consumer may use its own endpoints and no other.
  */
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
-    const { bucketArn, ownerAccountId, consumers } = input;
+    const { bucketArn, ownerAccountId, grants } = input;
     return policy([
         denyInsecureTransport(bucketArn),
         ...writeEncryptionStatements(bucketArn, input.encryption),
-        ...grantStatements(bucketArn, consumers),
-        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, consumers, input.lockMode ?? "account-match"),
+        ...grantStatements(bucketArn, grants),
+        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, grants, input.lockMode ?? "account-match"),
     ]);
 }
 
@@ -43,9 +42,9 @@ interface GrantGroup {
 }
 
 /** Consumers grouped by what they were granted, in a stable order. */
-export function groupGrants(consumers: readonly ConsumerGrant[]): GrantGroup[] {
+export function groupGrants(grants: readonly ConsumerGrant[]): GrantGroup[] {
     const groups = new Map<string, { access: AccessLevel; prefix?: string; roles: string[] }>();
-    for (const c of consumers) {
+    for (const c of grants) {
         const key = `${c.access}\u0000${c.prefix ?? ""}`;
         const group = groups.get(key) ?? { access: c.access, prefix: c.prefix, roles: [] };
         group.roles.push(c.roleArn);
@@ -56,8 +55,8 @@ export function groupGrants(consumers: readonly ConsumerGrant[]): GrantGroup[] {
         .map(([, g]) => ({ access: g.access, prefix: g.prefix, roleArns: sortedUnique(g.roles) }));
 }
 
-function grantStatements(bucketArn: string, consumers: readonly ConsumerGrant[]): Statement[] {
-    return groupGrants(consumers).flatMap((group, index): Statement[] => {
+function grantStatements(bucketArn: string, grants: readonly ConsumerGrant[]): Statement[] {
+    return groupGrants(grants).flatMap((group, index): Statement[] => {
         const sid = `Grant${group.access === "read" ? "Read" : "ReadWrite"}${index + 1}`;
         const principal = { AWS: oneOrMany(group.roleArns) };
         const objectActions = [...OBJECT_ACTIONS[group.access]];

@@ -1,34 +1,26 @@
-import { ConsumerGrant, endpointMap, EndpointMap } from "./consumer-grant";
+import { ConsumerGrant, LockMode } from "../domain/terms";
+import { endpointMap, EndpointMap } from "./endpoint-map";
 import { denyAllS3, oneOrMany, sortedUnique, Statement } from "./document";
-
-/**
- * How the bucket policy ties each consumer to its own endpoints.
- * - `account-match`: two fixed-size Denies; the second needs S3 to set `aws:VpceAccount`.
- * - `per-consumer`: a Deny per consumer account naming its endpoints; never uses `aws:VpceAccount`.
- */
-export type LockMode = "account-match" | "per-consumer";
-
-export const LOCK_MODES: readonly LockMode[] = ["account-match", "per-consumer"];
 
 /**
  * The endpoint lock. It only covers principals outside the owner account, so the owner's console
  * users, CI and `pulumi refresh` are never caught. In both modes:
- *   1. the request must come through one of the consumers' endpoints (`aws:SourceVpce`).
+ *   1. the request must come through one of the grants' endpoints (`aws:SourceVpce`).
  * Then, so that no consumer can use another consumer's endpoint:
  * - `account-match`: 2. that endpoint must belong to the caller's own account (`aws:VpceAccount`
  *   equals `${aws:PrincipalAccount}`). This grows by one endpoint id per consumer, which is what lets
- *   hundreds of consumers fit in S3's 20 KB. Where (2) cannot tell consumers apart — an account with
+ *   hundreds of grants fit in S3's 20 KB. Where (2) cannot tell grants apart — an account with
  *   several consumer stacks, or an account that owns another consumer's shared-VPC endpoint — or does
  *   not apply — a consumer behind an endpoint another account owns (shared VPC), exempted from (2) —
  *   the role gets its own Deny naming its endpoints.
  * - `per-consumer`: one Deny per consumer account naming that account's endpoints, or one per role
  *   where an account holds several consumer stacks.
  */
-export function endpointLockStatements(resources: string[], ownerAccountId: string, consumers: readonly ConsumerGrant[], mode: LockMode): Statement[] {
-    if (consumers.length === 0) {
+export function endpointLockStatements(resources: string[], ownerAccountId: string, grants: readonly ConsumerGrant[], mode: LockMode): Statement[] {
+    if (grants.length === 0) {
         return [];
     }
-    const map = endpointMap(consumers);
+    const map = endpointMap(grants);
     const throughConsumerEndpoints = denyAllS3("DenyConsumersOutsideTheirEndpoints", resources, {
         StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:SourceVpce": oneOrMany(map.endpoints) },
     });

@@ -1,15 +1,6 @@
-import { AccessLevel, ALL_S3, EXTRA_BUCKET_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
+import { AccessLevel, EndpointPolicyMode } from "../domain/terms";
+import { ALL_S3, EXTRA_BUCKET_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
-
-/**
- * What may pass through the consumer's S3 gateway endpoint besides the owner bucket.
- * - `allow-all`: everything, as AWS's default endpoint policy does. Nothing else in the VPC breaks.
- * - `account-and-owner`: the consumer account's own buckets, the owner bucket, and `extraBuckets`.
- * - `owner-only`: the owner bucket and `extraBuckets`.
- */
-export type EndpointPolicyMode = "allow-all" | "account-and-owner" | "owner-only";
-
-export const ENDPOINT_POLICY_MODES: readonly EndpointPolicyMode[] = ["allow-all", "account-and-owner", "owner-only"];
 
 export interface EndpointPolicyInput {
     readonly mode: EndpointPolicyMode;

@@ -1,14 +1,14 @@
 import { KMS_ACTIONS } from "./actions";
-import { ConsumerGrant } from "./bucket-policy";
 import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+import { ConsumerGrant } from "../domain/terms";
 
 export interface KeyPolicyInput {
-    /** The one bucket consumers may use the key for. */
+    /** The one bucket grants may use the key for. */
     readonly bucketArn: string;
     readonly ownerAccountId: string;
     readonly region: string;
     readonly partition: string;
-    readonly consumers: readonly ConsumerGrant[];
+    readonly grants: readonly ConsumerGrant[];
 }
 
 /**
@@ -22,7 +22,7 @@ export interface KeyPolicyInput {
  * Keys off; both are matched.
  */
 export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
-    const { ownerAccountId, region, partition, consumers } = input;
+    const { ownerAccountId, region, partition, grants } = input;
     const statements: Statement[] = [
         {
             Sid: "OwnerAccountAdministersKey",
@@ -33,7 +33,7 @@ export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
         },
     ];
     for (const access of ["read", "read-write"] as const) {
-        const roles = sortedUnique(consumers.filter((c) => c.access === access).map((c) => c.roleArn));
+        const roles = sortedUnique(grants.filter((c) => c.access === access).map((c) => c.roleArn));
         if (roles.length === 0) {
             continue;
         }

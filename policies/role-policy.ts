@@ -1,5 +1,6 @@
-import { AccessLevel, KMS_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
+import { KMS_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { oneOrMany, policy, PolicyDocument, Statement } from "./document";
+import { AccessLevel } from "../domain/terms";
 
 export interface RolePolicyInput {
     readonly bucketArn: string;

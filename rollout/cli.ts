@@ -5,13 +5,13 @@
 import { resolve } from "path";
 import { discoverStacks, readStackFile } from "../config/stack-files";
 import { parseOwnerSettings } from "../config/owner";
-import { ORGANIZATION, PROJECT } from "../config/project";
 import { namespaceConfig, storedConfig } from "../config/reader";
 import { automationOperations } from "./automation";
 import { StackOperations } from "./operations";
 import { Reporter, Rollout, RolloutReport, RolloutStacks } from "./orchestrator";
 import { analyseStatus, consistent } from "./status";
 import { table } from "./table";
+import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 export const COMMANDS = ["deploy", "preview", "destroy", "status"] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -24,7 +24,7 @@ export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { 
         throw new Error(`The project needs exactly one owner stack file; found ${owners.map((o) => o.stack).join(", ") || "none"} in ${dir}`);
     }
     const owner = owners[0];
-    const settings = parseOwnerSettings(namespaceConfig(storedConfig(owner.config), PROJECT), { namespace: PROJECT, project: PROJECT, organization: ORGANIZATION, stack: owner.stack });
+    const settings = parseOwnerSettings(namespaceConfig(storedConfig(owner.config), PROJECT), { project: PROJECT, organization: ORGANIZATION, stack: owner.stack });
     return {
         owner: owner.stack,
         consumers: files.filter((f) => f.role === "consumer").map((f) => f.stack),

@@ -1,4 +1,4 @@
-import { CONSUMER_OUTPUTS } from "../config/stack-outputs";
+import { CONSUMER_OUTPUTS } from "../stacks/contract";
 import { changed, StackOperations } from "./operations";
 
 /** The stacks of one rollout: the owner and its consumers, in rollout order. */

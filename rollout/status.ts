@@ -1,5 +1,5 @@
 import { ConsumerEntry } from "../config/owner";
-import * as rules from "../config/rules";
+import { compareWithAgreement } from "../stacks/contract";
 
 /** One stack as status sees it: its role, its outputs, and (for the owner) whom it shares with. */
 export interface OwnerState {
@@ -44,18 +44,17 @@ export function analyseStatus(owner: OwnerState, consumers: readonly ConsumerSta
             row(name, "stack file", false, `listed in the owner's consumers, but there is no Pulumi.${name}.yaml`);
             continue;
         }
-        const { roleArn, vpceId, region, accountId } = consumer.outputs;
+        const { roleArn, vpceId } = consumer.outputs;
         if (roleArn === undefined || vpceId === undefined) {
             row(name, "deployed", false, "no role or endpoint exported yet: run npm run deploy");
             continue;
         }
         row(name, "deployed", true, `${String(vpceId)}, ${String(roleArn)}`);
+        const { account, region } = compareWithAgreement(entry, consumer.outputs, String(owner.outputs.region));
         if (ownerDeployed) {
-            row(name, "region", region === owner.outputs.region, `consumer ${String(region)}, bucket ${String(owner.outputs.region)}`);
+            row(name, "region", region.ok, `consumer ${String(region.consumer)}, bucket ${region.bucket}`);
         }
-        const roleAccount = rules.roleArnAccount(String(roleArn));
-        const accountOk = accountId === entry.accountId && roleAccount === entry.accountId;
-        row(name, "account", accountOk, accountOk ? entry.accountId : `agreed ${entry.accountId}, stack ${String(accountId)}, role ${String(roleAccount)}`);
+        row(name, "account", account.ok, account.ok ? account.agreed : `agreed ${account.agreed}, stack ${String(account.stack)}, role ${String(account.role)}`);
         if (ownerDeployed) {
             row(name, "role granted", granted.includes(String(roleArn)), granted.includes(String(roleArn)) ? "in the bucket policy" : "not in the bucket policy: run the owner (npm run deploy)");
             row(name, "endpoint locked", locked.includes(String(vpceId)), locked.includes(String(vpceId)) ? "in the lock" : "not in the lock, so the consumer is refused: run the owner (npm run deploy)");

@@ -1,28 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
 import { parseConsumerSettings } from "../config/consumer";
-import { qualifyStackName, StackIdentity } from "../config/stack-names";
-import { OWNER_OUTPUTS, readOwnerOutputs } from "../config/stack-outputs";
+import { ConsumerExports, OWNER_OUTPUTS, readOwnerOutputs } from "./contract";
 import { S3GatewayEndpoint } from "../components/s3GatewayEndpoint";
 import { WorkloadRole } from "../components/workloadRole";
-import { AccessLevel } from "../policies/actions";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
-
-/** The consumer stack's outputs: what the owner reads to grant and lock. */
-export interface ConsumerExports {
-    vpceId: pulumi.Output<string>;
-    /** The account that owns the endpoint: the VPC owner's, for an endpoint of a shared VPC. */
-    vpceAccountId: pulumi.Output<string>;
-    prefixListId: pulumi.Output<string>;
-    routeTableIds: string[];
-    roleArn: pulumi.Output<string>;
-    instanceProfileName?: pulumi.Output<string>;
-    region: string;
-    accountId: string;
-    /** The access this consumer asks for; the owner's grant decides. */
-    access: AccessLevel;
-    prefix?: string;
-}
+import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
 /** Consumer account (A): the S3 gateway endpoint on the private route tables, and the workload role. */
 export async function consumerProgram(

@@ -1,34 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IssueList } from "../config/errors";
 import { parseOwnerSettings } from "../config/owner";
-import { StackIdentity } from "../config/stack-names";
-import { CONSUMER_OUTPUTS, ConsumerView, readConsumerOutputs } from "../config/stack-outputs";
+import { CONSUMER_OUTPUTS, ConsumerView, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
-import { ConsumerGrant } from "../policies/bucket-policy";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
-
-/** The owner stack's outputs: what consumers read, and what the lock holds. */
-export interface OwnerExports {
-    bucketName: pulumi.Output<string>;
-    bucketArn: pulumi.Output<string>;
-    region: string;
-    accountId: string;
-    grantedRoleArns: string[];
-    lockedVpceIds: string[];
-    /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
-    pendingConsumers: string[];
-    /** Every consumer stack the owner shares with (fully qualified): a consumer not listed refuses to deploy. */
-    consumerStacks: string[];
-    kmsKeyArn?: pulumi.Output<string>;
-    /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
-    accessLogBucketName?: pulumi.Output<string>;
-    athenaDatabase?: pulumi.Output<string>;
-    athenaTable?: pulumi.Output<string>;
-    athenaWorkgroup?: pulumi.Output<string>;
-    athenaQueryIds?: Record<string, pulumi.Output<string>>;
-}
+import { IssueList } from "../domain/issues";
+import { StackIdentity } from "../domain/stack-identity";
+import { ConsumerGrant } from "../domain/terms";
 
 /** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
 export async function ownerProgram(
@@ -67,7 +46,7 @@ export async function ownerProgram(
             partition: settings.partition,
             bucketName: settings.bucketName,
             encryption: settings.encryption,
-            consumers: grants,
+            grants,
             pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
             lockMode: settings.lockMode,
             protect: settings.protect,

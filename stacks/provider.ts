@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { AccountSettings } from "../config/account";
-import { StackIdentity } from "../config/stack-names";
+import { StackIdentity } from "../domain/stack-identity";
 
 /**
  * The one AWS provider of a stack. `allowedAccountIds` makes the provider refuse credentials for any

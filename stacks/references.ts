@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Outputs } from "../config/stack-outputs";
+import { Outputs } from "../stacks/contract";
 
 /**
  * The named outputs of another stack as plain values, so they can be checked before any resource

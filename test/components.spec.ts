@@ -5,10 +5,9 @@ import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketA
 import { s3ServiceName, S3GatewayEndpoint, validateS3GatewayEndpointArgs } from "../components/s3GatewayEndpoint";
 import { validateWorkloadRoleArgs, WorkloadRole } from "../components/workloadRole";
 import { runUnderMocks, StackRunResult } from "../offline/runStack";
-import { ConsumerGrant } from "../policies/bucket-policy";
-import { LockMode } from "../policies/endpoint-lock";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
 import { all, failure, policyOf, the, TYPES } from "./helpers";
+import { ConsumerGrant, LockMode } from "../domain/terms";
 
 /** Builds components on an explicit provider, as the stack programs do. */
 function inAccount(accountId: string, build: (provider: aws.Provider) => Record<string, unknown>): Promise<StackRunResult> {
@@ -79,7 +78,7 @@ describe("CrossAccountBucket", () => {
     });
 
     it("sends the bucket policy built for the real bucket ARN, without whitespace", async () => {
-        const run = await build(bucketArgs({ bucketName: "acme-shared-data", consumers: [grant(1)] }));
+        const run = await build(bucketArgs({ bucketName: "acme-shared-data", grants: [grant(1)] }));
         const sent = String(the(run.resources, TYPES.bucketPolicy).inputs.policy);
         expect(sent).not.to.match(/\s/);
         expect(sent).to.equal(run.outputs.policy);
@@ -88,25 +87,25 @@ describe("CrossAccountBucket", () => {
 
     describe("refuses bad args before creating anything", () => {
         it("a consumer in the owner account", async () => {
-            const error = await failure(build(bucketArgs({ consumers: [grant(1, { accountId: OWNER_ACCOUNT, roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })] })));
-            expect(error.message).to.contain('consumers[0].accountId = "111111111111": is the owner account, which the lock never covers');
+            const error = await failure(build(bucketArgs({ grants: [grant(1, { accountId: OWNER_ACCOUNT, roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })] })));
+            expect(error.message).to.contain('grants[0].accountId = "111111111111": is the owner account itself, which the endpoint lock never covers');
             expect(all(error.resources, TYPES.crossAccountBucket)).to.deep.equal([]);
             expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
         });
 
         it("a policy over S3's 20 KB, naming the size, the limit and the count of consumers", () => {
             const consumers = Array.from({ length: 300 }, (_, i) => grant(i + 1, { roleArn: `arn:aws:iam::${String(200000000001 + i)}:role/${"r".repeat(40)}${i}` }));
-            const issues = validateCrossAccountBucketArgs(bucketArgs({ consumers }));
+            const issues = validateCrossAccountBucketArgs(bucketArgs({ grants: consumers }));
             expect(issues).to.have.length(1);
             expect(issues[0].value).to.equal("300 consumers");
             expect(issues[0].rule).to.match(/^make the S3 bucket policy \(lockMode account-match\) \d+ bytes, over AWS's limit of 20480 bytes$/);
         });
 
         it("an unknown lock mode and an endpoint account that is not an account id", async () => {
-            const args = bucketArgs({ lockMode: "per-role" as LockMode, consumers: [grant(1, { vpceAccountId: "12345" })] });
+            const args = bucketArgs({ lockMode: "per-role" as LockMode, grants: [grant(1, { vpceAccountId: "12345" })] });
             expect(validateCrossAccountBucketArgs(args).map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
                 'lockMode: must be one of "account-match", "per-consumer"',
-                "consumers[0].vpceAccountId: must be a 12-digit AWS account id",
+                "grants[0].vpceAccountId: must be a 12-digit AWS account id",
             ]);
             const error = await failure(build(args));
             expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === TYPES.crossAccountBucket)).to.deep.equal([]);
@@ -123,7 +122,7 @@ describe("CrossAccountBucket", () => {
         });
 
         it("under sse-kms, refuses writes naming any key but the bucket's own, by its real ARN", async () => {
-            const run = await build(bucketArgs({ encryption: "sse-kms", consumers: [grant(1)] }));
+            const run = await build(bucketArgs({ encryption: "sse-kms", grants: [grant(1)] }));
             const keyArn = the(run.resources, TYPES.kmsKey).state.arn;
             const doc = policyOf(the(run.resources, TYPES.bucketPolicy));
             const otherKeys = doc.Statement.find((s) => s.Sid === "DenyOtherKmsKeys");
@@ -134,7 +133,7 @@ describe("CrossAccountBucket", () => {
         });
 
         it("pins the key to this bucket: its policy names the bucket's real ARN", async () => {
-            const run = await build(bucketArgs({ encryption: "sse-kms", bucketName: "acme-shared-data", consumers: [grant(1)] }));
+            const run = await build(bucketArgs({ encryption: "sse-kms", bucketName: "acme-shared-data", grants: [grant(1)] }));
             const consumerUse = policyOf(the(run.resources, TYPES.kmsKey)).Statement.find((s) => s.Sid === "ConsumersDecryptThroughS3");
             expect(consumerUse?.Condition?.StringLike).to.deep.equal({ "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"] });
         });
@@ -213,7 +212,7 @@ describe("AccessLogs", () => {
     it("refuses a retention outside 1–3650 days and a catalog name Athena cannot use, before creating anything", async () => {
         expect(validateAccessLogsArgs(args)).to.deep.equal([]);
         expect(validateAccessLogsArgs({ ...args, retentionDays: 0, catalogName: "Owner-Data" }).map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
-            "retentionDays: must be a whole number of days from 1 to 3650",
+            "retentionDays: must be a whole number from 1 to 3650",
             "catalogName: may hold only lowercase letters, digits and underscores (Athena names)",
         ]);
         const error = await failure(
@@ -222,7 +221,7 @@ describe("AccessLogs", () => {
                 return {};
             }),
         );
-        expect(error.message).to.contain('Invalid arguments for AccessLogs "logs" (1 problem):\n  - retentionDays = 4000: must be a whole number of days from 1 to 3650.');
+        expect(error.message).to.contain('Invalid arguments for AccessLogs "logs" (1 problem):\n  - retentionDays = 4000: must be a whole number from 1 to 3650.');
         expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === "cross-account-s3:index:AccessLogs")).to.deep.equal([]);
     });
 });

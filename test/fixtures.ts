@@ -1,5 +1,5 @@
+import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 /** Shared inputs for the specs: two consumer accounts and one owner, in one region. */
-import { ORGANIZATION, PROJECT } from "../offline/runStack";
 
 export const OWNER_ACCOUNT = "111111111111";
 export const CONSUMER_ACCOUNT = "222222222222";

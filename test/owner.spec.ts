@@ -1,18 +1,7 @@
 import { expect } from "chai";
 import { runStack } from "../offline/runStack";
 import { Statement } from "../policies/document";
-import {
-    CONSUMER_ACCOUNT,
-    CONSUMER_STACK,
-    consumerOutputs,
-    key,
-    OWNER_ACCOUNT,
-    ownerConfig,
-    qualified,
-    REGION,
-    SECOND_CONSUMER_ACCOUNT,
-    SECOND_CONSUMER_STACK,
-} from "./fixtures";
+import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, qualified, REGION, SECOND_CONSUMER_ACCOUNT, SECOND_CONSUMER_STACK } from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
 
 const statement = (doc: { Statement: readonly Statement[] }, sid: string) => doc.Statement.find((s) => s.Sid === sid);

@@ -1,37 +1,11 @@
 import { expect } from "chai";
 import { CrossAccountBucketArgs, PendingConsumer, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
-import { ConsumerGrant } from "../policies/bucket-policy";
 import { LIMITS, PolicyDocument } from "../policies/document";
-import { LOCK_MODES, LockMode } from "../policies/endpoint-lock";
-import { EndpointPolicyMode } from "../policies/endpoint-policy";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
-import {
-    ACCOUNT_A,
-    BUCKET,
-    BUCKET_KEY,
-    bucketPolicyFor,
-    bucketScenarios,
-    CONSUMER_A,
-    CONSUMER_B,
-    DEFAULT_OPTIONS,
-    encryptionScenarios,
-    endpointPolicyOf,
-    evaluate,
-    evaluateScenario,
-    manyConsumers,
-    OWNER,
-    Path,
-    PATHS,
-    PolicyOptions,
-    Principal,
-    Scenario,
-    sharedVpcConsumer,
-    THIRD_ACCOUNT,
-    throughEndpointOf,
-    VPC_OWNER,
-} from "./policy-world";
+import { ACCOUNT_A, BUCKET, BUCKET_KEY, bucketPolicyFor, bucketScenarios, CONSUMER_A, CONSUMER_B, DEFAULT_OPTIONS, encryptionScenarios, endpointPolicyOf, evaluate, evaluateScenario, manyConsumers, OWNER, Path, PATHS, PolicyOptions, Principal, Scenario, sharedVpcConsumer, THIRD_ACCOUNT, throughEndpointOf, VPC_OWNER } from "./policy-world";
 import { renderPolicyTable, tableInReadme } from "./policy-table";
+import { ConsumerGrant, EndpointPolicyMode, LOCK_MODES, LockMode } from "../domain/terms";
 
 const describeScenario = (s: Scenario) =>
     `${s.principal.label} via ${s.path.label}: ${s.label ?? s.action} ${s.key || "(bucket)"}${s.listPrefix ? ` prefix ${s.listPrefix}` : ""} → ${s.expected}`;
@@ -164,7 +138,7 @@ describe("writes keep the bucket's encryption (independent IAM evaluator)", () =
 describe("the bucket's KMS key", () => {
     // The evaluator drops kms:EncryptionContext:<key> context keys (it only matches variable keys of
     // the prefix/name form), so it cannot evaluate this condition; the statement is checked as written.
-    const keyPolicy = buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: "eu-west-1", partition: "aws", consumers: [CONSUMER_A, CONSUMER_B] });
+    const keyPolicy = buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: "eu-west-1", partition: "aws", grants: [CONSUMER_A, CONSUMER_B] });
 
     it("lets consumers use it through S3 for this bucket only: the bucket ARN (Bucket Key on) or its objects' ARNs (off)", () => {
         const consumerStatements = keyPolicy.Statement.filter((s) => s.Sid !== "OwnerAccountAdministersKey");
@@ -221,7 +195,7 @@ describe("the consumer's endpoint policy", function () {
 });
 
 describe("bucket policy size budget", () => {
-    const args = (consumers: ConsumerGrant[], extra: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({ ownerAccountId: OWNER, region: "eu-west-1", consumers, ...extra });
+    const args = (consumers: ConsumerGrant[], extra: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({ ownerAccountId: OWNER, region: "eu-west-1", grants: consumers, ...extra });
     /** The most consumers that pass validation while the bucket name is unknown (measured with 63 characters). */
     const capacity = (lockMode: LockMode, extra: Partial<CrossAccountBucketArgs> = {}) => {
         let fits = 0;
@@ -242,7 +216,7 @@ describe("bucket policy size budget", () => {
         it(`refuses one consumer more at preview, naming the size, the limit, the count and the mode (${lockMode})`, () => {
             const issues = validateCrossAccountBucketArgs(args(manyConsumers(fits[lockMode] + 1), { lockMode }));
             expect(issues).to.have.length(1);
-            expect(issues[0].key).to.equal("consumers");
+            expect(issues[0].key).to.equal("grants");
             expect(issues[0].value).to.equal(`${fits[lockMode] + 1} consumers`);
             expect(issues[0].rule).to.match(new RegExp(`^make the S3 bucket policy \\(lockMode ${lockMode}\\) (\\d+) bytes, over AWS's limit of 20480 bytes$`));
             const reported = Number(/(\d+) bytes,/.exec(issues[0].rule)![1]);

@@ -7,12 +7,12 @@
  * `aws:SourceVpce` and `aws:VpceAccount`.
  */
 import { anonymousPrincipal, runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
-import { buildBucketPolicy, ConsumerGrant } from "../policies/bucket-policy";
+import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
-import { LockMode } from "../policies/endpoint-lock";
-import { buildEndpointPolicy, EndpointPolicyMode } from "../policies/endpoint-policy";
+import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
+import { ConsumerGrant, EndpointPolicyMode, LockMode } from "../domain/terms";
 
 export const OWNER = "111111111111";
 export const ACCOUNT_A = "222222222222";
@@ -65,7 +65,7 @@ export interface PolicyOptions {
 export const DEFAULT_OPTIONS: PolicyOptions = { lockMode: "account-match", encryption: { kind: "sse-s3" } };
 
 export function bucketPolicyFor(consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
-    return buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, consumers, ...options });
+    return buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
 }
 
 const allow = (action: string | string[], resource: string | string[] = "*"): PolicyDocument => ({

@@ -156,6 +156,32 @@ export function oneOf(allowed: readonly string[]): Rule {
     return (v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
 }
 
+/** Whether `values[index]` repeats an earlier entry of its list. */
+export function repeatedAt(values: readonly unknown[], index: number): string | undefined {
+    return values.indexOf(values[index]) < index ? "appears twice in the list" : undefined;
+}
+
+/** A consumer account id, which must not be the owner's: the lock never covers the owner account. */
+export function notOwnerAccount(ownerAccountId: string): Rule {
+    return (v) => (v === ownerAccountId ? "is the owner account itself, which the endpoint lock never covers: a consumer there would be unlocked" : undefined);
+}
+
+/** A role ARN of the given account; `whose` names the account in the message ("this stack's account"). */
+export function roleOfAccount(account: string, whose: string): Rule {
+    return (v) => {
+        const actual = roleArnAccount(v);
+        return actual === undefined ? roleArn(v) : actual === account ? undefined : `must be a role in ${whose} ${account}`;
+    };
+}
+
+/** A whole number within bounds, written as Pulumi stores it (a string). */
+export function wholeNumber(min: number, max: number): Rule {
+    return (v) => (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? undefined : `must be a whole number from ${min} to ${max}`);
+}
+
+/** A Glue/Athena database or table name. */
+export const athenaName: Rule = (v) => (/^[a-z0-9_]{1,200}$/.test(v) ? undefined : "may hold only lowercase letters, digits and underscores (Athena names)");
+
 /** A profile name of the AWS shared config files. */
 export const awsProfile: Rule = (v) =>
     /^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)";

@@ -1,24 +1,5 @@
-import { AccessLevel } from "./actions";
+import { ConsumerGrant } from "../domain/terms";
 import { sortedUnique } from "./document";
-
-/** One consumer the owner has granted, as read back from the consumer's stack. */
-export interface ConsumerGrant {
-    /** The consumer's workload role. */
-    readonly roleArn: string;
-    /** The consumer account (the role's account). */
-    readonly accountId: string;
-    /** The consumer's S3 gateway endpoint(s): the only path its requests may take. */
-    readonly vpceIds: readonly string[];
-    /**
-     * The account that owns those endpoints (`aws:VpceAccount`). It differs from `accountId` only for
-     * an endpoint in a VPC shared with the consumer through AWS RAM, which the VPC owner's account owns.
-     * @default accountId
-     */
-    readonly vpceAccountId?: string;
-    readonly access: AccessLevel;
-    /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
-    readonly prefix?: string;
-}
 
 /** Who uses which endpoints, indexed the ways the lock statements need. */
 export interface EndpointMap {

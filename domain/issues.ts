@@ -37,21 +37,36 @@ function describe(value: unknown): string {
     return JSON.stringify(value);
 }
 
-/** Collects issues while settings are parsed; `throwIfAny` ends the parse. */
+/**
+ * Collects issues while inputs are checked; `throwIfAny` ends the check. `check` is the one way to
+ * record a problem: config, components and the contract between stacks all go through it.
+ */
 export class IssueList {
-    private readonly items: Issue[] = [];
+    private readonly list: Issue[] = [];
 
-    add(key: string, value: unknown, rule: string, fix: string): void {
-        this.items.push({ key, value, rule, fix });
+    /**
+     * Records a problem when `broken` names the rule `value` broke (a Rule's result, or a rule text
+     * guarded by a condition); returns whether the value is fine.
+     */
+    check(key: string, value: unknown, broken: string | false | undefined, fix: string): boolean {
+        if (broken === undefined || broken === false) {
+            return true;
+        }
+        this.list.push({ key, value, rule: broken, fix });
+        return false;
+    }
+
+    get items(): readonly Issue[] {
+        return this.list;
     }
 
     get size(): number {
-        return this.items.length;
+        return this.list.length;
     }
 
     throwIfAny(context: string): void {
-        if (this.items.length > 0) {
-            throw new ConfigError(context, this.items);
+        if (this.list.length > 0) {
+            throw new ConfigError(context, this.list);
         }
     }
 }

@@ -1,4 +1,25 @@
-import { ConfigError } from "./errors";
+import { ConfigError } from "./issues";
+
+/** The Pulumi project: also the namespace of every config key (`cross-account-s3:accountId`). */
+export const PROJECT = "cross-account-s3";
+
+/** The organization of a self-managed backend, where every stack lives. */
+export const ORGANIZATION = "organization";
+
+/** Where a stack program runs: its project (the config namespace) and its place in the backend. */
+export interface StackIdentity {
+    readonly organization: string;
+    readonly project: string;
+    readonly stack: string;
+}
+
+/**
+ * A StackReference name. A bare stack name is taken to live in the same organization and project
+ * (`organization` on a self-managed backend); a fully qualified `org/project/stack` is kept.
+ */
+export function qualifyStackName(name: string, identity: StackIdentity): string {
+    return name.includes("/") ? name : `${identity.organization}/${identity.project}/${name}`;
+}
 
 /** Which program a stack runs. */
 export type StackRole = "owner" | "consumer";
@@ -10,8 +31,8 @@ export const STACK_ROLES: readonly StackRole[] = ["owner", "consumer"];
  * `consumer…` the consumer program, so another consumer account is only another
  * `Pulumi.consumer-<name>.yaml`.
  */
-export function resolveStackRole(configured: string | undefined, stack: string, namespace: string): StackRole {
-    const key = `${namespace}:role`;
+export function resolveStackRole(configured: string | undefined, stack: string, project: string): StackRole {
+    const key = `${project}:role`;
     if (configured !== undefined) {
         if ((STACK_ROLES as readonly string[]).includes(configured)) {
             return configured as StackRole;

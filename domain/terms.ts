@@ -1,0 +1,58 @@
+/**
+ * The shared terms of the project: what a consumer is granted, how the bucket encrypts, how the
+ * endpoint policy and the lock are chosen, and the defaults those settings start from.
+ */
+
+/** What a consumer may do with the shared bucket. */
+export type AccessLevel = "read" | "read-write";
+
+export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "read-write"];
+
+/** The access a consumer gets when the owner's entry does not say. */
+export const DEFAULT_ACCESS: AccessLevel = "read";
+
+/** The bucket's default encryption: S3-managed keys, or a customer-managed KMS key shared with consumers. */
+export type Encryption = "sse-s3" | "sse-kms";
+
+export const ENCRYPTIONS: readonly Encryption[] = ["sse-s3", "sse-kms"];
+
+/**
+ * What may pass through the consumer's S3 gateway endpoint besides the owner bucket.
+ * - `allow-all`: everything, as AWS's default endpoint policy does. Nothing else in the VPC breaks.
+ * - `account-and-owner`: the consumer account's own buckets, the owner bucket, and `extraBuckets`.
+ * - `owner-only`: the owner bucket and `extraBuckets`.
+ */
+export type EndpointPolicyMode = "allow-all" | "account-and-owner" | "owner-only";
+
+export const ENDPOINT_POLICY_MODES: readonly EndpointPolicyMode[] = ["allow-all", "account-and-owner", "owner-only"];
+
+/**
+ * How the bucket policy ties each consumer to its own endpoints.
+ * - `account-match`: two fixed-size Denies; the second needs S3 to set `aws:VpceAccount`.
+ * - `per-consumer`: a Deny per consumer account naming its endpoints; never uses `aws:VpceAccount`.
+ */
+export type LockMode = "account-match" | "per-consumer";
+
+export const LOCK_MODES: readonly LockMode[] = ["account-match", "per-consumer"];
+
+/** How long access-log records and Athena query results are kept, in days. */
+export const ACCESS_LOG_RETENTION_DAYS = { default: 90, min: 1, max: 3650 } as const;
+
+/** One consumer the owner has granted, as read back from the consumer's stack. */
+export interface ConsumerGrant {
+    /** The consumer's workload role. */
+    readonly roleArn: string;
+    /** The consumer account (the role's account). */
+    readonly accountId: string;
+    /** The consumer's S3 gateway endpoint(s): the only path its requests may take. */
+    readonly vpceIds: readonly string[];
+    /**
+     * The account that owns those endpoints (`aws:VpceAccount`). It differs from `accountId` only for
+     * an endpoint in a VPC shared with the consumer through AWS RAM, which the VPC owner's account owns.
+     * @default accountId
+     */
+    readonly vpceAccountId?: string;
+    readonly access: AccessLevel;
+    /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
+    readonly prefix?: string;
+}
