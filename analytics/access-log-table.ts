@@ -4,7 +4,7 @@
  * projection on the date of the date-partitioned key format, so no crawler is needed.
  */
 
-/** Columns in log-record order; each is one group of INPUT_REGEX. */
+/** Columns in log-record order; each is one group of ACCESS_LOG_REGEX. */
 export const ACCESS_LOG_COLUMNS: readonly { name: string; type: "string" | "bigint" }[] = [
     { name: "bucketowner", type: "string" },
     { name: "bucket_name", type: "string" },

@@ -1,8 +1,19 @@
 import { roleArnName, roleArnAccount } from "../domain/rules";
 import { PARTITION_COLUMN } from "./access-log-table";
 
-/** Private IPv4 ranges (RFC 1918 and the shared 100.64.0.0/10 that VPCs may use), as a Java regex. */
-export const PRIVATE_IP_REGEX = "^(10\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|192\\.168\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.)";
+/**
+ * The address ranges a VPC uses: RFC 1918, the shared 100.64.0.0/10 that VPCs may use, and IPv6
+ * unique local addresses. A request through the gateway endpoint carries the instance's address.
+ */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"] as const;
+
+/**
+ * Whether `column` holds a private address, with Athena's own IP functions (engine v3). TRY_CAST
+ * turns a malformed address into NULL, which no range contains.
+ */
+export function privateAddress(column: string): string {
+    return `(${PRIVATE_RANGES.map((range) => `contains('${range}', TRY_CAST(${column} AS IPADDRESS))`).join(" OR ")})`;
+}
 
 export interface SavedQuery {
     readonly key: string;
@@ -28,7 +39,7 @@ const quote = (s: string) => s.replace(/'/g, "''");
 export function accessLogQueries(input: QueryInput): SavedQuery[] {
     const from = `"${input.database}"."${input.table}"`;
     const recent = `${PARTITION_COLUMN} >= date_format(current_date - interval '${input.days ?? 7}' day, '%Y/%m/%d')`;
-    const network = `CASE WHEN regexp_like(remoteip, '${PRIVATE_IP_REGEX}') THEN 'private' ELSE 'public' END`;
+    const network = `CASE WHEN ${privateAddress("remoteip")} THEN 'private' ELSE 'public' END`;
     const consumers =
         input.consumerRoleArns.length > 0
             ? `(${input.consumerRoleArns
@@ -49,12 +60,13 @@ ORDER BY requests DESC`,
         {
             key: "consumerRequestsNotPrivate",
             name: "Shared bucket: consumer requests from a non-private address",
-            description: "Requests by the consumer roles that did not come from a private address, i.e. not through a VPC endpoint. A healthy result is empty, or only 403s.",
+            description:
+                "Requests by the consumer roles that did not come from a private address, i.e. not through a VPC endpoint. A healthy result is empty, or only 403s.",
             query: `SELECT requestdatetime, remoteip, requester, operation, key, httpstatus, errorcode
 FROM ${from}
 WHERE ${recent}
   AND ${consumers}
-  AND NOT regexp_like(remoteip, '${PRIVATE_IP_REGEX}')
+  AND NOT coalesce(${privateAddress("remoteip")}, false)
 ORDER BY requestdatetime DESC`,
         },
         {

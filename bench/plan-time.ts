@@ -50,7 +50,9 @@ async function main(): Promise<void> {
             }
         }
         const best = Math.min(...times);
-        console.log(`${String(consumers).padStart(3)} consumer stacks: ${best.toFixed(2)} s (${consumers + 2} program runs, ${((best / (consumers + 2)) * 1000).toFixed(0)} ms each)`);
+        console.log(
+            `${String(consumers).padStart(3)} consumer stacks: ${best.toFixed(2)} s (${consumers + 2} program runs, ${((best / (consumers + 2)) * 1000).toFixed(0)} ms each)`,
+        );
     }
 }
 

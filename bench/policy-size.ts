@@ -29,7 +29,14 @@ function consumers(n: number): ConsumerGrant[] {
 function naiveBucketPolicy(list: ConsumerGrant[]): PolicyDocument {
     const resources = [BUCKET, `${BUCKET}/*`];
     const statements: Statement[] = [
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: ALL_S3, Resource: resources, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ALL_S3,
+            Resource: resources,
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
     ];
     list.forEach((c, i) => {
         statements.push(
@@ -51,25 +58,26 @@ function naiveBucketPolicy(list: ConsumerGrant[]): PolicyDocument {
 function naiveKeyPolicy(list: ConsumerGrant[]): PolicyDocument {
     return policy([
         { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: "kms:*", Resource: "*" },
-        ...list.map(
-            (c): Statement => ({
-                Effect: "Allow",
-                Principal: { AWS: c.roleArn },
-                Action: [...KMS_ACTIONS[c.access]],
-                Resource: "*",
-                Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
-            }),
-        ),
+        ...list.map((c): Statement => ({
+            Effect: "Allow",
+            Principal: { AWS: c.roleArn },
+            Action: [...KMS_ACTIONS[c.access]],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
+        })),
     ]);
 }
 
 /** The longest role names a user can configure (64 characters, through existingRoleArn). */
 const longestNames = (list: ConsumerGrant[]): ConsumerGrant[] =>
     list.map((c, i) => ({ ...c, roleArn: `arn:aws:iam::${c.accountId}:role/${i.toString(16).padStart(64, "r")}` }));
-const shipped = (lockMode: LockMode, names: (l: ConsumerGrant[]) => ConsumerGrant[] = (l) => l) => (list: ConsumerGrant[]) =>
-    buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: names(list), encryption: { kind: "sse-s3" }, lockMode });
+const shipped =
+    (lockMode: LockMode, names: (l: ConsumerGrant[]) => ConsumerGrant[] = (l) => l) =>
+    (list: ConsumerGrant[]) =>
+        buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: names(list), encryption: { kind: "sse-s3" }, lockMode });
 const shippedBucketPolicy = shipped("account-match");
-const shippedKeyPolicy = (list: ConsumerGrant[]) => buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: REGION, partition: "aws", grants: list });
+const shippedKeyPolicy = (list: ConsumerGrant[]) =>
+    buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: REGION, partition: "aws", grants: list });
 
 /** The largest consumer count whose document fits, by building documents of growing size. */
 function measure(build: (list: ConsumerGrant[]) => PolicyDocument, limit: Limit): { fit: number; perConsumer: number } {
@@ -90,7 +98,9 @@ function line(label: string, build: (l: ConsumerGrant[]) => PolicyDocument, limi
     const started = process.hrtime.bigint();
     const { fit, perConsumer } = measure(build, limit);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    console.log(`${label}: ${fit} consumers fit, ${Math.round(perConsumer)} bytes per consumer   (limit ${limit.bytes} bytes; measured in ${ms.toFixed(0)} ms)`);
+    console.log(
+        `${label}: ${fit} consumers fit, ${Math.round(perConsumer)} bytes per consumer   (limit ${limit.bytes} bytes; measured in ${ms.toFixed(0)} ms)`,
+    );
 }
 
 report("bucket policy", naiveBucketPolicy, shippedBucketPolicy, LIMITS.bucketPolicy);
@@ -100,7 +110,20 @@ line("bucket policy shipped, lockMode per-consumer (longest names)", shipped("pe
 report("key policy", naiveKeyPolicy, shippedKeyPolicy, LIMITS.keyPolicy);
 
 // One of these per consumer, in the consumer's account: their size does not grow with consumers.
-const endpoint = buildEndpointPolicy({ mode: "owner-only", ownerBucketArn: BUCKET, access: "read-write", prefix: "team-a/", accountId: "222222222222", extraBuckets: ["amazonlinux-2-repos-eu-west-1", "al2023-repos-eu-west-1-de612dc2", "prod-eu-west-1-starport-layer-bucket"], partition: "aws" });
-const role = buildConsumerRolePolicy({ bucketArn: BUCKET, access: "read-write", prefix: "team-a/", kmsKeyArn: `arn:aws:kms:${REGION}:${OWNER}:key/0f0e0d0c-0b0a-0908-0706-050403020100` });
+const endpoint = buildEndpointPolicy({
+    mode: "owner-only",
+    ownerBucketArn: BUCKET,
+    access: "read-write",
+    prefix: "team-a/",
+    accountId: "222222222222",
+    extraBuckets: ["amazonlinux-2-repos-eu-west-1", "al2023-repos-eu-west-1-de612dc2", "prod-eu-west-1-starport-layer-bucket"],
+    partition: "aws",
+});
+const role = buildConsumerRolePolicy({
+    bucketArn: BUCKET,
+    access: "read-write",
+    prefix: "team-a/",
+    kmsKeyArn: `arn:aws:kms:${REGION}:${OWNER}:key/0f0e0d0c-0b0a-0908-0706-050403020100`,
+});
 console.log(`endpoint policy (one per consumer, 3 extra buckets): ${byteSize(endpoint)} of ${LIMITS.endpointPolicy.bytes} bytes`);
 console.log(`role policy (one per consumer, prefix and KMS): ${byteSize(role)} of ${LIMITS.roleInlinePolicy.bytes} bytes`);

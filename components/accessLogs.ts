@@ -1,6 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ACCESS_LOG_COLUMNS, ACCESS_LOG_REGEX, INPUT_FORMAT, logLocation, OUTPUT_FORMAT, PARTITION_COLUMN, SERDE, tableParameters } from "../analytics/access-log-table";
+import {
+    ACCESS_LOG_COLUMNS,
+    ACCESS_LOG_REGEX,
+    INPUT_FORMAT,
+    logLocation,
+    OUTPUT_FORMAT,
+    PARTITION_COLUMN,
+    SERDE,
+    tableParameters,
+} from "../analytics/access-log-table";
 import { accessLogQueries } from "../analytics/queries";
 import * as rules from "../domain/rules";
 import { compact } from "../policies/document";
@@ -111,7 +120,11 @@ export class AccessLogs extends pulumi.ComponentResource {
             { parent: this, dependsOn: [policy, ...(args.sourceConfiguredBy ?? [])] },
         );
 
-        const database = new aws.glue.CatalogDatabase(`${name}-database`, { name: `${args.catalogName}_access_logs`, description: "S3 server access logs of the shared bucket" }, { parent: this });
+        const database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            { name: `${args.catalogName}_access_logs`, description: "S3 server access logs of the shared bucket" },
+            { parent: this },
+        );
         const location = pulumi
             .all([bucket.bucket, args.sourceBucketName])
             .apply(([logBucket, sourceBucket]) => logLocation(logBucket, LOG_PREFIX, args.accountId, args.region, sourceBucket));
@@ -153,7 +166,12 @@ export class AccessLogs extends pulumi.ComponentResource {
         );
 
         this.queryIds = {};
-        for (const q of accessLogQueries({ database: `${args.catalogName}_access_logs`, table: TABLE, ownerAccountId: args.accountId, consumerRoleArns: args.consumerRoleArns ?? [] })) {
+        for (const q of accessLogQueries({
+            database: `${args.catalogName}_access_logs`,
+            table: TABLE,
+            ownerAccountId: args.accountId,
+            consumerRoleArns: args.consumerRoleArns ?? [],
+        })) {
             const saved = new aws.athena.NamedQuery(
                 `${name}-${q.key}`,
                 { name: q.name, description: q.description, database: database.name, workgroup: workgroup.name, query: q.query },
@@ -166,6 +184,12 @@ export class AccessLogs extends pulumi.ComponentResource {
         this.databaseName = database.name;
         this.tableName = table.name;
         this.workgroupName = workgroup.name;
-        this.registerOutputs({ logBucketName: this.logBucketName, databaseName: this.databaseName, tableName: this.tableName, workgroupName: this.workgroupName, queryIds: this.queryIds });
+        this.registerOutputs({
+            logBucketName: this.logBucketName,
+            databaseName: this.databaseName,
+            tableName: this.tableName,
+            workgroupName: this.workgroupName,
+            queryIds: this.queryIds,
+        });
     }
 }

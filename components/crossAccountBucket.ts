@@ -53,7 +53,8 @@ export interface PendingConsumer {
 const LONGEST_BUCKET_NAME = "b".repeat(63);
 
 /** A key ARN of the real length, for measuring before the key exists. */
-const placeholderKeyArn = (partition: string, region: string, account: string) => `arn:${partition}:kms:${region}:${account}:key/${"0".repeat(8)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(12)}`;
+const placeholderKeyArn = (partition: string, region: string, account: string) =>
+    `arn:${partition}:kms:${region}:${account}:key/${"0".repeat(8)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(12)}`;
 
 /** A pending consumer at its smallest: a one-character role name and a short-form endpoint id. */
 function smallestGrant(pending: PendingConsumer, index: number, partition: string): ConsumerGrant {
@@ -80,8 +81,18 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     for (const [i, g] of grants.entries()) {
         issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
         issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");
-        issues.check(`grants[${i}].vpceIds`, g.vpceIds, (g.vpceIds.length === 0 || g.vpceIds.some((id) => rules.vpceId(id))) && "must list one or more vpce- ids", "pass the consumer's gateway endpoint id");
-        issues.check(`grants[${i}].vpceAccountId`, g.vpceAccountId, g.vpceAccountId !== undefined && rules.accountId(g.vpceAccountId), "pass the account that owns the endpoint");
+        issues.check(
+            `grants[${i}].vpceIds`,
+            g.vpceIds,
+            (g.vpceIds.length === 0 || g.vpceIds.some((id) => rules.vpceId(id))) && "must list one or more vpce- ids",
+            "pass the consumer's gateway endpoint id",
+        );
+        issues.check(
+            `grants[${i}].vpceAccountId`,
+            g.vpceAccountId,
+            g.vpceAccountId !== undefined && rules.accountId(g.vpceAccountId),
+            "pass the account that owns the endpoint",
+        );
     }
     if (issues.size > 0) {
         return issues.items;
@@ -98,7 +109,12 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
             ? `${grants.length} consumers`
             : `${all.length} consumers (${pending.length} not deployed yet, counted at their smallest possible size)`;
     const tooBig = (what: string, over: { bytes: number; limit: number }, fix: string) =>
-        issues.check("grants", counted, `make the ${what} ${pending.length > 0 ? "at least " : ""}${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`, fix);
+        issues.check(
+            "grants",
+            counted,
+            `make the ${what} ${pending.length > 0 ? "at least " : ""}${over.bytes} bytes, over AWS's limit of ${over.limit} bytes`,
+            fix,
+        );
     const sharing = "share grants (consumers with the same access and prefix share one statement), use shorter role names, or split consumers across buckets";
 
     const overBucket = overLimit(bucketPolicy(lockMode), LIMITS.bucketPolicy);

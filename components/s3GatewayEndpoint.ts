@@ -30,18 +30,38 @@ export interface S3GatewayEndpointArgs {
 export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): readonly Issue[] {
     const issues = new IssueList();
     const adopting = args.existingEndpointId !== undefined;
-    issues.check("existingEndpointId", args.existingEndpointId, adopting && rules.vpceId(args.existingEndpointId!), "pass the id of the VPC's S3 gateway endpoint");
+    issues.check(
+        "existingEndpointId",
+        args.existingEndpointId,
+        adopting && rules.vpceId(args.existingEndpointId!),
+        "pass the id of the VPC's S3 gateway endpoint",
+    );
     issues.check("vpcId", undefined, !adopting && args.vpcId === undefined && "is required unless existingEndpointId is set", "pass the consumer VPC's id");
     issues.check("vpcId", args.vpcId, args.vpcId !== undefined && rules.vpcId(args.vpcId), "pass the consumer VPC's id");
-    issues.check("routeTableIds", [], !adopting && args.routeTableIds.length === 0 && "must list at least one route table when creating an endpoint", "pass the private subnets' route tables");
+    issues.check(
+        "routeTableIds",
+        [],
+        !adopting && args.routeTableIds.length === 0 && "must list at least one route table when creating an endpoint",
+        "pass the private subnets' route tables",
+    );
     for (const [i, id] of args.routeTableIds.entries()) {
         issues.check(`routeTableIds[${i}]`, id, rules.routeTableId(id), "pass rtb- ids");
         issues.check(`routeTableIds[${i}]`, id, rules.repeatedAt(args.routeTableIds, i), "list each route table once");
     }
-    issues.check("endpointPolicy", undefined, !adopting && args.endpointPolicy === undefined && "is required when creating an endpoint", "pass the policy inputs");
+    issues.check(
+        "endpointPolicy",
+        undefined,
+        !adopting && args.endpointPolicy === undefined && "is required when creating an endpoint",
+        "pass the policy inputs",
+    );
     if (args.endpointPolicy !== undefined && issues.size === 0) {
         const over = overLimit(buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }), LIMITS.endpointPolicy);
-        issues.check("extraBuckets", args.endpointPolicy.extraBuckets.length, over && `make the endpoint policy ${over.bytes} bytes, over AWS's limit of ${over.limit}`, "list fewer extra buckets");
+        issues.check(
+            "extraBuckets",
+            args.endpointPolicy.extraBuckets.length,
+            over && `make the endpoint policy ${over.bytes} bytes, over AWS's limit of ${over.limit}`,
+            "list fewer extra buckets",
+        );
     }
     return issues.items;
 }
@@ -116,6 +136,12 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
         this.ownerAccountId = endpoint.ownerId;
         this.prefixListId = endpoint.prefixListId;
         this.routeTableIds = routeTableIds;
-        this.registerOutputs({ vpceId: this.vpceId, ownerAccountId: this.ownerAccountId, prefixListId: this.prefixListId, routeTableIds: this.routeTableIds, policy: this.policy });
+        this.registerOutputs({
+            vpceId: this.vpceId,
+            ownerAccountId: this.ownerAccountId,
+            prefixListId: this.prefixListId,
+            routeTableIds: this.routeTableIds,
+            policy: this.policy,
+        });
     }
 }

@@ -57,7 +57,11 @@ export class WorkloadRole extends pulumi.ComponentResource {
 
         this.policy = compact(buildConsumerRolePolicy({ ...args, access: args.access ?? "read" }));
         if (args.existingRoleArn === undefined) {
-            const role = new aws.iam.Role(name, { assumeRolePolicy: compact(ec2TrustPolicy()), description: "Workload role with access to the shared S3 bucket" }, { parent: this });
+            const role = new aws.iam.Role(
+                name,
+                { assumeRolePolicy: compact(ec2TrustPolicy()), description: "Workload role with access to the shared S3 bucket" },
+                { parent: this },
+            );
             const profile = new aws.iam.InstanceProfile(name, { role: role.name }, { parent: this });
             this.roleArn = role.arn;
             this.roleName = role.name;

@@ -24,7 +24,12 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
     const region = config.require("region", config.boolean("allowUnlistedRegion", false) ? rules.region : rules.knownRegion, "eu-west-1");
     const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, "arn:aws:iam::111122223333:role/deploy");
     if (deployRoleArn !== undefined && rules.roleArn(deployRoleArn) === undefined) {
-        config.issues.check(config.key("deployRoleArn"), deployRoleArn, rules.roleOfAccount(accountId, "this stack's account")(deployRoleArn), "name the deployment role of this stack's own account");
+        config.issues.check(
+            config.key("deployRoleArn"),
+            deployRoleArn,
+            rules.roleOfAccount(accountId, "this stack's account")(deployRoleArn),
+            "name the deployment role of this stack's own account",
+        );
     }
     const profile = config.optional("profile", rules.awsProfile, "account-b-admin");
     return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, profile, tags: config.stringMap("tags") };

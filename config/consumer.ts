@@ -23,7 +23,7 @@ export interface ConsumerSettings extends AccountSettings {
     /** The access this consumer's role asks for; the owner's grant decides what it gets. */
     readonly access: AccessLevel;
     readonly prefix?: string;
-    /** Attach the bucket policy to this existing role instead of creating a role and instance profile. */
+    /** Attach the role policy (the shared bucket's grants) to this existing role instead of creating a role and instance profile. */
     readonly existingRoleArn?: string;
 }
 
@@ -51,14 +51,14 @@ export function parseConsumerSettings(
     const account = readAccountSettings(config);
     const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");
     const adopting = existingEndpointId !== undefined;
-    const vpcId = adopting
-        ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0")
-        : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
+    const vpcId = adopting ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0") : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
     const routeTableIds = config.list("routeTableIds", rules.routeTableId, "rtb-0123456789abcdef0");
     config.issues.check(
         config.key("routeTableIds"),
         config.has("routeTableIds") ? routeTableIds : undefined,
-        !adopting && routeTableIds.length === 0 && "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
+        !adopting &&
+            routeTableIds.length === 0 &&
+            "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
         `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
     );
     const endpointPolicy = config.oneOf<EndpointPolicySetting>(
@@ -71,7 +71,9 @@ export function parseConsumerSettings(
     config.issues.check(
         config.key("extraBuckets"),
         extraBucketEntries,
-        extraBuckets.length > 0 && (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged") && `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
+        extraBuckets.length > 0 &&
+            (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged") &&
+            `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
         `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
     );
     const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");

@@ -47,7 +47,12 @@ export function parseOwnerSettings(
         encryption: config.oneOf("encryption", ENCRYPTIONS, "sse-s3"),
         consumers: readConsumers(config, account.accountId, identity),
         accessLogs: config.boolean("accessLogs", true),
-        accessLogRetentionDays: config.integer("accessLogRetentionDays", ACCESS_LOG_RETENTION_DAYS.default, ACCESS_LOG_RETENTION_DAYS.min, ACCESS_LOG_RETENTION_DAYS.max),
+        accessLogRetentionDays: config.integer(
+            "accessLogRetentionDays",
+            ACCESS_LOG_RETENTION_DAYS.default,
+            ACCESS_LOG_RETENTION_DAYS.min,
+            ACCESS_LOG_RETENTION_DAYS.max,
+        ),
         lockMode: config.oneOf("lockMode", LOCK_MODES, "account-match"),
         protect: config.boolean("protect", true),
     };
@@ -60,19 +65,38 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
     if (value === undefined) {
         return [];
     }
-    if (!config.issues.check(config.key("consumers"), value, !Array.isArray(value) && "must be a list of { stack, accountId, access, prefix }", "see the config reference in docs/config.md")) {
+    if (
+        !config.issues.check(
+            config.key("consumers"),
+            value,
+            !Array.isArray(value) && "must be a list of { stack, accountId, access, prefix }",
+            "see the config reference in docs/config.md",
+        )
+    ) {
         return [];
     }
     const entries: ConsumerEntry[] = [];
     for (const [index, item] of (value as unknown[]).entries()) {
         const at = `consumers[${index}]`;
         const isMap = typeof item === "object" && item !== null && !Array.isArray(item);
-        if (!config.issues.check(config.key(at), item, !isMap && "must be a map with stack, accountId, access and optional prefix", "see the config reference in docs/config.md")) {
+        if (
+            !config.issues.check(
+                config.key(at),
+                item,
+                !isMap && "must be a map with stack, accountId, access and optional prefix",
+                "see the config reference in docs/config.md",
+            )
+        ) {
             continue;
         }
         const entry = item as Record<string, unknown>;
         for (const field of Object.keys(entry)) {
-            config.issues.check(config.key(`${at}.${field}`), entry[field], !ENTRY_FIELDS.includes(field) && "is not a consumer field", `use only ${ENTRY_FIELDS.join(", ")}`);
+            config.issues.check(
+                config.key(`${at}.${field}`),
+                entry[field],
+                !ENTRY_FIELDS.includes(field) && "is not a consumer field",
+                `use only ${ENTRY_FIELDS.join(", ")}`,
+            );
         }
         const field = (name: string, rule: rules.Rule, example: string, required: boolean): string | undefined => {
             // An unquoted 12-digit account id is a YAML number that converts back without loss.
@@ -81,7 +105,9 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
                 return undefined;
             }
             const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
-            return config.issues.check(config.key(`${at}.${name}`), v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`) ? (v as string) : undefined;
+            return config.issues.check(config.key(`${at}.${name}`), v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`)
+                ? (v as string)
+                : undefined;
         };
         const stack = field("stack", rules.stackName, "consumer", true);
         const accountId = field("accountId", rules.accountId, "444455556666", true);
@@ -99,7 +125,14 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
             continue;
         }
         const qualified = qualifyStackName(stack, identity);
-        if (!config.issues.check(config.key(`${at}.stack`), stack, entries.some((e) => e.stack === qualified) && "is listed twice", "list each consumer stack once")) {
+        if (
+            !config.issues.check(
+                config.key(`${at}.stack`),
+                stack,
+                entries.some((e) => e.stack === qualified) && "is listed twice",
+                "list each consumer stack once",
+            )
+        ) {
             continue;
         }
         entries.push({ stack: qualified, accountId, access: access ?? DEFAULT_ACCESS, ...(prefix === undefined ? {} : { prefix }) });

@@ -31,7 +31,9 @@ export class ConfigReader {
     /** A required string that must satisfy `rule`. */
     require(name: string, rule: Rule, example: string): string {
         const value = this.raw[name];
-        if (!this.issues.check(this.key(name), value, (value === undefined || value === "") && "is required", `pulumi config set ${this.key(name)} ${example}`)) {
+        if (
+            !this.issues.check(this.key(name), value, (value === undefined || value === "") && "is required", `pulumi config set ${this.key(name)} ${example}`)
+        ) {
             return "";
         }
         return this.check(name, value, rule, example);
@@ -57,7 +59,15 @@ export class ConfigReader {
     /** true or false, with a default. */
     boolean(name: string, fallback: boolean): boolean {
         const value = this.raw[name];
-        if (value === undefined || !this.issues.check(this.key(name), value, oneOf(["true", "false"])(value) && "must be true or false", `pulumi config set ${this.key(name)} ${fallback}`)) {
+        if (
+            value === undefined ||
+            !this.issues.check(
+                this.key(name),
+                value,
+                oneOf(["true", "false"])(value) && "must be true or false",
+                `pulumi config set ${this.key(name)} ${fallback}`,
+            )
+        ) {
             return fallback;
         }
         return value === "true";
@@ -142,7 +152,12 @@ export class ConfigReader {
             const bare = colon < 0;
             const where = bare ? "has no namespace" : `is in the ${fullKey.slice(0, colon)} namespace`;
             const misplaced = known.includes(name) && (bare || !this.has(name));
-            this.issues.check(fullKey, value, misplaced && `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`, `did you mean ${this.key(name)}? Rename the key`);
+            this.issues.check(
+                fullKey,
+                value,
+                misplaced && `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`,
+                `did you mean ${this.key(name)}? Rename the key`,
+            );
         }
     }
 

@@ -24,12 +24,11 @@ export const accountId: Rule = (v) => {
         return undefined;
     }
     return /^\d{11}$/.test(v)
-        ? "must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it (\"012345678901\")"
+        ? 'must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it ("012345678901")'
         : "must be a 12-digit AWS account id";
 };
 
-export const region: Rule = (v) =>
-    /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1";
+export const region: Rule = (v) => (/^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1");
 
 /** The regions the installed @pulumi/aws knows (its Region enum follows each provider release). */
 export const PROVIDER_REGIONS: readonly string[] = Object.values(Region);
@@ -52,19 +51,16 @@ export const knownRegion: Rule = (v) => {
 
 export const vpcId: Rule = (v) => (hexId("vpc").test(v) ? undefined : "must be a VPC id (vpc- and 8 or 17 hex digits)");
 
-export const routeTableId: Rule = (v) =>
-    hexId("rtb").test(v) ? undefined : "must be a route table id (rtb- and 8 or 17 hex digits)";
+export const routeTableId: Rule = (v) => (hexId("rtb").test(v) ? undefined : "must be a route table id (rtb- and 8 or 17 hex digits)");
 
-export const vpceId: Rule = (v) =>
-    hexId("vpce").test(v) ? undefined : "must be a VPC endpoint id (vpce- and 8 or 17 hex digits)";
+export const vpceId: Rule = (v) => (hexId("vpce").test(v) ? undefined : "must be a VPC endpoint id (vpce- and 8 or 17 hex digits)");
 
 const PARTITION = "aws|aws-cn|aws-us-gov";
 const ROLE_ARN = new RegExp(`^arn:(?:${PARTITION}):iam::(\\d{12}):role/(?:[\\w+=,.@-]+/)*([\\w+=,.@-]{1,64})$`);
 const BUCKET_ARN = new RegExp(`^arn:(?:${PARTITION}):s3:::([^/*?]+)$`);
 const KMS_KEY_ARN = new RegExp(`^arn:(?:${PARTITION}):kms:([a-z0-9-]+):(\\d{12}):key/[0-9a-f-]{36}$`);
 
-export const roleArn: Rule = (v) =>
-    ROLE_ARN.test(v) ? undefined : "must be an IAM role ARN such as arn:aws:iam::111122223333:role/app";
+export const roleArn: Rule = (v) => (ROLE_ARN.test(v) ? undefined : "must be an IAM role ARN such as arn:aws:iam::111122223333:role/app");
 
 /** The account a role ARN belongs to, or undefined for anything that is not a role ARN. */
 export function roleArnAccount(v: string): string | undefined {
@@ -85,8 +81,7 @@ export const bucketArn: Rule = (v) => {
     return nameProblem && `names a bucket that ${nameProblem}`;
 };
 
-export const kmsKeyArn: Rule = (v) =>
-    KMS_KEY_ARN.test(v) ? undefined : "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias";
+export const kmsKeyArn: Rule = (v) => (KMS_KEY_ARN.test(v) ? undefined : "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias");
 
 /**
  * S3 general purpose bucket naming rules
@@ -148,8 +143,7 @@ export const keyPrefix: Rule = (v) => {
 };
 
 /** A stack name: `stack`, or fully qualified `org/project/stack`. */
-export const stackName: Rule = (v) =>
-    /^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"';
+export const stackName: Rule = (v) => (/^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"');
 
 /** One of a fixed set of values. */
 export function oneOf(allowed: readonly string[]): Rule {
@@ -183,8 +177,7 @@ export function wholeNumber(min: number, max: number): Rule {
 export const athenaName: Rule = (v) => (/^[a-z0-9_]{1,200}$/.test(v) ? undefined : "may hold only lowercase letters, digits and underscores (Athena names)");
 
 /** A profile name of the AWS shared config files. */
-export const awsProfile: Rule = (v) =>
-    /^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)";
+export const awsProfile: Rule = (v) => (/^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)");
 
 /** The AWS partition a region belongs to, which every ARN built for it must use. */
 export function partitionOf(regionCode: string): string {

@@ -98,7 +98,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
             if (account === undefined) {
                 throw new Error(`${args.type} "${args.name}" was registered without this stack's explicit AWS provider`);
             }
-            ({ id, state } = awsState(`${this.stack}/${account.accountId}/${args.type}/${args.name}`, args.type, args.name, inputs, account, read ? args.id : undefined));
+            ({ id, state } = awsState(
+                `${this.stack}/${account.accountId}/${args.type}/${args.name}`,
+                args.type,
+                args.name,
+                inputs,
+                account,
+                read ? args.id : undefined,
+            ));
             if (args.type === "aws:ec2/vpcEndpoint:VpcEndpoint") {
                 state = { ...state, ownerId: this.endpointOwners[id] ?? account.accountId };
             }
@@ -134,7 +141,15 @@ function awsState(
         case "aws:ec2/vpcEndpoint:VpcEndpoint": {
             const id = readId ?? `vpce-${fakeHex(seed, 17)}`;
             const prefixListId = `pl-${fakeHex(`${account.region}/s3`, 8)}`;
-            return { id, state: { ...inputs, vpcEndpointType: "Gateway", prefixListId, arn: `arn:${account.partition}:ec2:${account.region}:${account.accountId}:vpc-endpoint/${id}` } };
+            return {
+                id,
+                state: {
+                    ...inputs,
+                    vpcEndpointType: "Gateway",
+                    prefixListId,
+                    arn: `arn:${account.partition}:ec2:${account.region}:${account.accountId}:vpc-endpoint/${id}`,
+                },
+            };
         }
         case "aws:iam/role:Role": {
             const roleName = (inputs.name as string | undefined) ?? autoName;
@@ -142,7 +157,10 @@ function awsState(
         }
         case "aws:iam/instanceProfile:InstanceProfile": {
             const profileName = (inputs.name as string | undefined) ?? autoName;
-            return { id: profileName, state: { ...inputs, name: profileName, arn: `arn:${account.partition}:iam::${account.accountId}:instance-profile/${profileName}` } };
+            return {
+                id: profileName,
+                state: { ...inputs, name: profileName, arn: `arn:${account.partition}:iam::${account.accountId}:instance-profile/${profileName}` },
+            };
         }
         default:
             return { id: readId ?? `${name}-${fakeHex(seed, 8)}`, state: inputs };

@@ -62,7 +62,14 @@ export function parsePlanArgs(argv: readonly string[], defaultConfigDir = resolv
         throw new Error(`choose one output format, not ${[...new Set(chosen)].join(" and ")}\n${USAGE}`);
     }
     return {
-        ...(values.stacks === undefined ? {} : { stacks: values.stacks.split(",").map((s) => s.trim()).filter(Boolean) }),
+        ...(values.stacks === undefined
+            ? {}
+            : {
+                  stacks: values.stacks
+                      .split(",")
+                      .map((s) => s.trim())
+                      .filter(Boolean),
+              }),
         configDir: values["config-dir"] === undefined ? defaultConfigDir : resolve(values["config-dir"]),
         format: (chosen[0] as Format | undefined) ?? "human",
         details: values.details === true,
@@ -78,7 +85,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             return 0;
         }
         const plan = await planRollout({ configDir: options.configDir, stacks: options.stacks });
-        const render = { human: () => renderHuman(plan, { details: options.details }), json: () => `${renderJson(plan)}\n`, mermaid: () => renderMermaid(plan) };
+        const render = {
+            human: () => renderHuman(plan, { details: options.details }),
+            json: () => `${renderJson(plan)}\n`,
+            mermaid: () => renderMermaid(plan),
+        };
         io.stdout(render[options.format]());
         return 0;
     } catch (error) {

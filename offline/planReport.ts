@@ -32,7 +32,10 @@ export function ownerChanges(plan: Plan): Change[] {
             if (input === "policy") {
                 const added = sids(r.inputs[input]).filter((s) => !sids(old.inputs[input]).includes(s));
                 const removed = sids(old.inputs[input]).filter((s) => !sids(r.inputs[input]).includes(s));
-                const parts = [added.length ? `statements added: ${added.join(", ")}` : "", removed.length ? `statements removed: ${removed.join(", ")}` : ""].filter(Boolean);
+                const parts = [
+                    added.length ? `statements added: ${added.join(", ")}` : "",
+                    removed.length ? `statements removed: ${removed.join(", ")}` : "",
+                ].filter(Boolean);
                 changes.push({ what: `~ ${key}`, detail: parts.join("; ") || "policy statements changed" });
             } else {
                 changes.push({ what: `~ ${key}`, detail: `${input} changed` });
@@ -73,7 +76,6 @@ export function renderJson(plan: Plan): string {
         2,
     );
 }
-
 
 /** Inputs a reviewer reads by default besides the policies: where things are and who they belong to. */
 const PLACEMENT_INPUTS = ["allowedAccountIds", "region", "vpcId", "serviceName", "routeTableIds", "routeTableId", "vpcEndpointId"];
@@ -151,7 +153,12 @@ function renderResource(r: PlannedResource, first: string, rest: string, shown: 
         if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null && !full) {
             lines.push(`${rest}    ${key}:`, ...((value as PolicyDocument).Statement ?? []).map((st) => `${rest}      - ${statementLine(st)}`));
         } else if (POLICY_INPUTS.includes(key) && typeof value === "object" && value !== null) {
-            lines.push(`${rest}    ${key}:`, ...JSON.stringify(value, null, 2).split("\n").map((l) => `${rest}      ${l}`));
+            lines.push(
+                `${rest}    ${key}:`,
+                ...JSON.stringify(value, null, 2)
+                    .split("\n")
+                    .map((l) => `${rest}      ${l}`),
+            );
         } else {
             lines.push(`${rest}    ${key}: ${JSON.stringify(value)}`);
         }

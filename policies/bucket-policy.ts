@@ -4,7 +4,6 @@ import { endpointLockStatements } from "./endpoint-lock";
 import { writeEncryptionStatements, WriteEncryption } from "./write-encryption";
 import { AccessLevel, ConsumerGrant, LockMode } from "../domain/terms";
 
-
 export interface BucketPolicyInput {
     readonly bucketArn: string;
     /** The owner account, whose principals the endpoint lock never covers. */

@@ -30,7 +30,9 @@ export function endpointLockStatements(resources: string[], ownerAccountId: stri
 function accountMatchLock(resources: string[], ownerAccountId: string, map: EndpointMap): Statement[] {
     const roles = [...map.endpointsOfRole.keys()];
     // Behind an endpoint of another account (shared VPC): aws:VpceAccount is that account, never the caller's.
-    const sharedVpcRoles = sortedUnique(roles.filter((role) => map.endpointsOfRole.get(role)!.some((e) => map.accountOfEndpoint.get(e) !== map.accountOfRole.get(role))));
+    const sharedVpcRoles = sortedUnique(
+        roles.filter((role) => map.endpointsOfRole.get(role)!.some((e) => map.accountOfEndpoint.get(e) !== map.accountOfRole.get(role))),
+    );
     const ownAccountEndpoints = denyAllS3("DenyEndpointsOfOtherAccounts", resources, {
         StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceAccount": "${aws:PrincipalAccount}" },
         ...(sharedVpcRoles.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": oneOrMany(sharedVpcRoles) } } : {}),

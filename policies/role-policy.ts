@@ -41,7 +41,5 @@ export function buildConsumerRolePolicy(input: RolePolicyInput): PolicyDocument 
 
 /** Lets EC2 instances (through their instance profile) assume the workload role. */
 export function ec2TrustPolicy(): PolicyDocument {
-    return policy([
-        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-    ]);
+    return policy([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
 }

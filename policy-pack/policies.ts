@@ -97,7 +97,13 @@ function covers(s: Statement, account: string, arn?: string): boolean {
     }
     const arns = conditionValues(s, ["ArnEquals", "ArnLike", "StringEquals", "StringLike"], "aws:PrincipalArn");
     if (arns !== undefined) {
-        const pattern = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+        const pattern = (p: string) =>
+            new RegExp(
+                `^${p
+                    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                    .replace(/\*/g, ".*")
+                    .replace(/\?/g, ".")}$`,
+            );
         return arn !== undefined ? arns.some((p) => pattern(p).test(arn)) : arns.some((p) => accountOfArn(p) === account || p.includes("::*:"));
     }
     return true;
@@ -125,7 +131,10 @@ export function unlockedGrants(statements: Statement[], ownerAccountId: string):
 export function locksCoveringOwner(statements: Statement[], ownerAccountId: string): string[] {
     return lockStatements(statements)
         .filter((s) => covers(s, ownerAccountId))
-        .map((s) => `statement ${s.Sid ?? "(no Sid)"} denies requests outside the endpoints to the owner account ${ownerAccountId} too: scope it (e.g. StringNotEquals aws:PrincipalAccount ${ownerAccountId})`);
+        .map(
+            (s) =>
+                `statement ${s.Sid ?? "(no Sid)"} denies requests outside the endpoints to the owner account ${ownerAccountId} too: scope it (e.g. StringNotEquals aws:PrincipalAccount ${ownerAccountId})`,
+        );
 }
 
 /** Whether a bucket policy refuses plain-HTTP requests to the bucket and its objects for everyone. */
@@ -149,7 +158,8 @@ export function configuring(resources: PolicyResource[], bucket: PolicyResource,
     return resources.filter(
         (r) =>
             r.type === type &&
-            ((r.propertyDependencies?.bucket ?? []).some((d) => d.urn === bucket.urn) || (r.props.bucket !== undefined && r.props.bucket === bucket.props.bucket)),
+            ((r.propertyDependencies?.bucket ?? []).some((d) => d.urn === bucket.urn) ||
+                (r.props.bucket !== undefined && r.props.bucket === bucket.props.bucket)),
     );
 }
 
@@ -196,7 +206,9 @@ export function routeTableProblems(resources: PolicyResource[]): string[] {
         .filter((r) => r.type === T.endpoint && (r.props.vpcEndpointType ?? "Gateway") === "Gateway")
         .flatMap((endpoint) => {
             const inline = (endpoint.props.routeTableIds as string[] | undefined)?.length ?? 0;
-            const associated = resources.some((a) => a.type === T.routeTableAssociation && (a.propertyDependencies?.vpcEndpointId ?? []).some((d) => d.urn === endpoint.urn));
+            const associated = resources.some(
+                (a) => a.type === T.routeTableAssociation && (a.propertyDependencies?.vpcEndpointId ?? []).some((d) => d.urn === endpoint.urn),
+            );
             return inline > 0 || associated ? [] : [`gateway endpoint ${endpoint.name} has no route tables, so no subnet uses it`];
         });
 }

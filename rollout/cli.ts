@@ -3,6 +3,7 @@
  * The ordered rollout of every stack of the project, through the Pulumi CLI.
  */
 import { resolve } from "path";
+import { parseArgs } from "util";
 import { discoverStacks, readStackFile } from "../config/stack-files";
 import { parseOwnerSettings } from "../config/owner";
 import { namespaceConfig, storedConfig } from "../config/reader";
@@ -24,7 +25,11 @@ export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { 
         throw new Error(`The project needs exactly one owner stack file; found ${owners.map((o) => o.stack).join(", ") || "none"} in ${dir}`);
     }
     const owner = owners[0];
-    const settings = parseOwnerSettings(namespaceConfig(storedConfig(owner.config), PROJECT), { project: PROJECT, organization: ORGANIZATION, stack: owner.stack });
+    const settings = parseOwnerSettings(namespaceConfig(storedConfig(owner.config), PROJECT), {
+        project: PROJECT,
+        organization: ORGANIZATION,
+        stack: owner.stack,
+    });
     return {
         owner: owner.stack,
         consumers: files.filter((f) => f.role === "consumer").map((f) => f.stack),
@@ -35,7 +40,14 @@ export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { 
 export function summaryTable(report: RolloutReport): string {
     return table(
         ["stack", "phase", "operation", "result", "resources changed", "duration"],
-        report.steps.map((s) => [s.stack, String(s.phase), s.operation, s.status, s.changes === undefined ? "-" : String(s.changes), `${s.seconds.toFixed(1)} s`]),
+        report.steps.map((s) => [
+            s.stack,
+            String(s.phase),
+            s.operation,
+            s.status,
+            s.changes === undefined ? "-" : String(s.changes),
+            `${s.seconds.toFixed(1)} s`,
+        ]),
     );
 }
 
@@ -46,7 +58,12 @@ export async function run(command: Command, ops: StackOperations, dir: string, q
         const owner = { stack: stacks.owner, outputs: await ops.outputs(stacks.owner), consumers: stacks.ownerConsumers };
         const consumers = await Promise.all(stacks.consumers.map(async (stack) => ({ stack, outputs: await ops.outputs(stack) })));
         const rows = analyseStatus(owner, consumers);
-        print(table(["stack", "check", "state", "detail"], rows.map((r) => [r.stack, r.check, r.ok ? "ok" : "DRIFT", r.detail])));
+        print(
+            table(
+                ["stack", "check", "state", "detail"],
+                rows.map((r) => [r.stack, r.check, r.ok ? "ok" : "DRIFT", r.detail]),
+            ),
+        );
         print(consistent(rows) ? "\nAll stacks agree." : "\nThe stacks do not agree; see the rows marked DRIFT.");
         return consistent(rows) ? 0 : 1;
     }
@@ -60,16 +77,29 @@ export async function run(command: Command, ops: StackOperations, dir: string, q
     return report.ok ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-    const [command, ...rest] = argv;
-    const unknown = rest.filter((a) => a !== "--quiet");
-    if (!(COMMANDS as readonly string[]).includes(command) || unknown.length > 0) {
-        console.error(`usage: npm run deploy|preview|destroy|status [-- --quiet]${unknown.length ? ` (unknown option ${unknown[0]})` : ""}`);
-        return 1;
+const USAGE = "usage: npm run deploy|preview|destroy|status [-- --quiet]";
+
+/** The command and its options from a command line, or an Error whose message ends with the usage. */
+export function parseRolloutArgs(argv: readonly string[]): { command: Command; quiet: boolean } {
+    let parsed;
+    try {
+        parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { quiet: { type: "boolean" } } });
+    } catch (error) {
+        const unknown = /Unknown option '([^']+)'/.exec(String((error as Error).message));
+        throw new Error(`${USAGE}${unknown ? ` (unknown option ${unknown[1]})` : ""}`);
     }
+    const [command, ...extra] = parsed.positionals;
+    if (!(COMMANDS as readonly string[]).includes(command) || extra.length > 0) {
+        throw new Error(USAGE);
+    }
+    return { command: command as Command, quiet: parsed.values.quiet === true };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { command, quiet } = parseRolloutArgs(argv);
     const dir = resolve(__dirname, "..");
     const ops = await automationOperations(dir);
-    return run(command as Command, ops, dir, rest.includes("--quiet"), (t) => console.log(t));
+    return run(command, ops, dir, quiet, (t) => console.log(t));
 }
 
 if (require.main === module) {

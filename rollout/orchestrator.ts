@@ -148,7 +148,9 @@ export class Rollout {
                 );
             }
             if (owner.kmsKeyArn !== undefined) {
-                notes.push(`Kept: KMS key ${String(owner.kmsKeyArn)}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${String(owner.kmsKeyArn)}.`);
+                notes.push(
+                    `Kept: KMS key ${String(owner.kmsKeyArn)}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${String(owner.kmsKeyArn)}.`,
+                );
             }
         }
         return this.report("destroy", steps, notes);
@@ -173,7 +175,9 @@ export class Rollout {
             const counts = await this.ops[operation](stack, onOutput);
             const seconds = (this.now() - started) / 1000;
             steps.push({ stack, phase, operation, status: "done", changes: changed(counts), seconds });
-            this.reporter.line(`✔ phase ${phase} · ${stack} · ${operation}: ${changed(counts)} resources ${operation === "preview" ? "would change" : "changed"} in ${seconds.toFixed(1)} s`);
+            this.reporter.line(
+                `✔ phase ${phase} · ${stack} · ${operation}: ${changed(counts)} resources ${operation === "preview" ? "would change" : "changed"} in ${seconds.toFixed(1)} s`,
+            );
             return true;
         } catch (error) {
             const seconds = (this.now() - started) / 1000;
@@ -192,7 +196,10 @@ export class Rollout {
     private report(command: RolloutReport["command"], steps: Step[], notes: string[]): RolloutReport {
         const ok = steps.every((s) => s.status !== "failed");
         const failed = steps.find((s) => s.status === "failed");
-        const next = failed && command === "deploy" ? [`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`] : [];
+        const next =
+            failed && command === "deploy"
+                ? [`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`]
+                : [];
         return { command, steps, ok, notes: [...notes, ...next] };
     }
 }

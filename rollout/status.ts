@@ -1,7 +1,7 @@
 import { ConsumerEntry } from "../config/owner";
 import { compareWithAgreement } from "../stacks/contract";
 
-/** One stack as status sees it: its role, its outputs, and (for the owner) whom it shares with. */
+/** The owner stack as status sees it: its outputs, and whom it shares with (its consumers config). */
 export interface OwnerState {
     readonly stack: string;
     readonly outputs: Readonly<Record<string, unknown>>;
@@ -54,10 +54,25 @@ export function analyseStatus(owner: OwnerState, consumers: readonly ConsumerSta
         if (ownerDeployed) {
             row(name, "region", region.ok, `consumer ${String(region.consumer)}, bucket ${region.bucket}`);
         }
-        row(name, "account", account.ok, account.ok ? account.agreed : `agreed ${account.agreed}, stack ${String(account.stack)}, role ${String(account.role)}`);
+        row(
+            name,
+            "account",
+            account.ok,
+            account.ok ? account.agreed : `agreed ${account.agreed}, stack ${String(account.stack)}, role ${String(account.role)}`,
+        );
         if (ownerDeployed) {
-            row(name, "role granted", granted.includes(String(roleArn)), granted.includes(String(roleArn)) ? "in the bucket policy" : "not in the bucket policy: run the owner (npm run deploy)");
-            row(name, "endpoint locked", locked.includes(String(vpceId)), locked.includes(String(vpceId)) ? "in the lock" : "not in the lock, so the consumer is refused: run the owner (npm run deploy)");
+            row(
+                name,
+                "role granted",
+                granted.includes(String(roleArn)),
+                granted.includes(String(roleArn)) ? "in the bucket policy" : "not in the bucket policy: run the owner (npm run deploy)",
+            );
+            row(
+                name,
+                "endpoint locked",
+                locked.includes(String(vpceId)),
+                locked.includes(String(vpceId)) ? "in the lock" : "not in the lock, so the consumer is refused: run the owner (npm run deploy)",
+            );
         }
     }
 

@@ -49,9 +49,24 @@ export interface ConsumerExports {
 }
 
 /** The owner stack outputs a consumer uses. */
-export const OWNER_OUTPUTS = ["bucketArn", "bucketName", "region", "accountId", "kmsKeyArn", "consumerStacks"] as const satisfies readonly (keyof OwnerExports)[];
+export const OWNER_OUTPUTS = [
+    "bucketArn",
+    "bucketName",
+    "region",
+    "accountId",
+    "kmsKeyArn",
+    "consumerStacks",
+] as const satisfies readonly (keyof OwnerExports)[];
 /** The consumer stack outputs the owner uses. */
-export const CONSUMER_OUTPUTS = ["roleArn", "vpceId", "vpceAccountId", "accountId", "region", "access", "prefix"] as const satisfies readonly (keyof ConsumerExports)[];
+export const CONSUMER_OUTPUTS = [
+    "roleArn",
+    "vpceId",
+    "vpceAccountId",
+    "accountId",
+    "region",
+    "access",
+    "prefix",
+] as const satisfies readonly (keyof ConsumerExports)[];
 
 export type Outputs = Readonly<Record<string, unknown>>;
 
@@ -83,7 +98,8 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
         "deploy the owner first (pulumi up -s owner with the owner account's credentials), then this stack",
     );
     issues.throwIfAny(context);
-    const text = (name: string, rule: rules.Rule) => textOutput(outputs, name, rule, issues, `${ownerStack} output ${name}`, `run pulumi up -s owner so that it exports a valid ${name}`);
+    const text = (name: string, rule: rules.Rule) =>
+        textOutput(outputs, name, rule, issues, `${ownerStack} output ${name}`, `run pulumi up -s owner so that it exports a valid ${name}`);
     const bucketArn = text("bucketArn", rules.bucketArn);
     const bucketName = text("bucketName", rules.bucketName);
     const region = text("region", rules.region);
@@ -92,7 +108,9 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
     issues.check(
         `${ownerStack} output region`,
         region,
-        region !== "" && region !== consumer.region && `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
+        region !== "" &&
+            region !== consumer.region &&
+            `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
         `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region}) with a VPC there`,
     );
     // Owners deployed before the list was exported say nothing here.
@@ -100,7 +118,9 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
     issues.check(
         `${ownerStack} output consumerStacks`,
         Array.isArray(listed) && listed.length > 5 ? `${listed.length} stacks` : listed,
-        Array.isArray(listed) && !listed.includes(self) && `does not list this stack "${self}": the owner grants it nothing, so every request it makes would be refused (403)`,
+        Array.isArray(listed) &&
+            !listed.includes(self) &&
+            `does not list this stack "${self}": the owner grants it nothing, so every request it makes would be refused (403)`,
         `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack`,
     );
     issues.check(
@@ -129,8 +149,7 @@ export function compareWithAgreement(entry: Pick<ConsumerEntry, "accountId">, ou
 
 /** A consumer whose stack has no outputs yet (first rollout) is pending, not an error. */
 export type ConsumerView =
-    | { readonly state: "pending"; readonly stack: string }
-    | { readonly state: "ready"; readonly grant: ConsumerGrant; readonly warnings: readonly string[] };
+    { readonly state: "pending"; readonly stack: string } | { readonly state: "ready"; readonly grant: ConsumerGrant; readonly warnings: readonly string[] };
 
 /**
  * A consumer's outputs, checked against the owner's terms for it. Problems are added to `issues`
@@ -142,7 +161,8 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
     }
     const before = issues.size;
     const key = (name: string) => `${entry.stack} output ${name}`;
-    const text = (name: string, rule: rules.Rule) => textOutput(outputs, name, rule, issues, key(name), `run pulumi up on ${entry.stack} so that it exports a valid value`);
+    const text = (name: string, rule: rules.Rule) =>
+        textOutput(outputs, name, rule, issues, key(name), `run pulumi up on ${entry.stack} so that it exports a valid value`);
     const roleArn = text("roleArn", rules.roleArn);
     const vpceId = text("vpceId", rules.vpceId);
     const accountId = text("accountId", rules.accountId);
@@ -153,10 +173,17 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
     issues.check(
         key("roleArn"),
         roleArn,
-        agreement.account.role !== undefined && agreement.account.role !== entry.accountId && `belongs to account ${agreement.account.role}, but the owner shares with this stack as account ${entry.accountId}`,
+        agreement.account.role !== undefined &&
+            agreement.account.role !== entry.accountId &&
+            `belongs to account ${agreement.account.role}, but the owner shares with this stack as account ${entry.accountId}`,
         "fix the consumer's accountId in the owner's consumers list, or deploy the consumer into the agreed account",
     );
-    issues.check(key("accountId"), accountId, accountId !== "" && accountId !== entry.accountId && `differs from the agreed account ${entry.accountId}`, "deploy the consumer into the agreed account");
+    issues.check(
+        key("accountId"),
+        accountId,
+        accountId !== "" && accountId !== entry.accountId && `differs from the agreed account ${entry.accountId}`,
+        "deploy the consumer into the agreed account",
+    );
     issues.check(
         key("region"),
         region,
@@ -172,7 +199,9 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
         warnings.push(`${entry.stack} asks for ${String(requested.access)} access but is granted ${entry.access}; the grant applies`);
     }
     if (requested.prefix !== entry.prefix && (requested.prefix !== undefined || entry.prefix !== undefined)) {
-        warnings.push(`${entry.stack} asks for prefix ${String(requested.prefix ?? "(whole bucket)")} but is granted ${entry.prefix ?? "the whole bucket"}; the grant applies`);
+        warnings.push(
+            `${entry.stack} asks for prefix ${String(requested.prefix ?? "(whole bucket)")} but is granted ${entry.prefix ?? "the whole bucket"}; the grant applies`,
+        );
     }
     const grant: ConsumerGrant = {
         roleArn,

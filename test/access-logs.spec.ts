@@ -1,20 +1,12 @@
 import { expect } from "chai";
 import { ACCESS_LOG_COLUMNS, ACCESS_LOG_REGEX, PARTITION_COLUMN } from "../analytics/access-log-table";
-import { PRIVATE_IP_REGEX } from "../analytics/queries";
+import * as ipaddr from "ipaddr.js";
+import { privateAddress, PRIVATE_RANGES } from "../analytics/queries";
 import { runStack } from "../offline/runStack";
 import { CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
 import { all, policyOf, the, TYPES } from "./helpers";
 
 const LOGS = "shared-data-logs";
-const T = {
-    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    logging: "aws:s3/bucketLogging:BucketLogging",
-    database: "aws:glue/catalogDatabase:CatalogDatabase",
-    table: "aws:glue/catalogTable:CatalogTable",
-    workgroup: "aws:athena/workgroup:Workgroup",
-    query: "aws:athena/namedQuery:NamedQuery",
-};
-
 /**
  * Records in the documented S3 server access log format, as S3 writes them today (every field, "-"
  * where empty): a consumer GET through the endpoint, an owner console call followed by a field newer
@@ -36,9 +28,16 @@ describe("access logs and Athena (owner stack)", () => {
         it("keeps logs in a dedicated private, SSE-S3 bucket that a destroy never deletes", () => {
             const bucket = the(run.resources, TYPES.bucket, LOGS);
             expect(bucket.inputs.forceDestroy).to.equal(false);
-            expect(the(run.resources, TYPES.publicAccessBlock, `${LOGS}-public-access-block`).inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            expect(the(run.resources, TYPES.publicAccessBlock, `${LOGS}-public-access-block`).inputs).to.include({
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
             expect(the(run.resources, TYPES.ownership, `${LOGS}-ownership`).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-            expect(the(run.resources, TYPES.encryption, `${LOGS}-encryption`).inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+            expect(the(run.resources, TYPES.encryption, `${LOGS}-encryption`).inputs.rules).to.deep.equal([
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ]);
             for (const name of [LOGS, `${LOGS}-public-access-block`, `${LOGS}-ownership`, `${LOGS}-encryption`]) {
                 expect(run.resources.find((r) => r.name === name && r.custom)?.retainOnDelete, name).to.equal(true);
             }
@@ -51,7 +50,14 @@ describe("access logs and Athena (owner stack)", () => {
             const dataBucketArn = the(run.resources, TYPES.bucket, "shared-data").state.arn;
             const logBucketArn = the(run.resources, TYPES.bucket, LOGS).state.arn;
             expect(policyOf(the(run.resources, TYPES.bucketPolicy, `${LOGS}-policy`)).Statement).to.deep.equal([
-                { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [logBucketArn, `${String(logBucketArn)}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: [logBucketArn, `${String(logBucketArn)}/*`],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
                 {
                     Sid: "S3ServerAccessLogDelivery",
                     Effect: "Allow",
@@ -64,14 +70,14 @@ describe("access logs and Athena (owner stack)", () => {
         });
 
         it("expires log records and query results after 90 days", () => {
-            expect(the(run.resources, T.lifecycle).inputs.rules).to.deep.equal([
+            expect(the(run.resources, TYPES.lifecycle).inputs.rules).to.deep.equal([
                 { id: "expire-access-logs", status: "Enabled", filter: { prefix: "access-logs/" }, expiration: { days: 90 } },
                 { id: "expire-query-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 90 } },
             ]);
         });
 
         it("logs the shared bucket with date-partitioned keys, after its policy and the log bucket's policy", () => {
-            const logging = the(run.resources, T.logging);
+            const logging = the(run.resources, TYPES.logging);
             expect(logging.inputs).to.deep.include({
                 bucket: the(run.resources, TYPES.bucket, "shared-data").state.bucket,
                 targetBucket: the(run.resources, TYPES.bucket, LOGS).state.bucket,
@@ -84,14 +90,21 @@ describe("access logs and Athena (owner stack)", () => {
         it("defines the Glue table with the documented schema and date projection, so no crawler is needed", () => {
             const logBucket = String(the(run.resources, TYPES.bucket, LOGS).state.bucket);
             const dataBucket = String(the(run.resources, TYPES.bucket, "shared-data").state.bucket);
-            const table = the(run.resources, T.table);
+            const table = the(run.resources, TYPES.glueTable);
             const location = `s3://${logBucket}/access-logs/${OWNER_ACCOUNT}/${REGION}/${dataBucket}/`;
-            const sd = table.inputs.storageDescriptor as { location: string; columns: { name: string; type: string }[]; serDeInfo: { serializationLibrary: string; parameters: Record<string, string> } };
+            const sd = table.inputs.storageDescriptor as {
+                location: string;
+                columns: { name: string; type: string }[];
+                serDeInfo: { serializationLibrary: string; parameters: Record<string, string> };
+            };
             expect(table.inputs.databaseName).to.equal("owner_shared_data_access_logs");
             expect(table.inputs.tableType).to.equal("EXTERNAL_TABLE");
             expect(sd.location).to.equal(location);
             expect(sd.columns.map((c) => c.name)).to.deep.equal(ACCESS_LOG_COLUMNS.map((c) => c.name));
-            expect(sd.serDeInfo).to.deep.equal({ serializationLibrary: "org.apache.hadoop.hive.serde2.RegexSerDe", parameters: { "input.regex": ACCESS_LOG_REGEX } });
+            expect(sd.serDeInfo).to.deep.equal({
+                serializationLibrary: "org.apache.hadoop.hive.serde2.RegexSerDe",
+                parameters: { "input.regex": ACCESS_LOG_REGEX },
+            });
             expect(table.inputs.partitionKeys).to.deep.equal([{ name: "logdate", type: "string" }]);
             expect(table.inputs.parameters).to.deep.include({
                 "projection.enabled": "true",
@@ -104,17 +117,21 @@ describe("access logs and Athena (owner stack)", () => {
 
         it("runs queries in a workgroup that enforces its encrypted results location", () => {
             const logBucket = String(the(run.resources, TYPES.bucket, LOGS).state.bucket);
-            const workgroup = the(run.resources, T.workgroup);
+            const workgroup = the(run.resources, TYPES.workgroup);
             expect(workgroup.inputs.name).to.equal("owner-shared-data-access-logs");
             expect(workgroup.inputs.configuration).to.deep.equal({
                 enforceWorkgroupConfiguration: true,
                 publishCloudwatchMetricsEnabled: true,
-                resultConfiguration: { outputLocation: `s3://${logBucket}/athena-results/`, encryptionConfiguration: { encryptionOption: "SSE_S3" }, expectedBucketOwner: OWNER_ACCOUNT },
+                resultConfiguration: {
+                    outputLocation: `s3://${logBucket}/athena-results/`,
+                    encryptionConfiguration: { encryptionOption: "SSE_S3" },
+                    expectedBucketOwner: OWNER_ACCOUNT,
+                },
             });
         });
 
         it("saves the three queries, the consumer one naming the granted role's sessions", () => {
-            const queries = all(run.resources, T.query);
+            const queries = all(run.resources, TYPES.namedQuery);
             expect(queries.map((q) => q.inputs.name)).to.deep.equal([
                 "Shared bucket: requests by remote IP, private or public",
                 "Shared bucket: consumer requests from a non-private address",
@@ -127,12 +144,17 @@ describe("access logs and Athena (owner stack)", () => {
             }
             expect(queries[1].inputs.query).to.contain("requester LIKE 'arn:aws:sts::222222222222:assumed-role/workload-aaaaaaa/%'");
             expect(queries[2].inputs.query).to.contain("httpstatus = '403'");
+            expect(queries[1].inputs.query).to.contain("AND NOT coalesce((contains('10.0.0.0/8', TRY_CAST(remoteip AS IPADDRESS)) OR ");
         });
 
         it("exports the log bucket, the Athena names and the query ids", () => {
             expect(run.outputs.accessLogBucketName).to.equal(the(run.resources, TYPES.bucket, LOGS).state.bucket);
-            expect(run.outputs).to.include({ athenaDatabase: "owner_shared_data_access_logs", athenaTable: "s3_access_logs", athenaWorkgroup: "owner-shared-data-access-logs" });
-            const ids = all(run.resources, T.query).map((q) => q.id);
+            expect(run.outputs).to.include({
+                athenaDatabase: "owner_shared_data_access_logs",
+                athenaTable: "s3_access_logs",
+                athenaWorkgroup: "owner-shared-data-access-logs",
+            });
+            const ids = all(run.resources, TYPES.namedQuery).map((q) => q.id);
             expect(Object.keys(run.outputs.athenaQueryIds as object)).to.deep.equal(["requestsByNetwork", "consumerRequestsNotPrivate", "deniedByRequester"]);
             expect(Object.values(run.outputs.athenaQueryIds as object)).to.deep.equal(ids);
         });
@@ -140,14 +162,14 @@ describe("access logs and Athena (owner stack)", () => {
 
     it("honours the retention setting", async () => {
         const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessLogRetentionDays")]: "30" }), stackOutputs: { [CONSUMER_STACK]: {} } });
-        const rules = the(run.resources, T.lifecycle).inputs.rules as { expiration: { days: number } }[];
+        const rules = the(run.resources, TYPES.lifecycle).inputs.rules as { expiration: { days: number } }[];
         expect(rules.map((r) => r.expiration.days)).to.deep.equal([30, 30]);
     });
 
     it("can be turned off: no log bucket, no logging, no Athena, no exports", async () => {
         const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessLogs")]: "false" }), stackOutputs: { [CONSUMER_STACK]: {} } });
         expect(run.resources.filter((r) => r.name.startsWith(LOGS))).to.deep.equal([]);
-        expect(all(run.resources, T.logging)).to.deep.equal([]);
+        expect(all(run.resources, TYPES.logging)).to.deep.equal([]);
         expect(run.outputs).not.to.have.any.keys("accessLogBucketName", "athenaDatabase", "athenaTable", "athenaWorkgroup", "athenaQueryIds");
         expect(all(run.resources, TYPES.bucket).map((b) => b.name)).to.deep.equal(["shared-data"]);
     });
@@ -182,13 +204,46 @@ describe("the access-log table's regex", () => {
             accesspointarn: "-",
             aclrequired: "Yes",
         });
-        expect(parsed[1]).to.include({ remoteip: "192.0.2.3", operation: "REST.GET.LOGGING_STATUS", tlsversion: "TLSV1.2", accesspointarn: "-", aclrequired: "-" });
+        expect(parsed[1]).to.include({
+            remoteip: "192.0.2.3",
+            operation: "REST.GET.LOGGING_STATUS",
+            tlsversion: "TLSV1.2",
+            accesspointarn: "-",
+            aclrequired: "-",
+        });
         expect(parsed[2]).to.include({ remoteip: "52.95.4.1", requester: "-", httpstatus: "403", errorcode: "AccessDenied" });
     });
 
-    it("classifies private and public addresses as the article's check does", () => {
-        const isPrivate = (ip: string) => new RegExp(PRIVATE_IP_REGEX).test(ip);
-        expect(["10.0.1.25", "172.16.0.1", "172.31.255.9", "192.168.1.1", "100.64.0.1", "100.127.1.1"].map(isPrivate)).to.deep.equal([true, true, true, true, true, true]);
-        expect(["52.95.4.1", "172.32.0.1", "172.15.0.1", "192.169.0.1", "100.128.0.1", "110.0.0.1"].map(isPrivate)).to.deep.equal([false, false, false, false, false, false]);
+    it("classifies private and public addresses as the article's check does (ranges evaluated as Athena's contains() would)", () => {
+        const ranges = PRIVATE_RANGES.map((r) => ipaddr.parseCIDR(r));
+        const isPrivate = (ip: string) => {
+            const address = ipaddr.parse(ip);
+            return ranges.some(([net, bits]) => address.kind() === net.kind() && address.match(net, bits));
+        };
+        expect(["10.0.1.25", "172.16.0.1", "172.31.255.9", "192.168.1.1", "100.64.0.1", "100.127.1.1", "fd12:3456::1"].map(isPrivate)).to.deep.equal([
+            true,
+            true,
+            true,
+            true,
+            true,
+            true,
+            true,
+        ]);
+        expect(["52.95.4.1", "172.32.0.1", "172.15.0.1", "192.169.0.1", "100.128.0.1", "110.0.0.1", "2600:1f18::1"].map(isPrivate)).to.deep.equal([
+            false,
+            false,
+            false,
+            false,
+            false,
+            false,
+            false,
+        ]);
+    });
+
+    it("asks Athena with its IP functions for every private range, safe on a malformed address", () => {
+        const test = privateAddress("remoteip");
+        expect(test.startsWith("(contains('10.0.0.0/8', TRY_CAST(remoteip AS IPADDRESS)) OR ")).to.equal(true);
+        expect(test).to.contain("contains('fc00::/7', TRY_CAST(remoteip AS IPADDRESS))");
+        expect(test.match(/contains\('/g)).to.have.length(5);
     });
 });

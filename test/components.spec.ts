@@ -16,10 +16,20 @@ function inAccount(accountId: string, build: (provider: aws.Provider) => Record<
 
 const grant = (n: number, overrides: Partial<ConsumerGrant> = {}): ConsumerGrant => {
     const account = String(200000000000 + n);
-    return { roleArn: `arn:aws:iam::${account}:role/workload-${String(n).padStart(7, "0")}`, accountId: account, vpceIds: [`vpce-${n.toString(16).padStart(17, "0")}`], access: "read", ...overrides };
+    return {
+        roleArn: `arn:aws:iam::${account}:role/workload-${String(n).padStart(7, "0")}`,
+        accountId: account,
+        vpceIds: [`vpce-${n.toString(16).padStart(17, "0")}`],
+        access: "read",
+        ...overrides,
+    };
 };
 
-const bucketArgs = (overrides: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({ ownerAccountId: OWNER_ACCOUNT, region: REGION, ...overrides });
+const bucketArgs = (overrides: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({
+    ownerAccountId: OWNER_ACCOUNT,
+    region: REGION,
+    ...overrides,
+});
 
 describe("CrossAccountBucket", () => {
     const build = (args: CrossAccountBucketArgs) =>
@@ -43,9 +53,16 @@ describe("CrossAccountBucket", () => {
 
     it("is private, owner-enforced, encrypted with SSE-S3 and versioned by default", async () => {
         const run = await build(bucketArgs());
-        expect(the(run.resources, TYPES.publicAccessBlock).inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+        expect(the(run.resources, TYPES.publicAccessBlock).inputs).to.include({
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
         expect(the(run.resources, TYPES.ownership).inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-        expect(the(run.resources, TYPES.encryption).inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }]);
+        expect(the(run.resources, TYPES.encryption).inputs.rules).to.deep.equal([
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] },
+        ]);
         expect(the(run.resources, TYPES.versioning).inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
         expect(all(run.resources, TYPES.kmsKey)).to.deep.equal([]);
     });
@@ -82,19 +99,26 @@ describe("CrossAccountBucket", () => {
         const sent = String(the(run.resources, TYPES.bucketPolicy).inputs.policy);
         expect(sent).not.to.match(/\s/);
         expect(sent).to.equal(run.outputs.policy);
-        expect(policyOf(the(run.resources, TYPES.bucketPolicy)).Statement[0].Resource).to.deep.equal(["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"]);
+        expect(policyOf(the(run.resources, TYPES.bucketPolicy)).Statement[0].Resource).to.deep.equal([
+            "arn:aws:s3:::acme-shared-data",
+            "arn:aws:s3:::acme-shared-data/*",
+        ]);
     });
 
     describe("refuses bad args before creating anything", () => {
         it("a consumer in the owner account", async () => {
-            const error = await failure(build(bucketArgs({ grants: [grant(1, { accountId: OWNER_ACCOUNT, roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })] })));
+            const error = await failure(
+                build(bucketArgs({ grants: [grant(1, { accountId: OWNER_ACCOUNT, roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })] })),
+            );
             expect(error.message).to.contain('grants[0].accountId = "111111111111": is the owner account itself, which the endpoint lock never covers');
             expect(all(error.resources, TYPES.crossAccountBucket)).to.deep.equal([]);
             expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
         });
 
         it("a policy over S3's 20 KB, naming the size, the limit and the count of consumers", () => {
-            const consumers = Array.from({ length: 300 }, (_, i) => grant(i + 1, { roleArn: `arn:aws:iam::${String(200000000001 + i)}:role/${"r".repeat(40)}${i}` }));
+            const consumers = Array.from({ length: 300 }, (_, i) =>
+                grant(i + 1, { roleArn: `arn:aws:iam::${String(200000000001 + i)}:role/${"r".repeat(40)}${i}` }),
+            );
             const issues = validateCrossAccountBucketArgs(bucketArgs({ grants: consumers }));
             expect(issues).to.have.length(1);
             expect(issues[0].value).to.equal("300 consumers");
@@ -135,7 +159,9 @@ describe("CrossAccountBucket", () => {
         it("pins the key to this bucket: its policy names the bucket's real ARN", async () => {
             const run = await build(bucketArgs({ encryption: "sse-kms", bucketName: "acme-shared-data", grants: [grant(1)] }));
             const consumerUse = policyOf(the(run.resources, TYPES.kmsKey)).Statement.find((s) => s.Sid === "ConsumersDecryptThroughS3");
-            expect(consumerUse?.Condition?.StringLike).to.deep.equal({ "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"] });
+            expect(consumerUse?.Condition?.StringLike).to.deep.equal({
+                "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::acme-shared-data", "arn:aws:s3:::acme-shared-data/*"],
+            });
         });
     });
 
@@ -159,7 +185,11 @@ describe("S3GatewayEndpoint", () => {
 
     it("names the endpoint after the component, parents it, and sorts route tables so order in config causes no diff", async () => {
         const run = await inAccount(CONSUMER_ACCOUNT, (provider) => {
-            const e = new S3GatewayEndpoint("s3", { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000b", "rtb-0000000a"], endpointPolicy: policy }, { providers: [provider] });
+            const e = new S3GatewayEndpoint(
+                "s3",
+                { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000b", "rtb-0000000a"], endpointPolicy: policy },
+                { providers: [provider] },
+            );
             return { vpceId: e.vpceId };
         });
         const endpoint = the(run.resources, TYPES.endpoint, "s3");
@@ -181,7 +211,11 @@ describe("S3GatewayEndpoint", () => {
         ]);
         const error = await failure(
             inAccount(CONSUMER_ACCOUNT, (provider) => {
-                new S3GatewayEndpoint("s3", { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000a", "rtb-0000000a"], endpointPolicy: policy }, { providers: [provider] });
+                new S3GatewayEndpoint(
+                    "s3",
+                    { region: REGION, vpcId: "vpc-0a1b2c3d", routeTableIds: ["rtb-0000000a", "rtb-0000000a"], endpointPolicy: policy },
+                    { providers: [provider] },
+                );
                 return {};
             }),
         );
@@ -221,7 +255,9 @@ describe("AccessLogs", () => {
                 return {};
             }),
         );
-        expect(error.message).to.contain('Invalid arguments for AccessLogs "logs" (1 problem):\n  - retentionDays = 4000: must be a whole number from 1 to 3650.');
+        expect(error.message).to.contain(
+            'Invalid arguments for AccessLogs "logs" (1 problem):\n  - retentionDays = 4000: must be a whole number from 1 to 3650.',
+        );
         expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === "cross-account-s3:index:AccessLogs")).to.deep.equal([]);
     });
 });

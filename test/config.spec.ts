@@ -13,13 +13,28 @@ const ownerCases: Case[] = [
     ["bad region", { [key("region")]: "Europe" }, 'cross-account-s3:region = "Europe"', "must be an AWS region code"],
     ["bucket name with capitals", { [key("bucketName")]: "My_Bucket" }, 'cross-account-s3:bucketName = "My_Bucket"', "may hold only lowercase letters"],
     ["bucket name like an IP", { [key("bucketName")]: "192.168.5.4" }, 'cross-account-s3:bucketName = "192.168.5.4"', "must not be formatted as an IP address"],
-    ["bucket name with a reserved suffix", { [key("bucketName")]: "data-s3alias" }, 'cross-account-s3:bucketName = "data-s3alias"', 'must not end with the reserved suffix "-s3alias"'],
+    [
+        "bucket name with a reserved suffix",
+        { [key("bucketName")]: "data-s3alias" },
+        'cross-account-s3:bucketName = "data-s3alias"',
+        'must not end with the reserved suffix "-s3alias"',
+    ],
     ["deploy role that is not a role ARN", { [key("deployRoleArn")]: "deploy" }, 'cross-account-s3:deployRoleArn = "deploy"', "must be an IAM role ARN"],
-    ["deploy role of another account", { [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy` }, "cross-account-s3:deployRoleArn", `must be a role in this stack's account ${OWNER_ACCOUNT}`],
+    [
+        "deploy role of another account",
+        { [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy` },
+        "cross-account-s3:deployRoleArn",
+        `must be a role in this stack's account ${OWNER_ACCOUNT}`,
+    ],
     ["profile with spaces", { [key("profile")]: "my profile" }, 'cross-account-s3:profile = "my profile"', "must be an AWS profile name"],
     ["unknown encryption", { [key("encryption")]: "aes" }, 'cross-account-s3:encryption = "aes"', 'must be one of "sse-s3", "sse-kms"'],
     ["access logs switch that is not a boolean", { [key("accessLogs")]: "yes" }, 'cross-account-s3:accessLogs = "yes"', "must be true or false"],
-    ["log retention of zero days", { [key("accessLogRetentionDays")]: "0" }, 'cross-account-s3:accessLogRetentionDays = "0"', "must be a whole number from 1 to 3650"],
+    [
+        "log retention of zero days",
+        { [key("accessLogRetentionDays")]: "0" },
+        'cross-account-s3:accessLogRetentionDays = "0"',
+        "must be a whole number from 1 to 3650",
+    ],
     ["misspelt key", { [key("bucketname")]: "x" }, 'cross-account-s3:bucketname = "x"', "is not a setting of this stack"],
     ["tags that are not a map", { [key("tags")]: ["a"] }, "cross-account-s3:tags", "must be a map of string to string"],
 ];
@@ -27,9 +42,24 @@ const ownerCases: Case[] = [
 const consumerEntryCases: [string, unknown, string, string][] = [
     ["consumer account equal to the owner account", { stack: "consumer", accountId: OWNER_ACCOUNT }, "consumers[0].accountId", "is the owner account itself"],
     ["consumer without account id", { stack: "consumer" }, "consumers[0].accountId = (not set)", "is required"],
-    ["unknown access level", { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "admin" }, 'consumers[0].access = "admin"', 'must be one of "read", "read-write"'],
-    ["prefix with a wildcard", { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-*/" }, 'consumers[0].prefix = "team-*/"', "must not contain the wildcards"],
-    ["prefix without a trailing slash", { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-a" }, 'consumers[0].prefix = "team-a"', 'must end with "/"'],
+    [
+        "unknown access level",
+        { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "admin" },
+        'consumers[0].access = "admin"',
+        'must be one of "read", "read-write"',
+    ],
+    [
+        "prefix with a wildcard",
+        { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-*/" },
+        'consumers[0].prefix = "team-*/"',
+        "must not contain the wildcards",
+    ],
+    [
+        "prefix without a trailing slash",
+        { stack: "consumer", accountId: CONSUMER_ACCOUNT, prefix: "team-a" },
+        'consumers[0].prefix = "team-a"',
+        'must end with "/"',
+    ],
     ["unknown consumer field", { stack: "consumer", accountId: CONSUMER_ACCOUNT, acess: "read" }, "consumers[0].acess", "is not a consumer field"],
     ["bad stack name", { stack: "a b", accountId: CONSUMER_ACCOUNT }, 'consumers[0].stack = "a b"', "must be a stack name"],
 ];
@@ -37,21 +67,71 @@ const consumerEntryCases: [string, unknown, string, string][] = [
 const consumerCases: Case[] = [
     ["missing VPC id", { [key("vpcId")]: undefined }, "cross-account-s3:vpcId = (not set)", "is required"],
     ["VPC id without vpc- prefix", { [key("vpcId")]: "0a1b2c3d" }, 'cross-account-s3:vpcId = "0a1b2c3d"', "must be a VPC id"],
-    ["route table id that is a subnet id", { [key("routeTableIds")]: ["subnet-0a1b2c3d"] }, 'cross-account-s3:routeTableIds[0] = "subnet-0a1b2c3d"', "must be a route table id"],
+    [
+        "route table id that is a subnet id",
+        { [key("routeTableIds")]: ["subnet-0a1b2c3d"] },
+        'cross-account-s3:routeTableIds[0] = "subnet-0a1b2c3d"',
+        "must be a route table id",
+    ],
     ["empty route table list", { [key("routeTableIds")]: [] }, "cross-account-s3:routeTableIds = []", "must list at least one route table"],
     ["missing route table list", { [key("routeTableIds")]: undefined }, "cross-account-s3:routeTableIds = (not set)", "must list at least one route table"],
-    ["duplicated route table", { [key("routeTableIds")]: ["rtb-0a1b2c3d", "rtb-0a1b2c3d"] }, 'cross-account-s3:routeTableIds[1] = "rtb-0a1b2c3d"', "appears twice in the list"],
-    ["route tables as a plain string", { [key("routeTableIds")]: "rtb-0a1b2c3d" }, 'cross-account-s3:routeTableIds = "rtb-0a1b2c3d"', "must be a structured value"],
-    ["existing endpoint id that is not a vpce- id", { [key("existingEndpointId")]: "vpc-0a1b2c3d" }, 'cross-account-s3:existingEndpointId = "vpc-0a1b2c3d"', "must be a VPC endpoint id"],
-    ["existing role of another account", { [key("existingRoleArn")]: `arn:aws:iam::${OWNER_ACCOUNT}:role/app` }, "cross-account-s3:existingRoleArn", `must be a role in this stack's account ${CONSUMER_ACCOUNT}`],
-    ["existing role that is a bucket ARN", { [key("existingRoleArn")]: "arn:aws:s3:::bucket" }, 'cross-account-s3:existingRoleArn = "arn:aws:s3:::bucket"', "must be an IAM role ARN"],
+    [
+        "duplicated route table",
+        { [key("routeTableIds")]: ["rtb-0a1b2c3d", "rtb-0a1b2c3d"] },
+        'cross-account-s3:routeTableIds[1] = "rtb-0a1b2c3d"',
+        "appears twice in the list",
+    ],
+    [
+        "route tables as a plain string",
+        { [key("routeTableIds")]: "rtb-0a1b2c3d" },
+        'cross-account-s3:routeTableIds = "rtb-0a1b2c3d"',
+        "must be a structured value",
+    ],
+    [
+        "existing endpoint id that is not a vpce- id",
+        { [key("existingEndpointId")]: "vpc-0a1b2c3d" },
+        'cross-account-s3:existingEndpointId = "vpc-0a1b2c3d"',
+        "must be a VPC endpoint id",
+    ],
+    [
+        "existing role of another account",
+        { [key("existingRoleArn")]: `arn:aws:iam::${OWNER_ACCOUNT}:role/app` },
+        "cross-account-s3:existingRoleArn",
+        `must be a role in this stack's account ${CONSUMER_ACCOUNT}`,
+    ],
+    [
+        "existing role that is a bucket ARN",
+        { [key("existingRoleArn")]: "arn:aws:s3:::bucket" },
+        'cross-account-s3:existingRoleArn = "arn:aws:s3:::bucket"',
+        "must be an IAM role ARN",
+    ],
     ["unknown access level", { [key("access")]: "write" }, 'cross-account-s3:access = "write"', 'must be one of "read", "read-write"'],
     ["prefix with a wildcard", { [key("prefix")]: "a?/" }, 'cross-account-s3:prefix = "a?/"', "must not contain the wildcards"],
-    ["unknown endpoint policy", { [key("endpointPolicy")]: "none" }, 'cross-account-s3:endpointPolicy = "none"', 'must be one of "allow-all", "account-and-owner", "owner-only"'],
+    [
+        "unknown endpoint policy",
+        { [key("endpointPolicy")]: "none" },
+        'cross-account-s3:endpointPolicy = "none"',
+        'must be one of "allow-all", "account-and-owner", "owner-only"',
+    ],
     ["unmanaged policy on a new endpoint", { [key("endpointPolicy")]: "unmanaged" }, 'cross-account-s3:endpointPolicy = "unmanaged"', "must be one of"],
-    ["extra buckets under allow-all", { [key("extraBuckets")]: ["repo-bucket"] }, "cross-account-s3:extraBuckets", 'only applies to a restricted endpoint policy, but endpointPolicy is "allow-all"'],
-    ["extra bucket with a bad name", { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["Repo"] }, 'cross-account-s3:extraBuckets[0] = "Repo"', "may hold only lowercase letters"],
-    ["unknown bucket preset", { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["preset:sms"] }, 'cross-account-s3:extraBuckets[0] = "preset:sms"', "names no preset; the presets are preset:ssm, preset:amazon-linux, preset:ecr"],
+    [
+        "extra buckets under allow-all",
+        { [key("extraBuckets")]: ["repo-bucket"] },
+        "cross-account-s3:extraBuckets",
+        'only applies to a restricted endpoint policy, but endpointPolicy is "allow-all"',
+    ],
+    [
+        "extra bucket with a bad name",
+        { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["Repo"] },
+        'cross-account-s3:extraBuckets[0] = "Repo"',
+        "may hold only lowercase letters",
+    ],
+    [
+        "unknown bucket preset",
+        { [key("endpointPolicy")]: "owner-only", [key("extraBuckets")]: ["preset:sms"] },
+        'cross-account-s3:extraBuckets[0] = "preset:sms"',
+        "names no preset; the presets are preset:ssm, preset:amazon-linux, preset:ecr",
+    ],
     ["owner stack with spaces", { [key("ownerStack")]: "the owner" }, 'cross-account-s3:ownerStack = "the owner"', "must be a stack name"],
 ];
 
@@ -77,7 +157,11 @@ describe("bad input is refused before anything is created", () => {
     describe("owner stack", () => {
         for (const [what, overrides, names, rule] of ownerCases) {
             it(what, () =>
-                expectRefused(runStack({ stack: "owner", config: withOverrides(ownerConfig(), overrides), stackOutputs: { [CONSUMER_STACK]: {} } }), names, rule),
+                expectRefused(
+                    runStack({ stack: "owner", config: withOverrides(ownerConfig(), overrides), stackOutputs: { [CONSUMER_STACK]: {} } }),
+                    names,
+                    rule,
+                ),
             );
         }
         for (const [what, entry, names, rule] of consumerEntryCases) {
@@ -112,7 +196,11 @@ describe("bad input is refused before anything is created", () => {
     describe("consumer stack", () => {
         for (const [what, overrides, names, rule] of consumerCases) {
             it(what, () =>
-                expectRefused(runStack({ stack: "consumer", config: withOverrides(consumerConfig(), overrides), stackOutputs: { [OWNER_STACK]: ownerOutputs() } }), names, rule),
+                expectRefused(
+                    runStack({ stack: "consumer", config: withOverrides(consumerConfig(), overrides), stackOutputs: { [OWNER_STACK]: ownerOutputs() } }),
+                    names,
+                    rule,
+                ),
             );
         }
     });
@@ -137,7 +225,9 @@ describe("stack selection", () => {
 
     it("refuses a stack whose role cannot be told, listing the valid values", async () => {
         const error = await failure(runStack({ stack: "dev", config: ownerConfig() }));
-        expect(error.message).to.contain('cross-account-s3:role = (not set): is required because the stack name "dev" does not start with "owner" or "consumer"');
+        expect(error.message).to.contain(
+            'cross-account-s3:role = (not set): is required because the stack name "dev" does not start with "owner" or "consumer"',
+        );
         expect(error.message).to.contain('valid values are "owner" and "consumer"');
         expectNothingCreated(error);
     });

@@ -25,13 +25,19 @@ describe("consumer stack (through index.ts)", () => {
         it("uses one explicit provider locked to the consumer account for every AWS resource", async () => {
             const run = await runStack({
                 stack: "consumer",
-                config: consumerConfig({ [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, [key("profile")]: "account-a", [key("tags")]: { team: "data" } }),
+                config: consumerConfig({
+                    [key("deployRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`,
+                    [key("profile")]: "account-a",
+                    [key("tags")]: { team: "data" },
+                }),
                 stackOutputs: deployedOwner,
             });
             const provider = the(run.resources, TYPES.provider);
             expect(JSON.parse(String(provider.inputs.allowedAccountIds))).to.deep.equal([CONSUMER_ACCOUNT]);
             expect(provider.inputs.profile).to.equal("account-a");
-            expect(JSON.parse(String(provider.inputs.assumeRoles))).to.deep.equal([{ roleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, sessionName: "pulumi-consumer" }]);
+            expect(JSON.parse(String(provider.inputs.assumeRoles))).to.deep.equal([
+                { roleArn: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`, sessionName: "pulumi-consumer" },
+            ]);
             expect(JSON.parse(String(provider.inputs.defaultTags))).to.deep.equal({
                 tags: { team: "data", "pulumi:project": "cross-account-s3", "pulumi:stack": "consumer" },
             });
@@ -65,7 +71,12 @@ describe("consumer stack (through index.ts)", () => {
             const kmsKeyArn = `arn:aws:kms:${REGION}:${OWNER_ACCOUNT}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
             const run = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs({ kmsKeyArn }) } });
             const keyStatement = policyOf(the(run.resources, TYPES.rolePolicy)).Statement.find((s) => s.Sid === "SharedBucketKey");
-            expect(keyStatement).to.deep.equal({ Sid: "SharedBucketKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn });
+            expect(keyStatement).to.deep.equal({
+                Sid: "SharedBucketKey",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: kmsKeyArn,
+            });
         });
 
         it("defaults the endpoint policy to allow-all, with the owner bucket named explicitly", async () => {
@@ -94,7 +105,13 @@ describe("consumer stack (through index.ts)", () => {
             const extra = policyOf(the(run.resources, TYPES.endpoint)).Statement[1];
             expect(extra.Action).to.deep.equal(["s3:GetObject", "s3:ListBucket"]);
             const buckets = (extra.Resource as string[]).filter((arn) => !arn.endsWith("/*")).map((arn) => arn.replace("arn:aws:s3:::", ""));
-            expect(buckets).to.include.members(["aws-ssm-eu-west-1", "amazon-ssm-eu-west-1", "eu-west-1-birdwatcher-prod", "patch-baseline-snapshot-eu-west-1", "prod-eu-west-1-starport-layer-bucket"]);
+            expect(buckets).to.include.members([
+                "aws-ssm-eu-west-1",
+                "amazon-ssm-eu-west-1",
+                "eu-west-1-birdwatcher-prod",
+                "patch-baseline-snapshot-eu-west-1",
+                "prod-eu-west-1-starport-layer-bucket",
+            ]);
             expect(buckets.filter((b) => b === "aws-ssm-eu-west-1")).to.have.length(1);
             expect(buckets.every((b) => !b.includes("<region>") && !b.startsWith("preset:"))).to.equal(true);
         });
@@ -148,7 +165,12 @@ describe("consumer stack (through index.ts)", () => {
         it("exports the account that owns the endpoint: the VPC owner's, in a shared VPC", async () => {
             const vpcOwner = "666666666666";
             const shared = { ...adopt, [key("routeTableIds")]: [] };
-            const run = await runStack({ stack: "consumer", config: shared, stackOutputs: deployedOwner, endpointOwners: { "vpce-0123456789abcdef0": vpcOwner } });
+            const run = await runStack({
+                stack: "consumer",
+                config: shared,
+                stackOutputs: deployedOwner,
+                endpointOwners: { "vpce-0123456789abcdef0": vpcOwner },
+            });
             expect(run.outputs.vpceAccountId).to.equal(vpcOwner);
             expect(run.outputs.accountId).to.equal(CONSUMER_ACCOUNT);
             expect(all(run.resources, TYPES.routeTableAssociation)).to.deep.equal([]);
@@ -179,7 +201,11 @@ describe("consumer stack (through index.ts)", () => {
 
         it("when the owner exports a malformed bucket ARN or is in the consumer's own account", async () => {
             const error = await failure(
-                runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs({ bucketArn: "my-bucket", accountId: CONSUMER_ACCOUNT }) } }),
+                runStack({
+                    stack: "consumer",
+                    config: consumerConfig(),
+                    stackOutputs: { [OWNER_STACK]: ownerOutputs({ bucketArn: "my-bucket", accountId: CONSUMER_ACCOUNT }) },
+                }),
             );
             expect(error.message).to.contain("(2 problems)");
             expect(error.message).to.contain('output bucketArn = "my-bucket": must be an S3 bucket ARN');

@@ -3,6 +3,7 @@ import { Registration } from "../offline/mockCloud";
 import { PlacedRegistration, StackRunError } from "../offline/runStack";
 import { PolicyDocument } from "../policies/document";
 
+/** The type token of every resource the programs register: the one map the specs use. */
 export const TYPES = {
     bucket: "aws:s3/bucket:Bucket",
     publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -17,6 +18,12 @@ export const TYPES = {
     role: "aws:iam/role:Role",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    logging: "aws:s3/bucketLogging:BucketLogging",
+    glueDatabase: "aws:glue/catalogDatabase:CatalogDatabase",
+    glueTable: "aws:glue/catalogTable:CatalogTable",
+    workgroup: "aws:athena/workgroup:Workgroup",
+    namedQuery: "aws:athena/namedQuery:NamedQuery",
     provider: "pulumi:providers:aws",
     stackReference: "pulumi:pulumi:StackReference",
     crossAccountBucket: "cross-account-s3:index:CrossAccountBucket",

@@ -1,7 +1,18 @@
 import { expect } from "chai";
 import { runStack } from "../offline/runStack";
 import { Statement } from "../policies/document";
-import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, qualified, REGION, SECOND_CONSUMER_ACCOUNT, SECOND_CONSUMER_STACK } from "./fixtures";
+import {
+    CONSUMER_ACCOUNT,
+    CONSUMER_STACK,
+    consumerOutputs,
+    key,
+    OWNER_ACCOUNT,
+    ownerConfig,
+    qualified,
+    REGION,
+    SECOND_CONSUMER_ACCOUNT,
+    SECOND_CONSUMER_STACK,
+} from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
 
 const statement = (doc: { Statement: readonly Statement[] }, sid: string) => doc.Statement.find((s) => s.Sid === sid);
@@ -77,7 +88,11 @@ describe("owner stack (through index.ts)", () => {
 
         it("creates a customer-managed key that the consumer role may use through S3 when encryption is sse-kms", async () => {
             const consumer = consumerOutputs();
-            const run = await runStack({ stack: "owner", config: ownerConfig({ [key("encryption")]: "sse-kms" }), stackOutputs: { [CONSUMER_STACK]: consumer } });
+            const run = await runStack({
+                stack: "owner",
+                config: ownerConfig({ [key("encryption")]: "sse-kms" }),
+                stackOutputs: { [CONSUMER_STACK]: consumer },
+            });
 
             const kmsKey = the(run.resources, TYPES.kmsKey);
             expect(kmsKey.inputs.enableKeyRotation).to.equal(true);
@@ -85,7 +100,10 @@ describe("owner stack (through index.ts)", () => {
             expect(statement(keyPolicy, "OwnerAccountAdministersKey")?.Principal).to.deep.equal({ AWS: `arn:aws:iam::${OWNER_ACCOUNT}:root` });
             expect(statement(keyPolicy, "ConsumersEncryptAndDecryptThroughS3")?.Principal).to.deep.equal({ AWS: consumer.roleArn });
 
-            const sse = the(run.resources, TYPES.encryption, "shared-data-encryption").inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string>; bucketKeyEnabled: boolean }[];
+            const sse = the(run.resources, TYPES.encryption, "shared-data-encryption").inputs.rules as {
+                applyServerSideEncryptionByDefault: Record<string, string>;
+                bucketKeyEnabled: boolean;
+            }[];
             expect(sse[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.state.arn });
             expect(run.outputs.kmsKeyArn).to.equal(kmsKey.state.arn);
         });
@@ -131,16 +149,24 @@ describe("owner stack (through index.ts)", () => {
             { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write" },
             { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT, access: "read" },
         ];
-        const sids = (run: Awaited<ReturnType<typeof runStack>>) => policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy")).Statement.map((s) => s.Sid);
+        const sids = (run: Awaited<ReturnType<typeof runStack>>) =>
+            policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy")).Statement.map((s) => s.Sid);
 
         it("exempts a consumer behind a shared-VPC endpoint from the account match and locks its role to that endpoint", async () => {
             const vpcOwner = "666666666666";
             const first = consumerOutputs(CONSUMER_ACCOUNT, "a", { vpceAccountId: vpcOwner });
             const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { vpceAccountId: SECOND_CONSUMER_ACCOUNT });
-            const run = await runStack({ stack: "owner", config: ownerConfig({}, twoConsumers), stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second } });
+            const run = await runStack({
+                stack: "owner",
+                config: ownerConfig({}, twoConsumers),
+                stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
+            });
             const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             expect(statement(doc, "DenyEndpointsOfOtherAccounts")?.Condition?.ArnNotEquals).to.deep.equal({ "aws:PrincipalArn": first.roleArn });
-            expect(statement(doc, "LockRole1ToItsEndpoints")?.Condition).to.deep.equal({ ArnEquals: { "aws:PrincipalArn": first.roleArn }, StringNotEquals: { "aws:SourceVpce": first.vpceId } });
+            expect(statement(doc, "LockRole1ToItsEndpoints")?.Condition).to.deep.equal({
+                ArnEquals: { "aws:PrincipalArn": first.roleArn },
+                StringNotEquals: { "aws:SourceVpce": first.vpceId },
+            });
             expect(sids(run).filter((sid) => sid?.startsWith("LockRole"))).to.deep.equal(["LockRole1ToItsEndpoints"]);
         });
 
@@ -158,7 +184,9 @@ describe("owner stack (through index.ts)", () => {
         });
 
         it("refuses an unknown lockMode before creating anything", async () => {
-            const error = await failure(runStack({ stack: "owner", config: ownerConfig({ [key("lockMode")]: "per-role" }), stackOutputs: { [CONSUMER_STACK]: {} } }));
+            const error = await failure(
+                runStack({ stack: "owner", config: ownerConfig({ [key("lockMode")]: "per-role" }), stackOutputs: { [CONSUMER_STACK]: {} } }),
+            );
             expect(error.message).to.contain('cross-account-s3:lockMode = "per-role": must be one of "account-match", "per-consumer"');
             expectNothingCreated(error);
         });
@@ -176,8 +204,15 @@ describe("owner stack (through index.ts)", () => {
     describe("protects the shared data", () => {
         it("protects the bucket (and key) by default, and can be told not to", async () => {
             const protectedTypes = async (extra: Record<string, unknown>) => {
-                const run = await runStack({ stack: "owner", config: ownerConfig({ [key("encryption")]: "sse-kms", ...extra }), stackOutputs: { [CONSUMER_STACK]: {} } });
-                return run.resources.filter((r) => r.protect).map((r) => r.type).sort();
+                const run = await runStack({
+                    stack: "owner",
+                    config: ownerConfig({ [key("encryption")]: "sse-kms", ...extra }),
+                    stackOutputs: { [CONSUMER_STACK]: {} },
+                });
+                return run.resources
+                    .filter((r) => r.protect)
+                    .map((r) => r.type)
+                    .sort();
             };
             expect(await protectedTypes({})).to.deep.equal([TYPES.bucket, TYPES.kmsKey].sort());
             expect(await protectedTypes({ [key("protect")]: "false" })).to.deep.equal([]);
@@ -187,7 +222,11 @@ describe("owner stack (through index.ts)", () => {
     describe("refuses bad values read from a consumer stack, before creating anything", () => {
         const cases: [string, Record<string, unknown>, RegExp][] = [
             ["a vpceId that is not a vpce- id", { vpceId: "vpc-0aaaaaaaaaaaaaaaa" }, /output vpceId = "vpc-0aaaaaaaaaaaaaaaa": must be a VPC endpoint id/],
-            ["a role ARN from another account", { roleArn: `arn:aws:iam::${SECOND_CONSUMER_ACCOUNT}:role/x` }, /belongs to account 333333333333, but the owner shares with this stack as account 222222222222/],
+            [
+                "a role ARN from another account",
+                { roleArn: `arn:aws:iam::${SECOND_CONSUMER_ACCOUNT}:role/x` },
+                /belongs to account 333333333333, but the owner shares with this stack as account 222222222222/,
+            ],
             ["a role ARN that is not a role", { roleArn: "arn:aws:iam::222222222222:user/bob" }, /output roleArn = .*must be an IAM role ARN/],
             ["a consumer in another region", { region: "us-east-1" }, /output region = "us-east-1": differs from the bucket's region "eu-west-1"/],
             ["an endpoint without a role", { roleArn: undefined }, /output roleArn = \(not set\): is missing/],

@@ -30,7 +30,10 @@ async function planCli(args: string[]): Promise<CliRun> {
 
 /** Runs `npm run plan` as a user would: its own process (the CLI on the current Node, ts-node transpile-only). */
 function spawnedPlanCli(args: string[]): CliRun {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+    });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -55,15 +58,15 @@ const ACCESS_LOGS = [
     `${TYPES.publicAccessBlock} shared-data-logs-public-access-block`,
     `${TYPES.ownership} shared-data-logs-ownership`,
     `${TYPES.encryption} shared-data-logs-encryption`,
-    `aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration shared-data-logs-lifecycle`,
+    `${TYPES.lifecycle} shared-data-logs-lifecycle`,
     `${TYPES.bucketPolicy} shared-data-logs-policy`,
-    `aws:s3/bucketLogging:BucketLogging shared-data-logs-source`,
-    `aws:glue/catalogDatabase:CatalogDatabase shared-data-logs-database`,
-    `aws:glue/catalogTable:CatalogTable shared-data-logs-table`,
-    `aws:athena/workgroup:Workgroup shared-data-logs-workgroup`,
-    `aws:athena/namedQuery:NamedQuery shared-data-logs-requestsByNetwork`,
-    `aws:athena/namedQuery:NamedQuery shared-data-logs-consumerRequestsNotPrivate`,
-    `aws:athena/namedQuery:NamedQuery shared-data-logs-deniedByRequester`,
+    `${TYPES.logging} shared-data-logs-source`,
+    `${TYPES.glueDatabase} shared-data-logs-database`,
+    `${TYPES.glueTable} shared-data-logs-table`,
+    `${TYPES.workgroup} shared-data-logs-workgroup`,
+    `${TYPES.namedQuery} shared-data-logs-requestsByNetwork`,
+    `${TYPES.namedQuery} shared-data-logs-consumerRequestsNotPrivate`,
+    `${TYPES.namedQuery} shared-data-logs-deniedByRequester`,
 ];
 
 const bucketPolicy = (plan: Plan, phase: number) =>
@@ -156,10 +159,18 @@ describe("offline plan (npm run plan)", function () {
             const human = await planCli(["--details"]);
             expect([json.status, human.status]).to.deep.equal([0, 0]);
             const doc = JSON.parse(json.stdout) as {
-                phases: { stack: string; phase: number; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown>; options: Record<string, unknown> }[]; outputs: Record<string, unknown> }[];
+                phases: {
+                    stack: string;
+                    phase: number;
+                    resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown>; options: Record<string, unknown> }[];
+                    outputs: Record<string, unknown>;
+                }[];
             };
             expect(doc.phases).to.have.length(3);
-            expect(doc.phases[0].resources.find((r) => r.type === TYPES.bucket && r.name === "shared-data")?.options).to.deep.include({ protect: true, retainOnDelete: true });
+            expect(doc.phases[0].resources.find((r) => r.type === TYPES.bucket && r.name === "shared-data")?.options).to.deep.include({
+                protect: true,
+                retainOnDelete: true,
+            });
             for (const phase of doc.phases) {
                 const section = human.stdout.split(`━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`)[1]?.split("━━ ")[0];
                 expect(section, `human section of phase ${phase.phase}`).to.be.a("string");
@@ -190,8 +201,19 @@ describe("offline plan (npm run plan)", function () {
                         { stack: "consumer-b", accountId: SECOND_CONSUMER_ACCOUNT, access: "read", prefix: "b/" },
                     ],
                 },
-                "consumer-a": { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:vpcId": "vpc-0a1b2c3d", "cross-account-s3:routeTableIds": ["rtb-0a1b2c3d"] },
-                "consumer-b": { "cross-account-s3:accountId": SECOND_CONSUMER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:vpcId": "vpc-0b1c2d3e", "cross-account-s3:routeTableIds": ["rtb-0b1c2d3e"], "cross-account-s3:prefix": "b/" },
+                "consumer-a": {
+                    "cross-account-s3:accountId": CONSUMER_ACCOUNT,
+                    "cross-account-s3:region": REGION,
+                    "cross-account-s3:vpcId": "vpc-0a1b2c3d",
+                    "cross-account-s3:routeTableIds": ["rtb-0a1b2c3d"],
+                },
+                "consumer-b": {
+                    "cross-account-s3:accountId": SECOND_CONSUMER_ACCOUNT,
+                    "cross-account-s3:region": REGION,
+                    "cross-account-s3:vpcId": "vpc-0b1c2d3e",
+                    "cross-account-s3:routeTableIds": ["rtb-0b1c2d3e"],
+                    "cross-account-s3:prefix": "b/",
+                },
                 ignored: { "cross-account-s3:role": "consumer" },
             });
             const run = await planCli(["--config-dir", dir, "--stacks", "owner,consumer-b,consumer-a", "--json"]);
@@ -207,14 +229,19 @@ describe("offline plan (npm run plan)", function () {
             expect(run.status).to.equal(1);
             expect(run.stdout).to.equal("");
             expect(run.stderr).to.contain("Plan stopped at phase 1 (stack owner):");
-            expect(run.stderr).to.contain('Invalid configuration for owner stack "owner" (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.');
+            expect(run.stderr).to.contain(
+                'Invalid configuration for owner stack "owner" (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.',
+            );
         });
 
         it("fails a consumer in another region at phase 2, exit 1, nothing on stdout", async () => {
-            const shipped = (stack: string) => (readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
+            const shipped = (stack: string) => readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
             const dir = mkdtempSync(join(tmpdir(), "plan-"));
             writeFileSync(join(dir, "Pulumi.owner.yaml"), shipped("owner"));
-            writeFileSync(join(dir, "Pulumi.consumer.yaml"), shipped("consumer").replace("cross-account-s3:region: eu-west-1", "cross-account-s3:region: us-east-1"));
+            writeFileSync(
+                join(dir, "Pulumi.consumer.yaml"),
+                shipped("consumer").replace("cross-account-s3:region: eu-west-1", "cross-account-s3:region: us-east-1"),
+            );
             const run = await planCli(["--config-dir", dir]);
             expect([run.status, run.stdout]).to.deep.equal([1, ""]);
             expect(run.stderr).to.contain("Plan stopped at phase 2 (stack consumer):");
@@ -241,7 +268,12 @@ describe("offline plan: layouts and mistakes a user makes", function () {
         [ns("access")]: "read",
         ...extra,
     });
-    const ownerFile = (consumers: unknown[], extra: Record<string, unknown> = {}) => ({ [ns("accountId")]: OWNER_ACCOUNT, [ns("region")]: REGION, [ns("consumers")]: consumers, ...extra });
+    const ownerFile = (consumers: unknown[], extra: Record<string, unknown> = {}) => ({
+        [ns("accountId")]: OWNER_ACCOUNT,
+        [ns("region")]: REGION,
+        [ns("consumers")]: consumers,
+        ...extra,
+    });
 
     describe("two consumer stacks in one account", () => {
         let plan: Plan;
@@ -269,13 +301,23 @@ describe("offline plan: layouts and mistakes a user makes", function () {
         it("each get a per-role Deny, and the evaluator lets each role through its own endpoint only", async () => {
             const [a, b] = [plan.phases[1].outputs, plan.phases[2].outputs];
             const final = bucketPolicy(plan, 3);
-            expect(final.Statement.filter((s) => s.Sid?.startsWith("LockRole")).map((s) => s.Condition?.ArnEquals?.["aws:PrincipalArn"])).to.have.members([a.roleArn, b.roleArn]);
+            expect(final.Statement.filter((s) => s.Sid?.startsWith("LockRole")).map((s) => s.Condition?.ArnEquals?.["aws:PrincipalArn"])).to.have.members([
+                a.roleArn,
+                b.roleArn,
+            ]);
             const bucketArn = String(plan.phases[3].outputs.bucketArn);
             const read = (role: unknown, vpce: unknown) =>
                 evaluate(
                     {
-                        principal: { label: String(role), arn: String(role), identityPolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } },
-                        path: { label: String(vpce), context: { "aws:SourceVpce": String(vpce), "aws:VpceAccount": CONSUMER_ACCOUNT, "aws:SecureTransport": "true" } },
+                        principal: {
+                            label: String(role),
+                            arn: String(role),
+                            identityPolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] },
+                        },
+                        path: {
+                            label: String(vpce),
+                            context: { "aws:SourceVpce": String(vpce), "aws:VpceAccount": CONSUMER_ACCOUNT, "aws:SecureTransport": "true" },
+                        },
                         action: "s3:GetObject",
                         resource: `${bucketArn}/x`,
                         resourceAccount: OWNER_ACCOUNT,
@@ -298,8 +340,12 @@ describe("offline plan: layouts and mistakes a user makes", function () {
         const run = await planCli(["--config-dir", dir]);
         expect([run.status, run.stdout]).to.deep.equal([1, ""]);
         expect(run.stderr).to.contain("Plan stopped at phase 2 (stack consumer-b):");
-        expect(run.stderr).to.contain('organization/cross-account-s3/owner output consumerStacks = ["organization/cross-account-s3/consumer"]: does not list this stack "organization/cross-account-s3/consumer-b"');
-        expect(run.stderr).to.contain(`Fix: add { stack: consumer-b, accountId: "${SECOND_CONSUMER_ACCOUNT}", access: read } to cross-account-s3:consumers in the owner's stack file`);
+        expect(run.stderr).to.contain(
+            'organization/cross-account-s3/owner output consumerStacks = ["organization/cross-account-s3/consumer"]: does not list this stack "organization/cross-account-s3/consumer-b"',
+        );
+        expect(run.stderr).to.contain(
+            `Fix: add { stack: consumer-b, accountId: "${SECOND_CONSUMER_ACCOUNT}", access: read } to cross-account-s3:consumers in the owner's stack file`,
+        );
     });
 
     describe("regions", () => {
@@ -333,14 +379,27 @@ describe("offline plan: layouts and mistakes a user makes", function () {
 
         it("accepts unquoted 12-digit account ids everywhere, and hints to quote one YAML shortened", async () => {
             const dir = mkdtempSync(join(tmpdir(), "plan-"));
-            writeFileSync(join(dir, "Pulumi.owner.yaml"), `config:\n  cross-account-s3:accountId: ${OWNER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: ${CONSUMER_ACCOUNT}, access: read }\n`);
-            writeFileSync(join(dir, "Pulumi.consumer.yaml"), `config:\n  cross-account-s3:accountId: ${CONSUMER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:vpcId: vpc-0a1b2c3d\n  cross-account-s3:routeTableIds: [rtb-0a1b2c3d]\n`);
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: ${OWNER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: ${CONSUMER_ACCOUNT}, access: read }\n`,
+            );
+            writeFileSync(
+                join(dir, "Pulumi.consumer.yaml"),
+                `config:\n  cross-account-s3:accountId: ${CONSUMER_ACCOUNT}\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:vpcId: vpc-0a1b2c3d\n  cross-account-s3:routeTableIds: [rtb-0a1b2c3d]\n`,
+            );
             const ok = await planCli(["--config-dir", dir, "--json"]);
             expect(ok.status, ok.stderr).to.equal(0);
-            writeFileSync(join(dir, "Pulumi.owner.yaml"), `config:\n  cross-account-s3:accountId: 011111111111\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: 022222222222, access: read }\n`);
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: 011111111111\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: 022222222222, access: read }\n`,
+            );
             const shortened = await planCli(["--config-dir", dir]);
-            expect(shortened.stderr).to.contain('cross-account-s3:accountId = "11111111111": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it');
-            expect(shortened.stderr).to.contain('cross-account-s3:consumers[0].accountId = "22222222222": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it');
+            expect(shortened.stderr).to.contain(
+                'cross-account-s3:accountId = "11111111111": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+            );
+            expect(shortened.stderr).to.contain(
+                'cross-account-s3:consumers[0].accountId = "22222222222": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+            );
         });
 
         it("names settings under the wrong key, with the key meant", async () => {
@@ -348,9 +407,15 @@ describe("offline plan: layouts and mistakes a user makes", function () {
                 owner: { accountId: OWNER_ACCOUNT, "aws:region": REGION, [ns("acessLogs")]: false, [ns("consumers")]: [] },
             });
             const run = await planCli(["--config-dir", dir]);
-            expect(run.stderr).to.contain('cross-account-s3:acessLogs = "false": is not a setting of this stack (unknown key).\n    Fix: did you mean cross-account-s3:accessLogs?');
-            expect(run.stderr).to.contain(`accountId = "${OWNER_ACCOUNT}": is not a setting of this stack (unknown key): it has no namespace, and this stack reads cross-account-s3:accountId`);
-            expect(run.stderr).to.contain(`aws:region = "${REGION}": is not a setting of this stack (unknown key): it is in the aws namespace, and this stack reads cross-account-s3:region`);
+            expect(run.stderr).to.contain(
+                'cross-account-s3:acessLogs = "false": is not a setting of this stack (unknown key).\n    Fix: did you mean cross-account-s3:accessLogs?',
+            );
+            expect(run.stderr).to.contain(
+                `accountId = "${OWNER_ACCOUNT}": is not a setting of this stack (unknown key): it has no namespace, and this stack reads cross-account-s3:accountId`,
+            );
+            expect(run.stderr).to.contain(
+                `aws:region = "${REGION}": is not a setting of this stack (unknown key): it is in the aws namespace, and this stack reads cross-account-s3:region`,
+            );
         });
 
         it("points a mistyped ownerStack at the owner stack's name, not at --stacks", async () => {
@@ -403,7 +468,13 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             expect(short).to.not.match(/^ +query: /m);
             expect(full).to.contain("storageDescriptor");
             expect(full).to.match(/^ +query: /m);
-            for (const kept of ["- DenyConsumersOutsideTheirEndpoints: Deny * s3:* on arn:aws:s3:::", "routeTableIds:", "vpcId:", "allowedAccountIds:", "The owner's second run, compared with its first:"]) {
+            for (const kept of [
+                "- DenyConsumersOutsideTheirEndpoints: Deny * s3:* on arn:aws:s3:::",
+                "routeTableIds:",
+                "vpcId:",
+                "allowedAccountIds:",
+                "The owner's second run, compared with its first:",
+            ]) {
                 expect(short).to.contain(kept);
             }
             expect(short.split("\n").length).to.be.below(full.split("\n").length / 2);

@@ -3,7 +3,31 @@ import { CrossAccountBucketArgs, PendingConsumer, validateCrossAccountBucketArgs
 import { LIMITS, PolicyDocument } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
-import { ACCOUNT_A, BUCKET, BUCKET_KEY, bucketPolicyFor, bucketScenarios, CONSUMER_A, CONSUMER_B, DEFAULT_OPTIONS, encryptionScenarios, endpointPolicyOf, evaluate, evaluateScenario, manyConsumers, OWNER, Path, PATHS, PolicyOptions, Principal, Scenario, sharedVpcConsumer, THIRD_ACCOUNT, throughEndpointOf, VPC_OWNER } from "./policy-world";
+import {
+    ACCOUNT_A,
+    BUCKET,
+    BUCKET_KEY,
+    bucketPolicyFor,
+    bucketScenarios,
+    CONSUMER_A,
+    CONSUMER_B,
+    DEFAULT_OPTIONS,
+    encryptionScenarios,
+    endpointPolicyOf,
+    evaluate,
+    evaluateScenario,
+    manyConsumers,
+    OWNER,
+    Path,
+    PATHS,
+    PolicyOptions,
+    Principal,
+    Scenario,
+    sharedVpcConsumer,
+    THIRD_ACCOUNT,
+    throughEndpointOf,
+    VPC_OWNER,
+} from "./policy-world";
 import { renderPolicyTable, tableInReadme } from "./policy-table";
 import { ConsumerGrant, EndpointPolicyMode, LOCK_MODES, LockMode } from "../domain/terms";
 
@@ -26,7 +50,10 @@ const objectOf = (c: ConsumerGrant) => `${BUCKET}/${c.prefix ?? ""}x`;
 for (const lockMode of LOCK_MODES) {
     const options: PolicyOptions = { ...DEFAULT_OPTIONS, lockMode };
     const get = (c: ConsumerGrant, via: Path, consumers: readonly ConsumerGrant[]) =>
-        evaluate({ principal: roleOf(c), path: via, action: "s3:GetObject", resource: objectOf(c), resourceAccount: OWNER }, bucketPolicyFor(consumers, options));
+        evaluate(
+            { principal: roleOf(c), path: via, action: "s3:GetObject", resource: objectOf(c), resourceAccount: OWNER },
+            bucketPolicyFor(consumers, options),
+        );
 
     describe(`who can reach the bucket, lockMode ${lockMode} (independent IAM evaluator)`, function () {
         this.timeout(60_000);
@@ -74,7 +101,10 @@ for (const lockMode of LOCK_MODES) {
             });
         });
 
-        for (const [layout, vpcOwner] of [["another account", VPC_OWNER], ["consumer A's account", ACCOUNT_A]] as const) {
+        for (const [layout, vpcOwner] of [
+            ["another account", VPC_OWNER],
+            ["consumer A's account", ACCOUNT_A],
+        ] as const) {
             describe(`with a third consumer behind a shared-VPC endpoint owned by ${layout}`, () => {
                 const c = sharedVpcConsumer(vpcOwner);
                 const three = [CONSUMER_A, CONSUMER_B, c];
@@ -85,7 +115,10 @@ for (const lockMode of LOCK_MODES) {
                     expect((await get(c, PATHS.aEndpoint, three)).decision).to.equal("ExplicitlyDenied");
                     expect((await get(c, PATHS.bEndpoint, three)).decision).to.equal("ExplicitlyDenied");
                     expect((await get(c, PATHS.internet, three)).decision).to.equal("ExplicitlyDenied");
-                    const otherEndpointOfOwner = { label: "another endpoint of the VPC owner", context: { ...viaC.context, "aws:SourceVpce": "vpce-0eeeeeeeeeeeeeeee" } };
+                    const otherEndpointOfOwner = {
+                        label: "another endpoint of the VPC owner",
+                        context: { ...viaC.context, "aws:SourceVpce": "vpce-0eeeeeeeeeeeeeeee" },
+                    };
                     expect((await get(c, otherEndpointOfOwner, three)).decision).to.equal("ExplicitlyDenied");
                 });
 
@@ -108,7 +141,10 @@ describe("when S3 does not set aws:VpceAccount on a request", () => {
         return { label: "own endpoint, without aws:VpceAccount", context };
     };
     const read = (c: ConsumerGrant, lockMode: LockMode) =>
-        evaluate({ principal: roleOf(c), path: withoutVpceAccount(c), action: "s3:GetObject", resource: objectOf(c), resourceAccount: OWNER }, bucketPolicyFor([CONSUMER_A, CONSUMER_B], { ...DEFAULT_OPTIONS, lockMode }));
+        evaluate(
+            { principal: roleOf(c), path: withoutVpceAccount(c), action: "s3:GetObject", resource: objectOf(c), resourceAccount: OWNER },
+            bucketPolicyFor([CONSUMER_A, CONSUMER_B], { ...DEFAULT_OPTIONS, lockMode }),
+        );
 
     it("account-match refuses every consumer (the symptom), per-consumer still lets each through its own endpoint", async () => {
         expect((await read(CONSUMER_A, "account-match")).decision).to.equal("ExplicitlyDenied");
@@ -119,7 +155,10 @@ describe("when S3 does not set aws:VpceAccount on a request", () => {
 
     it("per-consumer still keeps each consumer off the other's endpoint", async () => {
         const viaB = { ...withoutVpceAccount(CONSUMER_B), label: "B's endpoint, without aws:VpceAccount" };
-        const result = await evaluate({ principal: roleOf(CONSUMER_A), path: viaB, action: "s3:GetObject", resource: `${BUCKET}/x`, resourceAccount: OWNER }, bucketPolicyFor([CONSUMER_A, CONSUMER_B], { ...DEFAULT_OPTIONS, lockMode: "per-consumer" }));
+        const result = await evaluate(
+            { principal: roleOf(CONSUMER_A), path: viaB, action: "s3:GetObject", resource: `${BUCKET}/x`, resourceAccount: OWNER },
+            bucketPolicyFor([CONSUMER_A, CONSUMER_B], { ...DEFAULT_OPTIONS, lockMode: "per-consumer" }),
+        );
         expect(result.decision).to.equal("ExplicitlyDenied");
     });
 });
@@ -195,7 +234,12 @@ describe("the consumer's endpoint policy", function () {
 });
 
 describe("bucket policy size budget", () => {
-    const args = (consumers: ConsumerGrant[], extra: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({ ownerAccountId: OWNER, region: "eu-west-1", grants: consumers, ...extra });
+    const args = (consumers: ConsumerGrant[], extra: Partial<CrossAccountBucketArgs> = {}): CrossAccountBucketArgs => ({
+        ownerAccountId: OWNER,
+        region: "eu-west-1",
+        grants: consumers,
+        ...extra,
+    });
     /** The most consumers that pass validation while the bucket name is unknown (measured with 63 characters). */
     const capacity = (lockMode: LockMode, extra: Partial<CrossAccountBucketArgs> = {}) => {
         let fits = 0;
@@ -261,7 +305,9 @@ describe("bucket policy size budget", () => {
 
         it("counts deployed and pending consumers together", () => {
             const issues = validateCrossAccountBucketArgs(args(manyConsumers(fits["account-match"]), { pendingConsumers: pending(100) }));
-            expect(issues.map((i) => i.value)).to.deep.equal([`${fits["account-match"] + 100} consumers (100 not deployed yet, counted at their smallest possible size)`]);
+            expect(issues.map((i) => i.value)).to.deep.equal([
+                `${fits["account-match"] + 100} consumers (100 not deployed yet, counted at their smallest possible size)`,
+            ]);
         });
     });
 });

@@ -3,11 +3,18 @@ import { expect } from "chai";
 import { policies } from "../policy-pack/policies";
 import { PlacedRegistration, runStack } from "../offline/runStack";
 import { CONSUMER_STACK, consumerConfig, consumerOutputs, key, OWNER_ACCOUNT, OWNER_STACK, ownerConfig, ownerOutputs } from "./fixtures";
+import { TYPES } from "./helpers";
 
 class NotApplicable extends Error {}
 
 /** A resource as the policy engine presents it. */
-function resource(type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}, provider?: PolicyResource): PolicyResource {
+function resource(
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+    deps: Record<string, PolicyResource[]> = {},
+    provider?: PolicyResource,
+): PolicyResource {
     return {
         type,
         name,
@@ -35,7 +42,14 @@ async function violations(name: string, resources: PolicyResource[]): Promise<st
         await (policy as StackValidationPolicy).validateStack!(args, report);
     } else {
         for (const r of resources) {
-            const args: ResourceValidationArgs = { ...r, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable, isType: () => false, asType: () => undefined };
+            const args: ResourceValidationArgs = {
+                ...r,
+                stackTags: new Map(),
+                getConfig: <T extends object>() => ({}) as T,
+                notApplicable,
+                isType: () => false,
+                asType: () => undefined,
+            };
             for (const validate of [(policy as ResourceValidationPolicy).validateResource!].flat()) {
                 try {
                     await validate(args, report);
@@ -48,58 +62,78 @@ async function violations(name: string, resources: PolicyResource[]): Promise<st
     return found;
 }
 
-const T = {
-    bucket: "aws:s3/bucket:Bucket",
-    pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    policy: "aws:s3/bucketPolicy:BucketPolicy",
-    endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
-    association: "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    provider: "pulumi:providers:aws",
-};
 const B = "arn:aws:s3:::data";
-const ownerProvider = resource(T.provider, "owner-account", { allowedAccountIds: [OWNER_ACCOUNT] });
-const tls = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [B, `${B}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+const ownerProvider = resource(TYPES.provider, "owner-account", { allowedAccountIds: [OWNER_ACCOUNT] });
+const tls = {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [B, `${B}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+};
 const grant = { Sid: "Grant", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:role/app" }, Action: ["s3:GetObject"], Resource: `${B}/*` };
-const scopedLock = { Sid: "Lock", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [B, `${B}/*`], Condition: { StringNotEquals: { "aws:PrincipalAccount": OWNER_ACCOUNT, "aws:SourceVpce": "vpce-0aaaaaaaa" } } };
+const scopedLock = {
+    Sid: "Lock",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [B, `${B}/*`],
+    Condition: { StringNotEquals: { "aws:PrincipalAccount": OWNER_ACCOUNT, "aws:SourceVpce": "vpce-0aaaaaaaa" } },
+};
 const unscopedLock = { ...scopedLock, Sid: "ArticleLock", Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-0aaaaaaaa" } } };
-const bucketPolicy = (...Statement: object[]) => resource(T.policy, "p", { bucket: "data", policy: JSON.stringify({ Version: "2012-10-17", Statement }) }, {}, ownerProvider);
+const bucketPolicy = (...Statement: object[]) =>
+    resource(TYPES.bucketPolicy, "p", { bucket: "data", policy: JSON.stringify({ Version: "2012-10-17", Statement }) }, {}, ownerProvider);
 
 describe("policy pack (each policy's validation called directly)", () => {
     describe("s3-buckets-block-public-access", () => {
-        const bucket = resource(T.bucket, "data", { bucket: "data" });
+        const bucket = resource(TYPES.bucket, "data", { bucket: "data" });
         it("passes a bucket with all four settings", async () => {
-            const pab = resource(T.pab, "pab", { bucket: "data", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            const pab = resource(TYPES.publicAccessBlock, "pab", {
+                bucket: "data",
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
             expect(await violations("s3-buckets-block-public-access", [bucket, pab])).to.deep.equal([]);
         });
         it("reports a bucket without one, or with a setting off", async () => {
-            const partial = resource(T.pab, "pab", { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] });
-            expect(await violations("s3-buckets-block-public-access", [bucket])).to.deep.equal(["bucket data has no BucketPublicAccessBlock with all four settings true"]);
+            const partial = resource(
+                TYPES.publicAccessBlock,
+                "pab",
+                { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true },
+                { bucket: [bucket] },
+            );
+            expect(await violations("s3-buckets-block-public-access", [bucket])).to.deep.equal([
+                "bucket data has no BucketPublicAccessBlock with all four settings true",
+            ]);
             expect(await violations("s3-buckets-block-public-access", [bucket, partial])).to.have.length(1);
         });
     });
 
     describe("s3-buckets-enforce-tls", () => {
-        const bucket = resource(T.bucket, "data", { bucket: "data" });
+        const bucket = resource(TYPES.bucket, "data", { bucket: "data" });
         it("passes a policy that denies aws:SecureTransport false on the bucket and its objects", async () => {
             expect(await violations("s3-buckets-enforce-tls", [bucket, bucketPolicy(tls)])).to.deep.equal([]);
         });
         it("reports no policy, or one without the TLS Deny", async () => {
             expect(await violations("s3-buckets-enforce-tls", [bucket])).to.deep.equal(["bucket data has no bucket policy, so nothing refuses plain HTTP"]);
-            expect(await violations("s3-buckets-enforce-tls", [bucket, bucketPolicy({ ...tls, Resource: `${B}/*` })])).to.deep.equal(["bucket data's policy does not deny requests with aws:SecureTransport false"]);
+            expect(await violations("s3-buckets-enforce-tls", [bucket, bucketPolicy({ ...tls, Resource: `${B}/*` })])).to.deep.equal([
+                "bucket data's policy does not deny requests with aws:SecureTransport false",
+            ]);
         });
         it("waits for a policy that is unknown at preview", async () => {
-            const unknown = resource(T.policy, "p", {}, { bucket: [bucket] });
+            const unknown = resource(TYPES.bucketPolicy, "p", {}, { bucket: [bucket] });
             expect(await violations("s3-buckets-enforce-tls", [bucket, unknown])).to.deep.equal([]);
         });
     });
 
     describe("s3-buckets-encrypted", () => {
-        const bucket = resource(T.bucket, "data", { bucket: "data" });
+        const bucket = resource(TYPES.bucket, "data", { bucket: "data" });
         it("passes SSE-S3 and SSE-KMS, reports a bucket with neither", async () => {
             for (const sseAlgorithm of ["AES256", "aws:kms"]) {
-                const sse = resource(T.sse, "sse", { bucket: "data", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm } }] });
+                const sse = resource(TYPES.encryption, "sse", { bucket: "data", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm } }] });
                 expect(await violations("s3-buckets-encrypted", [bucket, sse]), sseAlgorithm).to.deep.equal([]);
             }
             expect(await violations("s3-buckets-encrypted", [bucket])).to.have.length(1);
@@ -108,7 +142,9 @@ describe("policy pack (each policy's validation called directly)", () => {
 
     describe("s3-bucket-policy-no-public-allow", () => {
         it('reports an Allow to Principal "*" and passes named principals', async () => {
-            expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy({ ...grant, Principal: "*" })])).to.deep.equal(['statement Grant allows Principal "*"']);
+            expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy({ ...grant, Principal: "*" })])).to.deep.equal([
+                'statement Grant allows Principal "*"',
+            ]);
             expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy({ ...grant, Principal: { AWS: ["*"] } })])).to.have.length(1);
             expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy(grant, scopedLock)])).to.deep.equal([]);
         });
@@ -122,11 +158,18 @@ describe("policy pack (each policy's validation called directly)", () => {
             expect(await violations("s3-cross-account-grants-locked", [bucketPolicy(grant)])).to.deep.equal([
                 "statement Grant grants arn:aws:iam::222222222222:role/app (account 222222222222) with no aws:SourceVpce lock that covers it",
             ]);
-            const exempting = { ...scopedLock, Condition: { StringNotEquals: { "aws:PrincipalAccount": ["222222222222", OWNER_ACCOUNT], "aws:SourceVpce": "vpce-0aaaaaaaa" } } };
+            const exempting = {
+                ...scopedLock,
+                Condition: { StringNotEquals: { "aws:PrincipalAccount": ["222222222222", OWNER_ACCOUNT], "aws:SourceVpce": "vpce-0aaaaaaaa" } },
+            };
             expect(await violations("s3-cross-account-grants-locked", [bucketPolicy(grant, exempting)])).to.have.length(1);
         });
         it("needs no lock for the owner's own principals", async () => {
-            expect(await violations("s3-cross-account-grants-locked", [bucketPolicy({ ...grant, Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:role/admin` } })])).to.deep.equal([]);
+            expect(
+                await violations("s3-cross-account-grants-locked", [
+                    bucketPolicy({ ...grant, Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:role/admin` } }),
+                ]),
+            ).to.deep.equal([]);
         });
     });
 
@@ -137,19 +180,24 @@ describe("policy pack (each policy's validation called directly)", () => {
             ]);
         });
         it("passes locks scoped away from the owner by account or by principal ARN", async () => {
-            const byArn = { ...scopedLock, Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::222222222222:role/app" }, StringNotEquals: { "aws:SourceVpce": "vpce-0aaaaaaaa" } } };
+            const byArn = {
+                ...scopedLock,
+                Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::222222222222:role/app" }, StringNotEquals: { "aws:SourceVpce": "vpce-0aaaaaaaa" } },
+            };
             expect(await violations("s3-endpoint-lock-spares-owner", [bucketPolicy(grant, scopedLock, byArn)])).to.deep.equal([]);
         });
     });
 
     describe("vpc-gateway-endpoints-have-route-tables", () => {
         it("passes route tables inline or by association, reports a gateway endpoint with none", async () => {
-            const inline = resource(T.endpoint, "s3", { vpcEndpointType: "Gateway", routeTableIds: ["rtb-0a1b2c3d"] });
-            const bare = resource(T.endpoint, "bare", { vpcEndpointType: "Gateway" });
-            const association = resource(T.association, "a", { routeTableId: "rtb-0a1b2c3d" }, { vpcEndpointId: [bare] });
-            const iface = resource(T.endpoint, "ssm", { vpcEndpointType: "Interface" });
+            const inline = resource(TYPES.endpoint, "s3", { vpcEndpointType: "Gateway", routeTableIds: ["rtb-0a1b2c3d"] });
+            const bare = resource(TYPES.endpoint, "bare", { vpcEndpointType: "Gateway" });
+            const association = resource(TYPES.routeTableAssociation, "a", { routeTableId: "rtb-0a1b2c3d" }, { vpcEndpointId: [bare] });
+            const iface = resource(TYPES.endpoint, "ssm", { vpcEndpointType: "Interface" });
             expect(await violations("vpc-gateway-endpoints-have-route-tables", [inline, iface])).to.deep.equal([]);
-            expect(await violations("vpc-gateway-endpoints-have-route-tables", [bare])).to.deep.equal(["gateway endpoint bare has no route tables, so no subnet uses it"]);
+            expect(await violations("vpc-gateway-endpoints-have-route-tables", [bare])).to.deep.equal([
+                "gateway endpoint bare has no route tables, so no subnet uses it",
+            ]);
             expect(await violations("vpc-gateway-endpoints-have-route-tables", [bare, association])).to.deep.equal([]);
         });
     });
@@ -157,12 +205,16 @@ describe("policy pack (each policy's validation called directly)", () => {
     describe("no-s3-wildcard-grants", () => {
         it('reports "s3:*", "*" and NotAction grants in IAM and bucket policies', async () => {
             const doc = (statement: object) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
-            const role = (statement: object) => resource(T.rolePolicy, "r", { policy: doc(statement) });
-            expect(await violations("no-s3-wildcard-grants", [role({ Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" })])).to.deep.equal(["statement All grants s3:*"]);
+            const role = (statement: object) => resource(TYPES.rolePolicy, "r", { policy: doc(statement) });
+            expect(await violations("no-s3-wildcard-grants", [role({ Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" })])).to.deep.equal([
+                "statement All grants s3:*",
+            ]);
             expect(await violations("no-s3-wildcard-grants", [role({ Effect: "Allow", Action: ["s3:GetObject", "*"], Resource: "*" })])).to.have.length(1);
             expect(await violations("no-s3-wildcard-grants", [role({ Effect: "Allow", NotAction: "iam:*", Resource: "*" })])).to.have.length(1);
             expect(await violations("no-s3-wildcard-grants", [bucketPolicy({ ...grant, Action: "s3:*" })])).to.have.length(1);
-            expect(await violations("no-s3-wildcard-grants", [role({ Effect: "Deny", Action: "s3:*", Resource: "*" }), bucketPolicy(tls, grant)])).to.deep.equal([]);
+            expect(
+                await violations("no-s3-wildcard-grants", [role({ Effect: "Deny", Action: "s3:*", Resource: "*" }), bucketPolicy(tls, grant)]),
+            ).to.deep.equal([]);
         });
     });
 });
@@ -170,8 +222,9 @@ describe("policy pack (each policy's validation called directly)", () => {
 /** A stack's registrations as the policy engine would present them after the program ran. */
 function asPolicyResources(registrations: readonly PlacedRegistration[]): PolicyResource[] {
     const byName = new Map<string, PolicyResource>();
-    const provider = registrations.find((r) => r.type === T.provider);
-    const providerResource = provider && resource(T.provider, provider.name, { ...provider.inputs, allowedAccountIds: JSON.parse(String(provider.inputs.allowedAccountIds)) });
+    const provider = registrations.find((r) => r.type === TYPES.provider);
+    const providerResource =
+        provider && resource(TYPES.provider, provider.name, { ...provider.inputs, allowedAccountIds: JSON.parse(String(provider.inputs.allowedAccountIds)) });
     const result: PolicyResource[] = [];
     for (const r of registrations.filter((x) => x.custom && x.type.startsWith("aws:"))) {
         const deps = r.dependsOn.map((n) => byName.get(n)).filter((d): d is PolicyResource => d !== undefined);
@@ -212,6 +265,8 @@ describe("the project's own stacks pass every policy", () => {
     it("and the pack notices when a bucket loses its public access block", async () => {
         const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
         const resources = asPolicyResources(run.resources.filter((r) => r.name !== "shared-data-public-access-block"));
-        expect(await allViolations(resources)).to.deep.equal(["s3-buckets-block-public-access: bucket shared-data has no BucketPublicAccessBlock with all four settings true"]);
+        expect(await allViolations(resources)).to.deep.equal([
+            "s3-buckets-block-public-access: bucket shared-data has no BucketPublicAccessBlock with all four settings true",
+        ]);
     });
 });

@@ -22,8 +22,19 @@ export const BUCKET = "arn:aws:s3:::shared-data-abc1234";
 /** The bucket's customer-managed key under sse-kms. */
 export const BUCKET_KEY = `arn:aws:kms:eu-west-1:${OWNER}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
 
-export const CONSUMER_A: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_A}:role/workload-aaaaaaa`, accountId: ACCOUNT_A, vpceIds: ["vpce-0aaaaaaaaaaaaaaaa"], access: "read-write" };
-export const CONSUMER_B: ConsumerGrant = { roleArn: `arn:aws:iam::${ACCOUNT_B}:role/workload-bbbbbbb`, accountId: ACCOUNT_B, vpceIds: ["vpce-0bbbbbbbbbbbbbbbb"], access: "read", prefix: "reports/" };
+export const CONSUMER_A: ConsumerGrant = {
+    roleArn: `arn:aws:iam::${ACCOUNT_A}:role/workload-aaaaaaa`,
+    accountId: ACCOUNT_A,
+    vpceIds: ["vpce-0aaaaaaaaaaaaaaaa"],
+    access: "read-write",
+};
+export const CONSUMER_B: ConsumerGrant = {
+    roleArn: `arn:aws:iam::${ACCOUNT_B}:role/workload-bbbbbbb`,
+    accountId: ACCOUNT_B,
+    vpceIds: ["vpce-0bbbbbbbbbbbbbbbb"],
+    access: "read",
+    prefix: "reports/",
+};
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
@@ -74,7 +85,15 @@ const allow = (action: string | string[], resource: string | string[] = "*"): Po
 });
 
 const endpointPolicyFor = (c: ConsumerGrant) =>
-    buildEndpointPolicy({ mode: "allow-all", ownerBucketArn: BUCKET, access: c.access, prefix: c.prefix, accountId: c.accountId, extraBuckets: [], partition: "aws" });
+    buildEndpointPolicy({
+        mode: "allow-all",
+        ownerBucketArn: BUCKET,
+        access: c.access,
+        prefix: c.prefix,
+        accountId: c.accountId,
+        extraBuckets: [],
+        partition: "aws",
+    });
 
 export function throughEndpointOf(c: ConsumerGrant, label: string, secure = true): Path {
     return {
@@ -104,11 +123,23 @@ const consumerPrincipal = (c: ConsumerGrant, label: string): Principal => ({
 export const PRINCIPALS = {
     a: consumerPrincipal(CONSUMER_A, "consumer A role (read-write)"),
     b: consumerPrincipal(CONSUMER_B, "consumer B role (read, reports/)"),
-    otherInA: { label: "another role in account A (S3 read on every bucket)", arn: `arn:aws:iam::${ACCOUNT_A}:role/other-app`, identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]) },
-    thirdAccount: { label: "a role in a third account (S3 read on every bucket)", arn: `arn:aws:iam::${THIRD_ACCOUNT}:role/outsider`, identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]) },
+    otherInA: {
+        label: "another role in account A (S3 read on every bucket)",
+        arn: `arn:aws:iam::${ACCOUNT_A}:role/other-app`,
+        identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]),
+    },
+    thirdAccount: {
+        label: "a role in a third account (S3 read on every bucket)",
+        arn: `arn:aws:iam::${THIRD_ACCOUNT}:role/outsider`,
+        identityPolicy: allow(["s3:GetObject", "s3:ListBucket"]),
+    },
     anonymous: { label: "anonymous", arn: "anonymous" },
     ownerAdmin: { label: "owner administrator (`*`)", arn: `arn:aws:iam::${OWNER}:role/Admin`, identityPolicy: allow("*") },
-    ownerDeployer: { label: "owner deployment role", arn: `arn:aws:iam::${OWNER}:role/pulumi-deploy`, identityPolicy: allow(["s3:*"], [BUCKET, `${BUCKET}/*`]) },
+    ownerDeployer: {
+        label: "owner deployment role",
+        arn: `arn:aws:iam::${OWNER}:role/pulumi-deploy`,
+        identityPolicy: allow(["s3:*"], [BUCKET, `${BUCKET}/*`]),
+    },
 } satisfies Record<string, Principal>;
 
 /** The scenarios that must hold for the two-consumer bucket, in the order the README shows them. */
@@ -237,7 +268,13 @@ export const ACCOUNT_C = "555555555555";
 
 /** A consumer behind a shared-VPC endpoint: the endpoint belongs to the VPC owner's account. */
 export function sharedVpcConsumer(vpcOwner: string): ConsumerGrant {
-    return { roleArn: `arn:aws:iam::${ACCOUNT_C}:role/workload-ccccccc`, accountId: ACCOUNT_C, vpceIds: ["vpce-0dddddddddddddddd"], vpceAccountId: vpcOwner, access: "read-write" };
+    return {
+        roleArn: `arn:aws:iam::${ACCOUNT_C}:role/workload-ccccccc`,
+        accountId: ACCOUNT_C,
+        vpceIds: ["vpce-0dddddddddddddddd"],
+        vpceAccountId: vpcOwner,
+        access: "read-write",
+    };
 }
 
 const SSE = "s3:x-amz-server-side-encryption";
@@ -273,6 +310,11 @@ export function encryptionScenarios(kind: WriteEncryption["kind"]): Scenario[] {
         w("CopyObject to this bucket with a key of the writer's account", { [SSE]: "aws:kms", [SSE_KEY]: FOREIGN_KEY }, "ExplicitlyDenied"),
         w("CreateMultipartUpload with a key of the writer's account", { [SSE]: "aws:kms", [SSE_KEY]: FOREIGN_KEY }, "ExplicitlyDenied"),
         w("CreateMultipartUpload, no encryption header", {}, "Allowed"),
-        w("owner administrator: PutObject with another key", { [SSE]: "aws:kms", [SSE_KEY]: `arn:aws:kms:eu-west-1:${OWNER}:key/2b2b2b2b-2b2b-2b2b-2b2b-2b2b2b2b2b2b` }, "ExplicitlyDenied", ownerAdmin),
+        w(
+            "owner administrator: PutObject with another key",
+            { [SSE]: "aws:kms", [SSE_KEY]: `arn:aws:kms:eu-west-1:${OWNER}:key/2b2b2b2b-2b2b-2b2b-2b2b-2b2b2b2b2b2b` },
+            "ExplicitlyDenied",
+            ownerAdmin,
+        ),
     ];
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
 import { automationOperations, PulumiCliMissing, stackEnvironment } from "../rollout/automation";
-import { run } from "../rollout/cli";
+import { parseRolloutArgs, run } from "../rollout/cli";
 import { ChangeCounts, StackOperations } from "../rollout/operations";
 import { Reporter, Rollout, RolloutReport } from "../rollout/orchestrator";
 import { analyseStatus, consistent } from "../rollout/status";
@@ -100,14 +100,23 @@ function recorder(): Reporter & { lines: string[]; engine: string[] } {
 let clock = 0;
 const tick = () => (clock += 1500);
 const rollout = (backend: FakeBackend, reporter = recorder()) => new Rollout(backend, { owner: backend.owner, consumers: backend.consumers }, reporter, tick);
-const stepsOf = (report: RolloutReport) => report.steps.map((s) => `${s.phase} ${s.stack} ${s.operation} ${s.status}${s.changes === undefined ? "" : ` ${s.changes}`}`);
+const stepsOf = (report: RolloutReport) =>
+    report.steps.map((s) => `${s.phase} ${s.stack} ${s.operation} ${s.status}${s.changes === undefined ? "" : ` ${s.changes}`}`);
 
 describe("ordered rollout (npm run deploy | preview | destroy)", () => {
     describe("deploy", () => {
         it("creates the stacks, then runs owner → consumers → owner, and the owner ends up granting every consumer", async () => {
             const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
             const report = await rollout(backend).deploy();
-            expect(backend.calls).to.deep.equal(["create owner", "create consumer", "create consumer-eu", "up owner", "up consumer", "up consumer-eu", "up owner"]);
+            expect(backend.calls).to.deep.equal([
+                "create owner",
+                "create consumer",
+                "create consumer-eu",
+                "up owner",
+                "up consumer",
+                "up consumer-eu",
+                "up owner",
+            ]);
             expect(report.ok).to.equal(true);
             expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up done 5", "2 consumer-eu up done 5", "3 owner up done 1"]);
             expect(backend.deployed.get("owner")?.lockedVpceIds).to.have.length(2);
@@ -226,7 +235,11 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
 });
 
 describe("status (npm run status)", () => {
-    const owner = (outputs: Record<string, unknown>, consumers = [{ stack: "organization/cross-account-s3/consumer", accountId: "222222222222" }]) => ({ stack: "owner", outputs, consumers });
+    const owner = (outputs: Record<string, unknown>, consumers = [{ stack: "organization/cross-account-s3/consumer", accountId: "222222222222" }]) => ({
+        stack: "owner",
+        outputs,
+        consumers,
+    });
     const consumerOut = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
     const ownerOut = { bucketArn: "arn:aws:s3:::b", region: REGION, grantedRoleArns: [consumerOut.roleArn], lockedVpceIds: [consumerOut.vpceId] };
     const drift = (rows: ReturnType<typeof analyseStatus>) => rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`);
@@ -255,7 +268,10 @@ describe("status (npm run status)", () => {
 
     it("reports region and account mismatches", () => {
         const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, region: "us-east-1", accountId: "333333333333" } }]);
-        expect(drift(rows)).to.deep.equal(["consumer region: consumer us-east-1, bucket eu-west-1", "consumer account: agreed 222222222222, stack 333333333333, role 222222222222"]);
+        expect(drift(rows)).to.deep.equal([
+            "consumer region: consumer us-east-1, bucket eu-west-1",
+            "consumer account: agreed 222222222222, stack 333333333333, role 222222222222",
+        ]);
     });
 
     it("reports consumers that are not deployed, not listed by the owner, or listed without a stack file", () => {
@@ -273,20 +289,39 @@ describe("status (npm run status)", () => {
             "consumer-extra shared: not in the owner's consumers: add it there, or remove the stack",
             "owner lock entry: vpce-0aaaaaaaa is locked but no consumer exports it (replaced or destroyed endpoint): run the owner",
             "owner grant: arn:aws:iam::222222222222:role/workload is granted but no consumer exports it: run the owner",
-                ]);
+        ]);
     });
 
     describe("as a command", () => {
         const dir = mkdtempSync(join(tmpdir(), "status-"));
-        writeFileSync(join(dir, "Pulumi.owner.yaml"), stringify({ config: { "cross-account-s3:accountId": OWNER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }] } }));
-        writeFileSync(join(dir, "Pulumi.consumer.yaml"), stringify({ config: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION } }));
+        writeFileSync(
+            join(dir, "Pulumi.owner.yaml"),
+            stringify({
+                config: {
+                    "cross-account-s3:accountId": OWNER_ACCOUNT,
+                    "cross-account-s3:region": REGION,
+                    "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
+                },
+            }),
+        );
+        writeFileSync(
+            join(dir, "Pulumi.consumer.yaml"),
+            stringify({ config: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION } }),
+        );
         const backend = (consumerVpce: string): StackOperations => {
             const outputs: Record<string, Record<string, unknown>> = {
                 owner: ownerOut,
                 consumer: { ...consumerOut, vpceId: consumerVpce },
             };
             const fail = () => Promise.reject(new Error("status must not change anything"));
-            return { existingStacks: async () => ["owner", "consumer"], createStack: fail, up: fail, preview: fail, destroy: fail, outputs: async (s) => outputs[s] ?? {} };
+            return {
+                existingStacks: async () => ["owner", "consumer"],
+                createStack: fail,
+                up: fail,
+                preview: fail,
+                destroy: fail,
+                outputs: async (s) => outputs[s] ?? {},
+            };
         };
 
         it("exits 0 and prints the table when the stacks agree", async () => {
@@ -305,7 +340,16 @@ describe("status (npm run status)", () => {
 
     it("deploy through the command prints a summary table and exits 1 on failure", async () => {
         const dir = mkdtempSync(join(tmpdir(), "deploy-"));
-        writeFileSync(join(dir, "Pulumi.owner.yaml"), stringify({ config: { "cross-account-s3:accountId": OWNER_ACCOUNT, "cross-account-s3:region": REGION, "cross-account-s3:consumers": [{ stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT }] } }));
+        writeFileSync(
+            join(dir, "Pulumi.owner.yaml"),
+            stringify({
+                config: {
+                    "cross-account-s3:accountId": OWNER_ACCOUNT,
+                    "cross-account-s3:region": REGION,
+                    "cross-account-s3:consumers": [{ stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT }],
+                },
+            }),
+        );
         writeFileSync(join(dir, "Pulumi.consumer-eu.yaml"), stringify({ config: {} }));
         const fake = new FakeBackend("owner", ["consumer-eu"]);
         fake.failOn = { stack: "consumer-eu", operation: "up" };
@@ -334,5 +378,18 @@ describe("credentials and the Pulumi CLI", () => {
             expect(error).to.be.instanceOf(PulumiCliMissing);
             expect((error as Error).message).to.match(/^The Pulumi CLI was not found on PATH.*Install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/);
         }
+    });
+});
+
+describe("the rollout command line", () => {
+    it("takes one command and --quiet", () => {
+        expect(parseRolloutArgs(["deploy", "--quiet"])).to.deep.equal({ command: "deploy", quiet: true });
+        expect(parseRolloutArgs(["status"])).to.deep.equal({ command: "status", quiet: false });
+    });
+
+    it("refuses an unknown command or option with the usage", () => {
+        expect(() => parseRolloutArgs(["launch"])).to.throw("usage: npm run deploy|preview|destroy|status [-- --quiet]");
+        expect(() => parseRolloutArgs(["deploy", "--fast"])).to.throw("(unknown option --fast)");
+        expect(() => parseRolloutArgs(["deploy", "preview"])).to.throw("usage:");
     });
 });

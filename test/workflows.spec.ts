@@ -54,12 +54,19 @@ describe("GitHub Actions workflows", () => {
             it("uses the current major versions", () => {
                 const all = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => u !== undefined));
                 for (const action of all) {
-                    expect(["actions/checkout@v6", "actions/setup-node@v6", "aws-actions/configure-aws-credentials@v6", "pulumi/actions@v7"]).to.include(action);
+                    expect(["actions/checkout@v6", "actions/setup-node@v6", "aws-actions/configure-aws-credentials@v6", "pulumi/actions@v7"]).to.include(
+                        action,
+                    );
                 }
             });
 
             it("runs the unit tests before anything touches a stack", () => {
-                expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean).slice(0, 2)).to.deep.equal(["npm ci", "npm test"]);
+                expect(
+                    workflow.jobs.test.steps
+                        .map((s) => s.run)
+                        .filter(Boolean)
+                        .slice(0, 2),
+                ).to.deep.equal(["npm ci", "npm test"]);
                 for (const [name, job] of Object.entries(workflow.jobs).filter(([n]) => n !== "test")) {
                     expect(needs(job).length, `${name} waits for an earlier job`).to.be.greaterThan(0);
                 }
