@@ -27,7 +27,7 @@ export interface ConsumerSettings extends AccountSettings {
     readonly existingRoleArn?: string;
 }
 
-const CONSUMER_KEYS = [
+export const CONSUMER_KEYS = [
     ...ACCOUNT_KEYS,
     "ownerStack",
     "vpcId",

@@ -29,8 +29,8 @@ export interface OwnerSettings extends AccountSettings {
     readonly protect: boolean;
 }
 
-const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays", "lockMode", "protect"];
-const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
+export const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays", "lockMode", "protect"];
+export const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
 export function parseOwnerSettings(

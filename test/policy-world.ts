@@ -142,7 +142,7 @@ export const PRINCIPALS = {
     },
 } satisfies Record<string, Principal>;
 
-/** The scenarios that must hold for the two-consumer bucket, in the order the README shows them. */
+/** The scenarios that must hold for the two-consumer bucket, in the order docs/design.md shows them. */
 export function bucketScenarios(): Scenario[] {
     const { a, b, otherInA, thirdAccount, anonymous, ownerAdmin, ownerDeployer } = PRINCIPALS;
     const s = (principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario => ({

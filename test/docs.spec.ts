@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { existsSync, readFileSync } from "fs";
+import { dirname, join } from "path";
+import { ACCOUNT_KEYS } from "../config/account";
+import { CONSUMER_KEYS } from "../config/consumer";
+import { ENTRY_FIELDS, OWNER_KEYS } from "../config/owner";
+
+const ROOT = join(__dirname, "..");
+const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
+
+/** The keys in the first column of the table under a `## heading` of docs/config.md. */
+function keysUnder(heading: string): string[] {
+    const page = read("docs/config.md");
+    const start = page.indexOf(`## ${heading}\n`);
+    expect(start, `section "${heading}" in docs/config.md`).to.be.at.least(0);
+    const section = page.slice(start).split("\n## ")[0];
+    return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+}
+
+describe("the documentation", () => {
+    describe("docs/config.md lists exactly the keys the programs read", () => {
+        it("both stacks", () => {
+            expect(keysUnder("Both stacks")).to.have.members([...ACCOUNT_KEYS]);
+        });
+
+        it("owner stack, with every consumers[] field", () => {
+            const own = OWNER_KEYS.filter((k) => !(ACCOUNT_KEYS as readonly string[]).includes(k));
+            expect(keysUnder("Owner stack")).to.have.members([...own, ...ENTRY_FIELDS.map((f) => `consumers[].${f}`)]);
+        });
+
+        it("consumer stack", () => {
+            expect(keysUnder("Consumer stack")).to.have.members(CONSUMER_KEYS.filter((k) => !(ACCOUNT_KEYS as readonly string[]).includes(k)));
+        });
+    });
+
+    it("links only to files that exist", () => {
+        for (const file of ["README.md", "docs/config.md", "docs/design.md", "docs/operations.md"]) {
+            for (const [, target] of read(file).matchAll(/\]\(((?!https?:|#)[^)#\s]+)(?:#[^)]*)?\)/g)) {
+                expect(existsSync(join(ROOT, dirname(file), target)), `${file} → ${target}`).to.equal(true);
+            }
+        }
+    });
+
+    it("keeps the README a front door of at most 250 lines", () => {
+        expect(read("README.md").split("\n").length).to.be.at.most(250);
+    });
+});
