@@ -7,6 +7,7 @@ import { resolve } from "path";
 import { parseArgs } from "util";
 import { planRollout, PlanError } from "./plan";
 import { renderHuman, renderJson } from "./planReport";
+import { skipPulumiPromiseStacks } from "./fast-stacks";
 import { renderMermaid } from "./planPicture";
 
 const USAGE = "usage: npm run plan -- [--stacks owner,consumer,…] [--config-dir DIR] [--json | --mermaid | --format human|json|mermaid] [--details]";
@@ -103,6 +104,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+    skipPulumiPromiseStacks();
     void main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => {
         process.exitCode = code;
     });

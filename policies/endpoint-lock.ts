@@ -37,11 +37,11 @@ function accountMatchLock(resources: string[], ownerAccountId: string, map: Endp
         StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceAccount": "${aws:PrincipalAccount}" },
         ...(sharedVpcRoles.length > 0 ? { ArnNotEquals: { "aws:PrincipalArn": oneOrMany(sharedVpcRoles) } } : {}),
     });
-    // What (1) and (2) let a role through: every consumer endpoint its account owns. Exact only when those are its own.
-    const passableFor = (role: string) => map.endpoints.filter((e) => map.accountOfEndpoint.get(e) === map.accountOfRole.get(role));
-    const needsOwnDeny = sortedUnique(
-        roles.filter((role) => sharedVpcRoles.includes(role) || passableFor(role).some((e) => !map.endpointsOfRole.get(role)!.includes(e))),
-    );
+    // What (1) and (2) let a role through: every consumer endpoint its account owns. Exact only when
+    // those are its own (for a role that is not exempt, its own endpoints are among them).
+    const shared = new Set(sharedVpcRoles);
+    const passable = (role: string) => map.endpointsOfAccount.get(map.accountOfRole.get(role)!) ?? [];
+    const needsOwnDeny = sortedUnique(roles.filter((role) => shared.has(role) || passable(role).length > map.endpointsOfRole.get(role)!.length));
     return [ownAccountEndpoints, ...needsOwnDeny.map((role, i) => roleLock(resources, map, role, i))];
 }
 

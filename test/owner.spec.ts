@@ -192,10 +192,16 @@ describe("owner stack (through index.ts)", () => {
         });
 
         it("refuses at its first preview a consumer list that can never fit the bucket policy", async () => {
-            const entries = Array.from({ length: 900 }, (_, i) => ({ stack: `consumer-${i}`, accountId: String(500000000000 + i), access: "read" }));
+            // Each consumer has its own long prefix, so each needs its own grant statements: 20 can never fit.
+            const entries = Array.from({ length: 20 }, (_, i) => ({
+                stack: `consumer-${i}`,
+                accountId: String(500000000000 + i),
+                access: "read",
+                prefix: `${"p".repeat(500)}${i}/`,
+            }));
             const stacks = Object.fromEntries(entries.map((e) => [qualified(e.stack), {}]));
             const error = await failure(runStack({ stack: "owner", config: ownerConfig({}, entries), stackOutputs: stacks, preview: true }));
-            expect(error.message).to.contain("900 consumers (900 not deployed yet, counted at their smallest possible size)");
+            expect(error.message).to.contain("20 consumers (20 not deployed yet, counted at their smallest possible size)");
             expect(error.message).to.match(/make the S3 bucket policy \(lockMode account-match\) at least \d+ bytes, over AWS's limit of 20480 bytes/);
             expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
         });

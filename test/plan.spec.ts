@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -29,13 +29,19 @@ async function planCli(args: string[]): Promise<CliRun> {
 }
 
 /** Runs `npm run plan` as a user would: its own process (the CLI on the current Node, ts-node transpile-only). */
-function spawnedPlanCli(args: string[]): CliRun {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
+function spawnedPlanCli(args: string[]): Promise<CliRun> {
+    return new Promise((done) => {
+        const child = execFile(
+            process.execPath,
+            ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+            (error, stdout, stderr) => done({ status: child.exitCode ?? (error ? 1 : 0), stdout, stderr }),
+        );
     });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+// Started when mocha loads this file, so the one spawned process runs beside the other specs.
+const smokeRun = spawnedPlanCli(["--json"]);
 
 /** A folder of stack files, as a team keeps its own settings. */
 function configDir(files: Record<string, Record<string, unknown>>): string {
@@ -148,8 +154,8 @@ describe("offline plan (npm run plan)", function () {
     });
 
     describe("from the command line", () => {
-        it("runs as its own process, exiting 0 with the plan on stdout (smoke test: one spawn for the whole suite)", () => {
-            const run = spawnedPlanCli(["--json"]);
+        it("runs as its own process, exiting 0 with the plan on stdout (smoke test: one spawn for the whole suite)", async () => {
+            const run = await smokeRun;
             expect(run.status, run.stderr).to.equal(0);
             expect((JSON.parse(run.stdout) as { phases: unknown[] }).phases).to.have.length(3);
         });
