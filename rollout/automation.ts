@@ -24,9 +24,22 @@ export class PulumiCliMissing extends Error {
 }
 
 /**
+ * A workspace whose `selectStack` only checks that the stack exists (it reads the stack's outputs)
+ * instead of running `pulumi stack select`: every operation names its stack with `--stack`, so the
+ * stack the user has selected for this project stays as it was.
+ */
+export function withoutSelecting<W extends { selectStack(name: string): Promise<void>; stackOutputs(name: string): Promise<unknown> }>(workspace: W): W {
+    workspace.selectStack = async (name: string) => {
+        await workspace.stackOutputs(name);
+    };
+    return workspace;
+}
+
+/**
  * StackOperations over the Pulumi CLI (Automation API, LocalWorkspace on the project folder). Stack
  * names, the backend and secrets provider come from the project (Pulumi.yaml, Pulumi.<stack>.yaml)
- * and the environment (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE).
+ * and the environment (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE). Nothing
+ * here selects a stack.
  */
 export async function automationOperations(workDir: string, env: NodeJS.ProcessEnv = process.env, pulumiRoot?: string): Promise<StackOperations> {
     let pulumiCommand: PulumiCommand;
@@ -36,30 +49,33 @@ export async function automationOperations(workDir: string, env: NodeJS.ProcessE
         throw new PulumiCliMissing(error);
     }
     const options = (stack?: string): LocalWorkspaceOptions => ({ workDir, pulumiCommand, envVars: stack ? stackEnvironment(stack, env) : {} });
-    const select = (stack: string): Promise<Stack> => LocalWorkspace.selectStack({ stackName: stack, workDir }, options(stack));
+    const workspace = async (stack?: string) => withoutSelecting(await LocalWorkspace.create(options(stack)));
+    const stackOf = async (stack: string): Promise<Stack> => Stack.select(stack, await workspace(stack));
     const counts = (map: ChangeCounts | undefined): ChangeCounts => map ?? {};
     const values = (outputs: OutputMap) => Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
 
     return {
         async existingStacks() {
-            const workspace = await LocalWorkspace.create(options());
-            return (await workspace.listStacks()).map((s) => s.name.split("/").pop() ?? s.name);
+            return (await (await workspace()).listStacks()).map((s) => s.name.split("/").pop() ?? s.name);
         },
         async createStack(stack) {
-            await LocalWorkspace.createStack({ stackName: stack, workDir }, options(stack));
+            await (await workspace(stack)).createStack(stack);
         },
-        async up(stack, onOutput) {
-            return counts((await (await select(stack)).up({ onOutput })).summary.resourceChanges);
+        async up(stack, { onOutput, signal, refresh }) {
+            return counts((await (await stackOf(stack)).up({ onOutput, signal, refresh })).summary.resourceChanges);
         },
-        async preview(stack, onOutput) {
-            return counts((await (await select(stack)).preview({ onOutput })).changeSummary);
+        async preview(stack, { onOutput, signal, refresh }) {
+            return counts((await (await stackOf(stack)).preview({ onOutput, signal, refresh })).changeSummary);
         },
-        async destroy(stack, onOutput) {
+        async destroy(stack, { onOutput, signal }) {
             // The shared bucket and its key are protected: destroy everything else and leave them in state.
-            return counts((await (await select(stack)).destroy({ onOutput, excludeProtected: true })).summary.resourceChanges);
+            return counts((await (await stackOf(stack)).destroy({ onOutput, signal, excludeProtected: true })).summary.resourceChanges);
+        },
+        async drift(stack, { onOutput, signal }) {
+            return counts((await (await stackOf(stack)).preview({ onOutput, signal, refresh: true })).changeSummary);
         },
         async outputs(stack) {
-            return values(await (await select(stack)).outputs());
+            return values(await (await workspace(stack)).stackOutputs(stack));
         },
     };
 }

@@ -8,9 +8,10 @@ import { discoverStacks, readStackFile } from "../config/stack-files";
 import { parseOwnerSettings } from "../config/owner";
 import { namespaceConfig, storedConfig } from "../config/reader";
 import { automationOperations } from "./automation";
-import { StackOperations } from "./operations";
 import { Reporter, Rollout, RolloutReport, RolloutStacks } from "./orchestrator";
-import { analyseStatus, consistent } from "./status";
+import { explainEngineError } from "./engine-errors";
+import { changed, StackOperations } from "./operations";
+import { analyseStatus, consistent, StatusRow } from "./status";
 import { table } from "./table";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
@@ -51,13 +52,25 @@ export function summaryTable(report: RolloutReport): string {
     );
 }
 
+/** How a command runs, from its command line. */
+export interface CommandOptions {
+    /** Only the summary, not the engine's output. */
+    readonly quiet?: boolean;
+    /** deploy, preview: refresh each stack's state from the cloud first. */
+    readonly refresh?: boolean;
+    /** status: also run a refreshing preview of every stack and report the ones that drifted from their code. */
+    readonly drift?: boolean;
+    /** Aborted on Ctrl-C. */
+    readonly signal?: AbortSignal;
+}
+
 /** Runs one command; resolves to the process exit code. */
-export async function run(command: Command, ops: StackOperations, dir: string, quiet: boolean, print: (text: string) => void): Promise<number> {
+export async function run(command: Command, ops: StackOperations, dir: string, options: CommandOptions, print: (text: string) => void): Promise<number> {
     const stacks = projectStacks(dir);
     if (command === "status") {
         const owner = { stack: stacks.owner, outputs: await ops.outputs(stacks.owner), consumers: stacks.ownerConsumers };
         const consumers = await Promise.all(stacks.consumers.map(async (stack) => ({ stack, outputs: await ops.outputs(stack) })));
-        const rows = analyseStatus(owner, consumers);
+        const rows = [...analyseStatus(owner, consumers), ...(options.drift ? await driftRows(ops, [stacks.owner, ...stacks.consumers], options.signal) : [])];
         print(
             table(
                 ["stack", "check", "state", "detail"],
@@ -67,8 +80,8 @@ export async function run(command: Command, ops: StackOperations, dir: string, q
         print(consistent(rows) ? "\nAll stacks agree." : "\nThe stacks do not agree; see the rows marked DRIFT.");
         return consistent(rows) ? 0 : 1;
     }
-    const reporter: Reporter = { line: (t) => print(t), engineOutput: (t) => (quiet ? undefined : process.stdout.write(t.replace(/^/gm, "    "))) };
-    const rollout = new Rollout(ops, stacks, reporter);
+    const reporter: Reporter = { line: (t) => print(t), engineOutput: (t) => (options.quiet ? undefined : process.stdout.write(t.replace(/^/gm, "    "))) };
+    const rollout = new Rollout(ops, stacks, reporter, { signal: options.signal, refresh: options.refresh });
     const report = await rollout[command]();
     print(`\n${summaryTable(report)}`);
     for (const note of report.notes) {
@@ -77,29 +90,88 @@ export async function run(command: Command, ops: StackOperations, dir: string, q
     return report.ok ? 0 : 1;
 }
 
-const USAGE = "usage: npm run deploy|preview|destroy|status [-- --quiet]";
+/** A refreshing preview of each stack that exists: a stack whose resources differ from its code has drifted. */
+async function driftRows(ops: StackOperations, stacks: readonly string[], signal?: AbortSignal): Promise<StatusRow[]> {
+    const existing = new Set(await ops.existingStacks());
+    const rows: StatusRow[] = [];
+    for (const stack of stacks.filter((s) => existing.has(s))) {
+        try {
+            const differ = changed(await ops.drift(stack, { onOutput: () => undefined, signal }));
+            rows.push({
+                stack,
+                check: "drift",
+                ok: differ === 0,
+                detail:
+                    differ === 0 ? "matches its code" : `${differ} resources differ from the code: npm run deploy puts them back (or change the code to match)`,
+            });
+        } catch (error) {
+            rows.push({ stack, check: "drift", ok: false, detail: `could not check: ${explainEngineError(error, stack)}` });
+        }
+    }
+    return rows;
+}
+
+const USAGE = "usage: npm run deploy|preview [-- --refresh] | npm run destroy | npm run status [-- --drift]   (each also takes --quiet)";
 
 /** The command and its options from a command line, or an Error whose message ends with the usage. */
-export function parseRolloutArgs(argv: readonly string[]): { command: Command; quiet: boolean } {
+export function parseRolloutArgs(argv: readonly string[]): { command: Command } & Omit<CommandOptions, "signal"> {
     let parsed;
     try {
-        parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { quiet: { type: "boolean" } } });
+        parsed = parseArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: true,
+            options: { quiet: { type: "boolean" }, refresh: { type: "boolean" }, drift: { type: "boolean" } },
+        });
     } catch (error) {
         const unknown = /Unknown option '([^']+)'/.exec(String((error as Error).message));
         throw new Error(`${USAGE}${unknown ? ` (unknown option ${unknown[1]})` : ""}`);
     }
     const [command, ...extra] = parsed.positionals;
+    const { quiet, refresh, drift } = parsed.values;
     if (!(COMMANDS as readonly string[]).includes(command) || extra.length > 0) {
         throw new Error(USAGE);
     }
-    return { command: command as Command, quiet: parsed.values.quiet === true };
+    if (refresh && command !== "deploy" && command !== "preview") {
+        throw new Error(`--refresh goes with deploy or preview\n${USAGE}`);
+    }
+    if (drift && command !== "status") {
+        throw new Error(`--drift goes with status\n${USAGE}`);
+    }
+    return { command: command as Command, quiet: quiet === true, refresh: refresh === true, drift: drift === true };
+}
+
+/**
+ * Ctrl-C: the first stops the running operation cleanly (the engine finishes its current step and
+ * releases the stack's lock) and lets the rollout print its summary; a second exits at once.
+ */
+export function interruptHandler(controller: AbortController, exit: (code: number) => void, warn: (text: string) => void): () => void {
+    let count = 0;
+    return () => {
+        count += 1;
+        if (count === 1) {
+            warn("\nStopping: waiting for the Pulumi engine to stop cleanly. Press Ctrl-C again to exit at once (the stack may stay locked).");
+            controller.abort();
+        } else {
+            exit(130);
+        }
+    };
 }
 
 async function main(argv: string[]): Promise<number> {
-    const { command, quiet } = parseRolloutArgs(argv);
+    const { command, ...options } = parseRolloutArgs(argv);
     const dir = resolve(__dirname, "..");
     const ops = await automationOperations(dir);
-    return run(command, ops, dir, quiet, (t) => console.log(t));
+    const controller = new AbortController();
+    process.on(
+        "SIGINT",
+        interruptHandler(
+            controller,
+            (code) => process.exit(code),
+            (t) => console.error(t),
+        ),
+    );
+    return run(command, ops, dir, { ...options, signal: controller.signal }, (t) => console.log(t));
 }
 
 if (require.main === module) {

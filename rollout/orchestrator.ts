@@ -1,4 +1,5 @@
 import { CONSUMER_OUTPUTS } from "../stacks/contract";
+import { explainEngineError } from "./engine-errors";
 import { changed, StackOperations } from "./operations";
 
 /** The stacks of one rollout: the owner and its consumers, in rollout order. */
@@ -13,7 +14,8 @@ export interface Step {
     readonly stack: string;
     readonly phase: 1 | 2 | 3;
     readonly operation: Operation;
-    readonly status: "done" | "skipped" | "failed";
+    /** `interrupted`: stopped by Ctrl-C while running; `not started`: after an interruption. */
+    readonly status: "done" | "skipped" | "failed" | "interrupted" | "not started";
     /** Resources the operation changed (or would change, for a preview). */
     readonly changes?: number;
     readonly seconds: number;
@@ -34,17 +36,29 @@ export interface Reporter {
     engineOutput(text: string): void;
 }
 
+export interface RolloutOptions {
+    /** Aborted on Ctrl-C: the running operation stops cleanly and nothing after it starts. */
+    readonly signal?: AbortSignal;
+    /** Refresh each stack's state from the cloud before deploy and preview (`--refresh`). */
+    readonly refresh?: boolean;
+    readonly now?: () => number;
+}
+
 /**
  * The ordered rollout across accounts. The owner needs the consumers' roles and endpoints, the
  * consumers need the bucket: a first rollout is owner → every consumer → owner.
  */
 export class Rollout {
+    private readonly now: () => number;
+
     constructor(
         private readonly ops: StackOperations,
         private readonly stacks: RolloutStacks,
         private readonly reporter: Reporter,
-        private readonly now: () => number = Date.now,
-    ) {}
+        private readonly options: RolloutOptions = {},
+    ) {
+        this.now = options.now ?? Date.now;
+    }
 
     /**
      * Creates missing stacks, then owner → consumers → owner. The last owner run is skipped when the
@@ -166,13 +180,18 @@ export class Rollout {
         return view;
     }
 
-    /** Runs one step; false when it failed (the rollout stops there). */
+    /** Runs one step; false when it failed or was interrupted (the rollout stops there). */
     private async step(steps: Step[], stack: string, phase: 1 | 2 | 3, operation: Operation): Promise<boolean> {
+        if (this.options.signal?.aborted) {
+            steps.push({ stack, phase, operation, status: "not started", seconds: 0 });
+            return false;
+        }
         const started = this.now();
         this.reporter.line(`▶ phase ${phase} · ${stack} · ${operation}`);
         const onOutput = (text: string) => this.reporter.engineOutput(text);
         try {
-            const counts = await this.ops[operation](stack, onOutput);
+            const refresh = operation === "destroy" ? undefined : this.options.refresh;
+            const counts = await this.ops[operation](stack, { onOutput, signal: this.options.signal, ...(refresh ? { refresh } : {}) });
             const seconds = (this.now() - started) / 1000;
             steps.push({ stack, phase, operation, status: "done", changes: changed(counts), seconds });
             this.reporter.line(
@@ -181,7 +200,12 @@ export class Rollout {
             return true;
         } catch (error) {
             const seconds = (this.now() - started) / 1000;
-            const message = error instanceof Error ? error.message : String(error);
+            if (this.options.signal?.aborted) {
+                steps.push({ stack, phase, operation, status: "interrupted", seconds });
+                this.reporter.line(`■ phase ${phase} · ${stack} · ${operation} interrupted after ${seconds.toFixed(1)} s`);
+                return false;
+            }
+            const message = explainEngineError(error, stack);
             steps.push({ stack, phase, operation, status: "failed", seconds, note: message });
             this.reporter.line(`✖ phase ${phase} · ${stack} · ${operation} failed after ${seconds.toFixed(1)} s: ${message}`);
             return false;
@@ -193,13 +217,48 @@ export class Rollout {
         return { stack, phase, operation, status: "skipped", seconds: 0, note };
     }
 
+    /**
+     * The report; after an interruption, every planned step that did not run is listed as not started,
+     * with what to run next.
+     */
     private report(command: RolloutReport["command"], steps: Step[], notes: string[]): RolloutReport {
-        const ok = steps.every((s) => s.status !== "failed");
+        const interrupted = steps.find((s) => s.status === "interrupted");
+        if (interrupted !== undefined) {
+            const ran = new Set(steps.map((s) => `${s.phase} ${s.stack}`));
+            for (const planned of this.planned(command).filter((p) => !ran.has(`${p.phase} ${p.stack}`))) {
+                steps.push({ ...planned, status: "not started", seconds: 0 });
+            }
+        }
+        const ok = steps.every((s) => s.status === "done" || s.status === "skipped");
         const failed = steps.find((s) => s.status === "failed");
-        const next =
-            failed && command === "deploy"
-                ? [`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`]
-                : [];
+        const next: string[] = [];
+        if (failed && command === "deploy") {
+            next.push(`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`);
+        }
+        if (interrupted !== undefined) {
+            next.push(
+                `Interrupted during phase ${interrupted.phase} · ${interrupted.stack} · ${interrupted.operation}; the engine stopped cleanly. ` +
+                    `Check that stack with pulumi stack -s ${interrupted.stack}; if it reports an update in progress, release it with pulumi cancel --stack ${interrupted.stack} --yes. ` +
+                    `Then run npm run ${command} again${command === "deploy" ? ": it picks up from there" : ""}.`,
+            );
+        }
         return { command, steps, ok, notes: [...notes, ...next] };
+    }
+
+    /** The steps a command runs, in order. */
+    private planned(command: RolloutReport["command"]): Pick<Step, "stack" | "phase" | "operation">[] {
+        const { owner, consumers } = this.stacks;
+        if (command === "destroy") {
+            return [
+                ...[...consumers].reverse().map((stack) => ({ stack, phase: 2 as const, operation: "destroy" as const })),
+                { stack: owner, phase: 1, operation: "destroy" },
+            ];
+        }
+        const operation: Operation = command === "deploy" ? "up" : "preview";
+        return [
+            { stack: owner, phase: 1, operation },
+            ...consumers.map((stack) => ({ stack, phase: 2 as const, operation })),
+            { stack: owner, phase: 3, operation },
+        ];
     }
 }

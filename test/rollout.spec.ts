@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { automationOperations, PulumiCliMissing, stackEnvironment } from "../rollout/automation";
-import { parseRolloutArgs, run } from "../rollout/cli";
-import { ChangeCounts, StackOperations } from "../rollout/operations";
-import { Reporter, Rollout, RolloutReport } from "../rollout/orchestrator";
+import { CommandError, ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { automationOperations, PulumiCliMissing, stackEnvironment, withoutSelecting } from "../rollout/automation";
+import { interruptHandler, parseRolloutArgs, run } from "../rollout/cli";
+import { ChangeCounts, RunOptions, StackOperations } from "../rollout/operations";
+import { Reporter, Rollout, RolloutOptions, RolloutReport } from "../rollout/orchestrator";
 import { analyseStatus, consistent } from "../rollout/status";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
 
@@ -22,7 +23,13 @@ class FakeBackend implements StackOperations {
     readonly existing = new Set<string>();
     /** Bumped to simulate a replaced endpoint. */
     readonly endpointGeneration = new Map<string, number>();
-    failOn?: { stack: string; operation: string };
+    failOn?: { stack: string; operation: string; error?: Error };
+    /** An operation that runs until it is aborted, as the engine does when Ctrl-C arrives mid-update. */
+    hangOn?: { stack: string; operation: string };
+    /** The options each operation received, by "operation stack". */
+    readonly options = new Map<string, RunOptions>();
+    /** Resources that differ from the code, by stack, for the drift check. */
+    readonly drifted = new Map<string, number>();
 
     constructor(
         readonly owner: string,
@@ -52,9 +59,16 @@ class FakeBackend implements StackOperations {
         };
     }
 
-    private maybeFail(stack: string, operation: string): void {
+    private async begin(stack: string, operation: string, options?: RunOptions): Promise<void> {
+        this.calls.push(`${operation} ${stack}`);
+        if (options !== undefined) {
+            this.options.set(`${operation} ${stack}`, options);
+        }
         if (this.failOn?.stack === stack && this.failOn.operation === operation) {
-            throw new Error(`${operation} of ${stack} failed: AccessDenied`);
+            throw this.failOn.error ?? new Error(`${operation} of ${stack} failed: AccessDenied`);
+        }
+        if (this.hangOn?.stack === stack && this.hangOn.operation === operation) {
+            await new Promise<void>((_, reject) => options?.signal?.addEventListener("abort", () => reject(new Error("the engine was cancelled"))));
         }
     }
 
@@ -65,26 +79,27 @@ class FakeBackend implements StackOperations {
         this.calls.push(`create ${stack}`);
         this.existing.add(stack);
     }
-    async up(stack: string, onOutput: (t: string) => void): Promise<ChangeCounts> {
-        this.calls.push(`up ${stack}`);
-        onOutput(`Updating (${stack})\n`);
-        this.maybeFail(stack, "up");
+    async up(stack: string, options: RunOptions): Promise<ChangeCounts> {
+        options.onOutput(`Updating (${stack})\n`);
+        await this.begin(stack, "up", options);
         const desired = this.desired(stack);
         const before = this.deployed.get(stack);
         this.deployed.set(stack, desired);
         return JSON.stringify(before) === JSON.stringify(desired) ? { same: 5 } : { same: 4, [before ? "update" : "create"]: before ? 1 : 5 };
     }
-    async preview(stack: string): Promise<ChangeCounts> {
-        this.calls.push(`preview ${stack}`);
-        this.maybeFail(stack, "preview");
+    async preview(stack: string, options: RunOptions): Promise<ChangeCounts> {
+        await this.begin(stack, "preview", options);
         const desired = this.desired(stack);
         return JSON.stringify(this.deployed.get(stack)) === JSON.stringify(desired) ? { same: 5 } : { same: 4, update: 1 };
     }
-    async destroy(stack: string): Promise<ChangeCounts> {
-        this.calls.push(`destroy ${stack}`);
-        this.maybeFail(stack, "destroy");
+    async destroy(stack: string, options: RunOptions): Promise<ChangeCounts> {
+        await this.begin(stack, "destroy", options);
         this.deployed.delete(stack);
         return { delete: 5 };
+    }
+    async drift(stack: string, options: RunOptions): Promise<ChangeCounts> {
+        await this.begin(stack, "drift", options);
+        return { same: 5, ...(this.drifted.has(stack) ? { update: this.drifted.get(stack) } : {}) };
     }
     async outputs(stack: string) {
         return { ...(this.deployed.get(stack) ?? {}) };
@@ -99,7 +114,8 @@ function recorder(): Reporter & { lines: string[]; engine: string[] } {
 
 let clock = 0;
 const tick = () => (clock += 1500);
-const rollout = (backend: FakeBackend, reporter = recorder()) => new Rollout(backend, { owner: backend.owner, consumers: backend.consumers }, reporter, tick);
+const rollout = (backend: FakeBackend, reporter = recorder(), options: RolloutOptions = {}) =>
+    new Rollout(backend, { owner: backend.owner, consumers: backend.consumers }, reporter, { now: tick, ...options });
 const stepsOf = (report: RolloutReport) =>
     report.steps.map((s) => `${s.phase} ${s.stack} ${s.operation} ${s.status}${s.changes === undefined ? "" : ` ${s.changes}`}`);
 
@@ -320,20 +336,21 @@ describe("status (npm run status)", () => {
                 up: fail,
                 preview: fail,
                 destroy: fail,
+                drift: fail,
                 outputs: async (s) => outputs[s] ?? {},
             };
         };
 
         it("exits 0 and prints the table when the stacks agree", async () => {
             const printed: string[] = [];
-            expect(await run("status", backend(consumerOut.vpceId), dir, true, (t) => printed.push(t))).to.equal(0);
+            expect(await run("status", backend(consumerOut.vpceId), dir, { quiet: true }, (t) => printed.push(t))).to.equal(0);
             expect(printed.join("\n")).to.match(/^stack\s+check\s+state\s+detail/);
             expect(printed.join("\n")).to.contain("All stacks agree.");
         });
 
         it("exits 1 with DRIFT rows when they do not (a CI gate)", async () => {
             const printed: string[] = [];
-            expect(await run("status", backend("vpce-0ffffffff"), dir, true, (t) => printed.push(t))).to.equal(1);
+            expect(await run("status", backend("vpce-0ffffffff"), dir, { quiet: true }, (t) => printed.push(t))).to.equal(1);
             expect(printed.join("\n")).to.match(/consumer\s+endpoint locked\s+DRIFT/);
         });
     });
@@ -354,7 +371,7 @@ describe("status (npm run status)", () => {
         const fake = new FakeBackend("owner", ["consumer-eu"]);
         fake.failOn = { stack: "consumer-eu", operation: "up" };
         const printed: string[] = [];
-        expect(await run("deploy", fake, dir, true, (t) => printed.push(t))).to.equal(1);
+        expect(await run("deploy", fake, dir, { quiet: true }, (t) => printed.push(t))).to.equal(1);
         const text = printed.join("\n");
         expect(text).to.match(/stack\s+phase\s+operation\s+result\s+resources changed\s+duration/);
         expect(text).to.match(/consumer-eu\s+2\s+up\s+failed/);
@@ -382,14 +399,144 @@ describe("credentials and the Pulumi CLI", () => {
 });
 
 describe("the rollout command line", () => {
-    it("takes one command and --quiet", () => {
-        expect(parseRolloutArgs(["deploy", "--quiet"])).to.deep.equal({ command: "deploy", quiet: true });
-        expect(parseRolloutArgs(["status"])).to.deep.equal({ command: "status", quiet: false });
+    it("takes one command, --quiet, --refresh for deploy and preview, --drift for status", () => {
+        expect(parseRolloutArgs(["deploy", "--quiet"])).to.deep.equal({ command: "deploy", quiet: true, refresh: false, drift: false });
+        expect(parseRolloutArgs(["preview", "--refresh"])).to.deep.include({ command: "preview", refresh: true });
+        expect(parseRolloutArgs(["status", "--drift"])).to.deep.include({ command: "status", drift: true });
     });
 
-    it("refuses an unknown command or option with the usage", () => {
-        expect(() => parseRolloutArgs(["launch"])).to.throw("usage: npm run deploy|preview|destroy|status [-- --quiet]");
+    it("refuses an unknown command or option, or an option of another command, with the usage", () => {
+        expect(() => parseRolloutArgs(["launch"])).to.throw("usage: npm run deploy|preview [-- --refresh]");
         expect(() => parseRolloutArgs(["deploy", "--fast"])).to.throw("(unknown option --fast)");
         expect(() => parseRolloutArgs(["deploy", "preview"])).to.throw("usage:");
+        expect(() => parseRolloutArgs(["destroy", "--refresh"])).to.throw("--refresh goes with deploy or preview");
+        expect(() => parseRolloutArgs(["deploy", "--drift"])).to.throw("--drift goes with status");
+    });
+
+    it("stops on the first Ctrl-C and exits on the second", () => {
+        const controller = new AbortController();
+        const exits: number[] = [];
+        const warnings: string[] = [];
+        const onSigint = interruptHandler(
+            controller,
+            (code) => exits.push(code),
+            (t) => warnings.push(t),
+        );
+        onSigint();
+        expect([controller.signal.aborted, exits, warnings.length]).to.deep.equal([true, [], 1]);
+        expect(warnings[0]).to.contain("waiting for the Pulumi engine to stop cleanly");
+        onSigint();
+        expect(exits).to.deep.equal([130]);
+    });
+});
+
+describe("the rollout, interrupted, refreshed and explained", () => {
+    it("Ctrl-C during a consumer's update stops it cleanly, starts nothing more, and says what to run next", async () => {
+        const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+        backend.hangOn = { stack: "consumer", operation: "up" };
+        const controller = new AbortController();
+        const reporter = recorder();
+        const running = rollout(backend, reporter, { signal: controller.signal }).deploy();
+        while (!backend.calls.includes("up consumer")) {
+            await new Promise((r) => setImmediate(r));
+        }
+        controller.abort();
+        const report = await running;
+        expect(backend.options.get("up consumer")?.signal).to.equal(controller.signal);
+        expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up interrupted", "2 consumer-eu up not started", "3 owner up not started"]);
+        expect(backend.calls).to.not.include("up consumer-eu");
+        expect(report.ok).to.equal(false);
+        expect(report.notes.at(-1)).to.match(/^Interrupted during phase 2 · consumer · up; the engine stopped cleanly\./);
+        expect(report.notes.at(-1)).to.contain("pulumi cancel --stack consumer --yes");
+        expect(report.notes.at(-1)).to.contain("Then run npm run deploy again: it picks up from there.");
+        expect(reporter.lines).to.include("■ phase 2 · consumer · up interrupted after 1.5 s");
+    });
+
+    it("passes --refresh to deploy and preview, never to destroy", async () => {
+        const backend = new FakeBackend("owner", ["consumer"]);
+        await rollout(backend, recorder(), { refresh: true }).deploy();
+        await rollout(backend, recorder(), { refresh: true }).preview();
+        await rollout(backend, recorder(), { refresh: true }).destroy();
+        expect(backend.options.get("up owner")?.refresh).to.equal(true);
+        expect(backend.options.get("preview consumer")?.refresh).to.equal(true);
+        expect(backend.options.get("destroy owner")).to.not.have.property("refresh");
+        await rollout(backend).deploy();
+        expect(backend.options.get("up owner")).to.not.have.property("refresh");
+    });
+
+    describe("explains engine errors (the SDK's own error classes)", () => {
+        type ErrorClass = new (result: unknown) => Error;
+        const result = (stderr: string) => ({
+            stdout: "Updating (owner)\n…every line already streamed…",
+            stderr,
+            code: 255,
+            toString: () => `code: 255\n stderr: ${stderr}`,
+        });
+        const failWith = async (error: Error) => {
+            const backend = new FakeBackend("owner", ["consumer"]);
+            backend.failOn = { stack: "owner", operation: "up", error };
+            return (await rollout(backend).deploy()).steps[0].note;
+        };
+
+        it("a locked stack: which one, and how to release it once nothing else runs", async () => {
+            const note = await failWith(
+                new (ConcurrentUpdateError as unknown as ErrorClass)(result("error: [409] Conflict: Another update is currently in progress.")),
+            );
+            expect(note).to.equal(
+                "stack owner is locked by another update, or by one that was interrupted. Check that nothing else is deploying it (another terminal, a CI job), then release the lock: pulumi cancel --stack owner --yes",
+            );
+        });
+
+        it("a missing stack: the pulumi stack init to run", async () => {
+            const note = await failWith(new (StackNotFoundError as unknown as ErrorClass)(result("error: no stack named 'owner' found")));
+            expect(note).to.equal("stack owner does not exist in this backend: pulumi stack init owner (npm run deploy creates missing stacks)");
+        });
+
+        it("any other CLI failure: the tail of stderr, not the output already streamed", async () => {
+            const stderr = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join("\n") + "\nerror: update failed\n";
+            const note = await failWith(new (CommandError as unknown as ErrorClass)(result(stderr)));
+            expect(note?.split("\n")).to.deep.equal(["line 14", "line 15", "line 16", "line 17", "line 18", "line 19", "line 20", "error: update failed"]);
+            expect(note).to.not.contain("already streamed");
+        });
+    });
+
+    it("status --drift runs a refreshing preview of every stack and reports the ones that drifted", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "drift-"));
+        writeFileSync(
+            join(dir, "Pulumi.owner.yaml"),
+            stringify({
+                config: {
+                    "cross-account-s3:accountId": OWNER_ACCOUNT,
+                    "cross-account-s3:region": REGION,
+                    "cross-account-s3:consumers": [{ stack: "consumer", accountId: "222222222222" }],
+                },
+            }),
+        );
+        writeFileSync(
+            join(dir, "Pulumi.consumer.yaml"),
+            stringify({ config: { "cross-account-s3:accountId": "222222222222", "cross-account-s3:region": REGION } }),
+        );
+        const backend = new FakeBackend("owner", ["consumer"]);
+        await rollout(backend).deploy();
+        backend.drifted.set("consumer", 2);
+        const printed: string[] = [];
+        expect(await run("status", backend, dir, { drift: true }, (t) => printed.push(t))).to.equal(1);
+        const out = printed.join("\n");
+        expect(out).to.match(/owner\s+drift\s+ok\s+matches its code/);
+        expect(out).to.match(/consumer\s+drift\s+DRIFT\s+2 resources differ from the code/);
+        expect(backend.calls.filter((c) => c.startsWith("drift"))).to.deep.equal(["drift owner", "drift consumer"]);
+        backend.calls.length = 0;
+        await run("status", backend, dir, {}, () => undefined);
+        expect(backend.calls).to.deep.equal([]);
+    });
+
+    it("reads stack outputs without selecting a stack, and checks a stack exists without selecting it", async () => {
+        const calls: string[] = [];
+        const workspace = withoutSelecting({
+            selectStack: async (name: string) => void calls.push(`select ${name}`),
+            stackOutputs: async (name: string) => void calls.push(`outputs ${name}`),
+        });
+        await workspace.selectStack("consumer");
+        expect(calls).to.deep.equal(["outputs consumer"]);
     });
 });

@@ -10,6 +10,8 @@ interface Step {
 }
 interface Job {
     needs?: string | string[];
+    if?: string;
+    "timeout-minutes"?: number;
     permissions?: Record<string, string>;
     steps: Step[];
     environment?: string;
@@ -51,12 +53,16 @@ describe("GitHub Actions workflows", () => {
                 }
             });
 
-            it("uses the current major versions", () => {
+            it("pins each action to a major version of the actions it knows", () => {
                 const all = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => u !== undefined));
                 for (const action of all) {
-                    expect(["actions/checkout@v6", "actions/setup-node@v6", "aws-actions/configure-aws-credentials@v6", "pulumi/actions@v7"]).to.include(
-                        action,
-                    );
+                    expect(action).to.match(/^(actions\/checkout|actions\/setup-node|aws-actions\/configure-aws-credentials|pulumi\/actions)@v\d+$/);
+                }
+            });
+
+            it("bounds every job's time, so a hung step cannot hold the concurrency group for hours", () => {
+                for (const [name, job] of Object.entries(workflow.jobs)) {
+                    expect(job["timeout-minutes"], name).to.be.a("number").and.within(1, 120);
                 }
             });
 
@@ -87,10 +93,43 @@ describe("GitHub Actions workflows", () => {
         }
     });
 
+    it("skips the previews of pull requests from forks, which get no OIDC token or secrets, with a notice", () => {
+        const { jobs } = load("pull-request.yml");
+        const sameRepository = "${{ github.event.pull_request.head.repo.full_name == github.repository }}";
+        for (const name of ["preview-owner", "preview-consumers"]) {
+            expect(jobs[name].if, name).to.equal(sameRepository);
+        }
+        expect(jobs["fork-notice"].if).to.equal("${{ github.event.pull_request.head.repo.full_name != github.repository }}");
+        expect(jobs["fork-notice"].steps.map((s) => s.run).join("\n")).to.match(/^echo "::notice title=pulumi preview skipped::/);
+        expect(uses(jobs["fork-notice"], "aws-actions/configure-aws-credentials")).to.deep.equal([]);
+    });
+
+    it("asks for one approval per rollout, before anything changes, and deploys each account in its own environment", () => {
+        const { jobs } = load("deploy.yml");
+        const gated = Object.entries(jobs)
+            .filter(([, j]) => j.environment === "production")
+            .map(([n]) => n);
+        expect(gated).to.deep.equal(["approve"]);
+        expect(uses(jobs.approve, "pulumi/actions")).to.deep.equal([]);
+        expect(needs(jobs.owner)).to.deep.equal(["approve"]);
+        expect([jobs.owner.environment, jobs.consumers.environment, jobs["owner-grants"].environment]).to.deep.equal([
+            "owner-account",
+            "consumer-account",
+            "owner-account",
+        ]);
+    });
+
+    it("keeps the actions and the npm dependencies current with Dependabot", () => {
+        const config = parse(readFileSync(join(__dirname, "..", ".github", "dependabot.yml"), "utf8")) as {
+            updates: { "package-ecosystem": string; directory: string }[];
+        };
+        expect(config.updates.map((u) => `${u["package-ecosystem"]} ${u.directory}`)).to.have.members(["github-actions /", "npm /", "npm /policy-pack"]);
+    });
+
     it("deploys owner → consumers → owner on main, then gates on npm run status", () => {
         const { jobs, on } = load("deploy.yml");
         expect(on.push).to.deep.equal({ branches: ["main"] });
-        expect(needs(jobs.owner)).to.deep.equal(["test"]);
+        expect(needs(jobs.approve)).to.deep.equal(["test"]);
         expect(needs(jobs.consumers)).to.deep.equal(["owner"]);
         expect(needs(jobs["owner-grants"])).to.deep.equal(["consumers"]);
         expect(needs(jobs.status)).to.deep.equal(["owner-grants"]);
