@@ -41,6 +41,9 @@ export const ACCESS_LOG_REGEX =
 /** The partition column: the day of the requests (key format with EventTime), laid out yyyy/MM/dd. */
 export const PARTITION_COLUMN = "logdate";
 
+/** Where S3 delivers the shared bucket's access-log records in the log bucket. */
+export const LOG_PREFIX = "access-logs/";
+
 /** Where S3 writes the records of one source bucket under the date-partitioned key format. */
 export function logLocation(logBucket: string, prefix: string, sourceAccountId: string, region: string, sourceBucket: string): string {
     return `s3://${logBucket}/${prefix}${sourceAccountId}/${region}/${sourceBucket}/`;

@@ -4,6 +4,7 @@ import {
     ACCESS_LOG_COLUMNS,
     ACCESS_LOG_REGEX,
     INPUT_FORMAT,
+    LOG_PREFIX,
     logLocation,
     OUTPUT_FORMAT,
     PARTITION_COLUMN,
@@ -38,7 +39,6 @@ export interface AccessLogsArgs {
     readonly catalogName: string;
 }
 
-const LOG_PREFIX = "access-logs/";
 const RESULTS_PREFIX = "athena-results/";
 const TABLE = "s3_access_logs";
 

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
-import { PROJECT, resolveStackRole, StackRole } from "../domain/stack-identity";
+import { ORGANIZATION, PROJECT, resolveStackRole, StackIdentity, StackRole } from "../domain/stack-identity";
+import { ConsumerSettings, parseConsumerSettings } from "./consumer";
+import { OwnerSettings, parseOwnerSettings } from "./owner";
+import { configOutside, namespaceConfig, storedConfig } from "./reader";
 
 /** One stack's settings file, `Pulumi.<stack>.yaml`. */
 export interface StackFile {
@@ -42,3 +45,22 @@ export function readStackFile(dir: string, stack: string): StackFile {
     const role = config[`${PROJECT}:role`];
     return { stack, role: resolveStackRole(typeof role === "string" ? role : undefined, stack, PROJECT), config };
 }
+
+/** The project's stack files: exactly one owner, and its consumers. */
+export function readProjectFiles(dir: string): { owner: StackFile; consumers: StackFile[] } {
+    const files = discoverStacks(dir).map((s) => readStackFile(dir, s));
+    const owners = files.filter((f) => f.role === "owner");
+    if (owners.length !== 1) {
+        throw new Error(`The project needs exactly one owner stack file; found ${owners.map((o) => o.stack).join(", ") || "none"} in ${dir}`);
+    }
+    return { owner: owners[0], consumers: files.filter((f) => f.role === "consumer") };
+}
+
+/** A stack file's settings, parsed as the program parses them (a ConfigError when they are invalid). */
+function settingsOf<T>(file: StackFile, parser: (raw: Record<string, string>, id: StackIdentity, elsewhere: Record<string, unknown>) => T): T {
+    const stored = storedConfig(file.config);
+    return parser(namespaceConfig(stored, PROJECT), { project: PROJECT, organization: ORGANIZATION, stack: file.stack }, configOutside(stored, PROJECT));
+}
+
+export const ownerSettingsOf = (file: StackFile): OwnerSettings => settingsOf(file, parseOwnerSettings);
+export const consumerSettingsOf = (file: StackFile): ConsumerSettings => settingsOf(file, parseConsumerSettings);

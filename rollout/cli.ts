@@ -1,40 +1,27 @@
 /**
- * npm run deploy | preview | destroy | status [-- --quiet]
+ * npm run deploy | preview [-- --refresh] | destroy | status [-- --drift], each [-- --quiet]
  * The ordered rollout of every stack of the project, through the Pulumi CLI.
  */
 import { resolve } from "path";
 import { parseArgs } from "util";
-import { discoverStacks, readStackFile } from "../config/stack-files";
-import { parseOwnerSettings } from "../config/owner";
-import { namespaceConfig, storedConfig } from "../config/reader";
+import { ownerSettingsOf, readProjectFiles } from "../config/stack-files";
 import { automationOperations } from "./automation";
 import { Reporter, Rollout, RolloutReport, RolloutStacks } from "./orchestrator";
 import { explainEngineError } from "./engine-errors";
 import { changed, StackOperations } from "./operations";
 import { analyseStatus, consistent, StatusRow } from "./status";
 import { table } from "./table";
-import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 export const COMMANDS = ["deploy", "preview", "destroy", "status"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** The owner and consumers of the project, from its `Pulumi.<stack>.yaml` files. */
 export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { stack: string; accountId: string }[] } {
-    const files = discoverStacks(dir).map((s) => readStackFile(dir, s));
-    const owners = files.filter((f) => f.role === "owner");
-    if (owners.length !== 1) {
-        throw new Error(`The project needs exactly one owner stack file; found ${owners.map((o) => o.stack).join(", ") || "none"} in ${dir}`);
-    }
-    const owner = owners[0];
-    const settings = parseOwnerSettings(namespaceConfig(storedConfig(owner.config), PROJECT), {
-        project: PROJECT,
-        organization: ORGANIZATION,
-        stack: owner.stack,
-    });
+    const { owner, consumers } = readProjectFiles(dir);
     return {
         owner: owner.stack,
-        consumers: files.filter((f) => f.role === "consumer").map((f) => f.stack),
-        ownerConsumers: settings.consumers.map((c) => ({ stack: c.stack, accountId: c.accountId })),
+        consumers: consumers.map((c) => c.stack),
+        ownerConsumers: ownerSettingsOf(owner).consumers.map((c) => ({ stack: c.stack, accountId: c.accountId })),
     };
 }
 

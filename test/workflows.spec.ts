@@ -96,9 +96,10 @@ describe("GitHub Actions workflows", () => {
     it("skips the previews of pull requests from forks, which get no OIDC token or secrets, with a notice", () => {
         const { jobs } = load("pull-request.yml");
         const sameRepository = "${{ github.event.pull_request.head.repo.full_name == github.repository }}";
-        for (const name of ["preview-owner", "preview-consumers"]) {
+        for (const name of ["preview-owner", "preview-consumers", "verify-planned"]) {
             expect(jobs[name].if, name).to.equal(sameRepository);
         }
+        expect(jobs["verify-planned"].steps.some((st) => st.run?.includes("npm run verify -- --planned"))).to.equal(true);
         expect(jobs["fork-notice"].if).to.equal("${{ github.event.pull_request.head.repo.full_name != github.repository }}");
         expect(jobs["fork-notice"].steps.map((s) => s.run).join("\n")).to.match(/^echo "::notice title=pulumi preview skipped::/);
         expect(uses(jobs["fork-notice"], "aws-actions/configure-aws-credentials")).to.deep.equal([]);

@@ -1,0 +1,153 @@
+import { LOG_PREFIX } from "../analytics/access-log-table";
+import { ConsumerSettings } from "../config/consumer";
+import { OwnerSettings } from "../config/owner";
+import { IssueList } from "../domain/issues";
+import { roleArnName } from "../domain/rules";
+import { ConsumerGrant } from "../domain/terms";
+import { buildBucketPolicy } from "../policies/bucket-policy";
+import { PolicyDocument } from "../policies/document";
+import { buildEndpointPolicy } from "../policies/endpoint-policy";
+import { buildKeyPolicy } from "../policies/key-policy";
+import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
+import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
+import { Outputs, readConsumerOutputs } from "../stacks/contract";
+
+/** A deployed stack as verify sees it: its settings (from its stack file) and its outputs. */
+export interface OwnerStack {
+    readonly stack: string;
+    readonly settings: OwnerSettings;
+    readonly outputs: Outputs;
+}
+
+export interface ConsumerStack {
+    readonly stack: string;
+    readonly settings: ConsumerSettings;
+    readonly outputs: Outputs;
+}
+
+/** One policy document the project writes, where it lives, and how Access Analyzer validates it. */
+export interface ExpectedDocument {
+    readonly stack: string;
+    /** What it is: "bucket policy", "endpoint policy vpce-…", … */
+    readonly what: string;
+    readonly document: PolicyDocument;
+    readonly policyType: "IDENTITY_POLICY" | "RESOURCE_POLICY";
+    /** For resource policies Access Analyzer knows the type of. */
+    readonly resourceType?: "AWS::S3::Bucket" | "AWS::KMS::Key" | "AWS::IAM::AssumeRolePolicyDocument";
+    /** Where verify reads the live copy. */
+    readonly live:
+        | { readonly kind: "bucket-policy"; readonly bucket: string }
+        | { readonly kind: "key-policy"; readonly keyArn: string }
+        | { readonly kind: "endpoint-policy"; readonly endpointId: string }
+        | { readonly kind: "role-policy"; readonly roleName: string }
+        | { readonly kind: "trust-policy"; readonly roleName: string };
+}
+
+/** The grants the owner's next update would write: its consumers' outputs against its terms. */
+export function expectedGrants(owner: OwnerStack, consumers: readonly ConsumerStack[]): ConsumerGrant[] {
+    const issues = new IssueList();
+    const grants: ConsumerGrant[] = [];
+    for (const entry of owner.settings.consumers) {
+        const consumer = consumers.find((c) => entry.stack.endsWith(`/${c.stack}`) || entry.stack === c.stack);
+        const view = readConsumerOutputs(consumer?.outputs ?? {}, entry, owner.settings, issues);
+        if (view.state === "ready") {
+            grants.push(view.grant);
+        }
+    }
+    return grants;
+}
+
+/**
+ * Every document the project generates for the deployed stacks, built by the same builders the
+ * programs use, from the stacks' settings and outputs: what the live copies must equal.
+ */
+export function expectedDocuments(owner: OwnerStack, consumers: readonly ConsumerStack[]): ExpectedDocument[] {
+    const { settings, outputs } = owner;
+    const bucketArn = String(outputs.bucketArn);
+    const bucket = String(outputs.bucketName);
+    const kmsKeyArn = typeof outputs.kmsKeyArn === "string" ? outputs.kmsKeyArn : undefined;
+    const grants = expectedGrants(owner, consumers);
+    const docs: ExpectedDocument[] = [
+        {
+            stack: owner.stack,
+            what: "bucket policy",
+            document: buildBucketPolicy({
+                bucketArn,
+                ownerAccountId: settings.accountId,
+                grants,
+                encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
+                lockMode: settings.lockMode,
+            }),
+            policyType: "RESOURCE_POLICY",
+            resourceType: "AWS::S3::Bucket",
+            live: { kind: "bucket-policy", bucket },
+        },
+    ];
+    if (kmsKeyArn !== undefined) {
+        docs.push({
+            stack: owner.stack,
+            what: "key policy",
+            document: buildKeyPolicy({ bucketArn, ownerAccountId: settings.accountId, region: settings.region, partition: settings.partition, grants }),
+            policyType: "RESOURCE_POLICY",
+            resourceType: "AWS::KMS::Key",
+            live: { kind: "key-policy", keyArn: kmsKeyArn },
+        });
+    }
+    if (typeof outputs.accessLogBucketName === "string") {
+        docs.push({
+            stack: owner.stack,
+            what: "log bucket policy",
+            document: buildLogBucketPolicy({
+                logBucketArn: `arn:${settings.partition}:s3:::${outputs.accessLogBucketName}`,
+                prefix: LOG_PREFIX,
+                sourceBucketArn: bucketArn,
+                sourceAccountId: settings.accountId,
+            }),
+            policyType: "RESOURCE_POLICY",
+            resourceType: "AWS::S3::Bucket",
+            live: { kind: "bucket-policy", bucket: outputs.accessLogBucketName },
+        });
+    }
+    for (const consumer of consumers) {
+        const s = consumer.settings;
+        const o = consumer.outputs;
+        if (typeof o.vpceId === "string" && s.endpointPolicy !== "unmanaged") {
+            docs.push({
+                stack: consumer.stack,
+                what: `endpoint policy ${o.vpceId}`,
+                document: buildEndpointPolicy({
+                    mode: s.endpointPolicy,
+                    ownerBucketArn: bucketArn,
+                    access: s.access,
+                    prefix: s.prefix,
+                    accountId: s.accountId,
+                    extraBuckets: s.extraBuckets,
+                    partition: s.partition,
+                }),
+                policyType: "RESOURCE_POLICY",
+                live: { kind: "endpoint-policy", endpointId: o.vpceId },
+            });
+        }
+        const roleName = typeof o.roleArn === "string" ? roleArnName(o.roleArn) : undefined;
+        if (roleName !== undefined) {
+            docs.push({
+                stack: consumer.stack,
+                what: `role policy of ${roleName}`,
+                document: buildConsumerRolePolicy({ bucketArn, access: s.access, prefix: s.prefix, kmsKeyArn }),
+                policyType: "IDENTITY_POLICY",
+                live: { kind: "role-policy", roleName },
+            });
+            if (s.existingRoleArn === undefined) {
+                docs.push({
+                    stack: consumer.stack,
+                    what: `trust policy of ${roleName}`,
+                    document: ec2TrustPolicy(),
+                    policyType: "RESOURCE_POLICY",
+                    resourceType: "AWS::IAM::AssumeRolePolicyDocument",
+                    live: { kind: "trust-policy", roleName },
+                });
+            }
+        }
+    }
+    return docs;
+}

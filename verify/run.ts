@@ -1,0 +1,298 @@
+import { PolicyDocument } from "../policies/document";
+import { AccountApi } from "./aws";
+import { ConsumerStack, expectedDocuments, expectedGrants, ExpectedDocument, OwnerStack } from "./expected";
+import {
+    CheckRow,
+    compareDocument,
+    failed,
+    judgeCustomCheck,
+    judgeExternalAccess,
+    judgeLogRows,
+    judgeProbe,
+    judgeValidation,
+    NEVER_GRANTED,
+    PROBE_MARKER,
+} from "./judge";
+
+/** A stack's credentials are missing: the run stops with how to provide them, not a stack trace. */
+export class MissingCredentials extends Error {
+    constructor(
+        readonly stack: string,
+        readonly accountId: string,
+        readonly profileVariable: string,
+    ) {
+        super(
+            `No AWS credentials for stack ${stack} (account ${accountId}): set ${profileVariable}=<profile of that account>, ` +
+                `or cross-account-s3:profile in Pulumi.${stack}.yaml, or export that account's credentials, and run again.`,
+        );
+        this.name = "MissingCredentials";
+    }
+}
+
+/** Errors the SDK raises when it finds no credentials at all. */
+export function isMissingCredentials(error: unknown): boolean {
+    const name = (error as { name?: string }).name;
+    return name === "CredentialsProviderError" || /Could not load credentials|Unable to locate credentials/i.test(String((error as Error).message));
+}
+
+export interface VerifyOptions {
+    /** Instances to probe from, by consumer stack: they run with the workload role's instance profile. */
+    readonly probes?: Readonly<Record<string, string>>;
+    /** Run the saved Athena query of consumer requests from non-private addresses. */
+    readonly logs?: boolean;
+    /** The analyzer to read findings from; the account's active one by default. */
+    readonly analyzer?: string;
+}
+
+/** An account's API for a stack, or the reason it cannot be had. */
+export type ApiFor = (stack: string) => AccountApi;
+
+/** One step's calls; an AWS error becomes a failed row (AccessDenied, throttling after retries), missing credentials stop the run. */
+async function step(rows: CheckRow[], stack: string, check: string, body: () => Promise<CheckRow[]>, credentials: () => MissingCredentials): Promise<void> {
+    try {
+        rows.push(...(await body()));
+    } catch (error) {
+        if (isMissingCredentials(error)) {
+            throw credentials();
+        }
+        const name = (error as { name?: string }).name ?? "Error";
+        rows.push({ stack, check, result: "fail", detail: `${name}: ${(error as Error).message}` });
+    }
+}
+
+/** Where a document's live copy is read. */
+async function liveCopy(api: AccountApi, doc: ExpectedDocument): Promise<PolicyDocument | undefined> {
+    switch (doc.live.kind) {
+        case "bucket-policy":
+            return api.bucketPolicy(doc.live.bucket);
+        case "key-policy":
+            return api.keyPolicy(doc.live.keyArn);
+        case "endpoint-policy":
+            return (await api.endpoint(doc.live.endpointId))?.policy;
+        case "role-policy":
+            return api.rolePolicy(doc.live.roleName);
+        case "trust-policy":
+            return api.trustPolicy(doc.live.roleName);
+    }
+}
+
+/** Checks 2 and 3 on documents: AWS's own validation and custom policy checks. */
+async function policyChecks(
+    rows: CheckRow[],
+    docs: readonly ExpectedDocument[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+): Promise<void> {
+    for (const doc of docs) {
+        const api = apiFor(doc.stack);
+        await step(
+            rows,
+            doc.stack,
+            `ValidatePolicy ${doc.what}`,
+            async () => judgeValidation(doc.stack, doc.what, await api.validatePolicy(doc.document, doc.policyType, doc.resourceType)),
+            () => credentials(doc.stack),
+        );
+        if (doc.resourceType === "AWS::S3::Bucket" || doc.resourceType === "AWS::KMS::Key") {
+            const type = doc.resourceType;
+            await step(
+                rows,
+                doc.stack,
+                `CheckNoPublicAccess ${doc.what}`,
+                async () => [judgeCustomCheck(doc.stack, `CheckNoPublicAccess ${doc.what}`, await api.checkNoPublicAccess(doc.document, type))],
+                () => credentials(doc.stack),
+            );
+        }
+        if (doc.what === "bucket policy") {
+            await step(
+                rows,
+                doc.stack,
+                "CheckAccessNotGranted bucket policy",
+                async () => [judgeCustomCheck(doc.stack, "CheckAccessNotGranted bucket policy", await api.checkAccessNotGranted(doc.document, NEVER_GRANTED))],
+                () => credentials(doc.stack),
+            );
+        }
+    }
+}
+
+/**
+ * npm run verify: the deployed stacks against their generated documents (1), AWS's validation and
+ * custom checks (2, 3), the analyzer's findings (4), and, when asked, the probe (5) and the logs (6).
+ */
+export async function verifyDeployed(
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+    options: VerifyOptions = {},
+): Promise<CheckRow[]> {
+    const rows: CheckRow[] = [];
+    const docs = expectedDocuments(owner, consumers);
+    for (const doc of docs) {
+        await step(
+            rows,
+            doc.stack,
+            `live ${doc.what}`,
+            async () => [compareDocument(doc.stack, doc.what, doc.document, await liveCopy(apiFor(doc.stack), doc))],
+            () => credentials(doc.stack),
+        );
+    }
+    for (const consumer of consumers.filter((c) => typeof c.outputs.vpceId === "string")) {
+        await step(
+            rows,
+            consumer.stack,
+            "live endpoint route tables",
+            async () => {
+                const live = await apiFor(consumer.stack).endpoint(String(consumer.outputs.vpceId));
+                const want = [...consumer.settings.routeTableIds].sort();
+                const missing = want.filter((id) => !(live?.routeTableIds ?? []).includes(id));
+                return [
+                    {
+                        stack: consumer.stack,
+                        check: "live endpoint route tables",
+                        result: missing.length === 0 ? "pass" : "fail",
+                        detail:
+                            missing.length === 0
+                                ? `on ${want.join(", ") || "the adopted endpoint's own route tables"}`
+                                : `not on ${missing.join(", ")}: run pulumi up -s ${consumer.stack}`,
+                    },
+                ];
+            },
+            () => credentials(consumer.stack),
+        );
+    }
+    await policyChecks(rows, docs, apiFor, credentials);
+
+    const grants = expectedGrants(owner, consumers);
+    const endpointsOfRole = new Map(grants.map((g) => [g.roleArn, g.vpceIds]));
+    await step(
+        rows,
+        owner.stack,
+        "external access",
+        async () => {
+            const findings = await apiFor(owner.stack).externalAccess(String(owner.outputs.bucketArn), options.analyzer);
+            return findings === "no analyzer"
+                ? [
+                      {
+                          stack: owner.stack,
+                          check: "external access",
+                          result: "info",
+                          detail: "no active Access Analyzer in the owner's account and region: see docs/operations.md to enable one",
+                      },
+                  ]
+                : judgeExternalAccess(owner.stack, findings, endpointsOfRole);
+        },
+        () => credentials(owner.stack),
+    );
+
+    const policyChecksPassed = !failed(rows);
+    for (const [stack, instanceId] of Object.entries(options.probes ?? {})) {
+        const consumer = consumers.find((c) => c.stack === stack);
+        if (consumer === undefined) {
+            rows.push({ stack, check: "probe", result: "fail", detail: `--probe-instance names ${stack}, which is not a consumer stack of this project` });
+            continue;
+        }
+        await step(
+            rows,
+            stack,
+            "probe",
+            async () => {
+                const run = await apiFor(stack).runOnInstance(
+                    instanceId,
+                    probeScript(String(owner.outputs.bucketName), consumer.settings.prefix, consumer.settings.access, consumer.settings.region),
+                );
+                return run.status === "Success" || run.stdout.includes(PROBE_MARKER)
+                    ? judgeProbe(stack, run.stdout, policyChecksPassed)
+                    : [{ stack, check: "probe", result: "fail", detail: `the SSM command ended ${run.status}: ${run.stderr.trim().split("\n").pop() ?? ""}` }];
+            },
+            () => credentials(stack),
+        );
+    }
+    if (options.logs) {
+        await step(
+            rows,
+            owner.stack,
+            "access logs",
+            async () => {
+                const ids = owner.outputs.athenaQueryIds as Record<string, string> | undefined;
+                if (ids?.consumerRequestsNotPrivate === undefined || typeof owner.outputs.athenaWorkgroup !== "string") {
+                    return [
+                        {
+                            stack: owner.stack,
+                            check: "access logs",
+                            result: "fail",
+                            detail: "the owner stack exports no Athena query: turn accessLogs on and run pulumi up -s owner",
+                        },
+                    ];
+                }
+                return [judgeLogRows(owner.stack, await apiFor(owner.stack).runSavedQuery(ids.consumerRequestsNotPrivate, owner.outputs.athenaWorkgroup))];
+            },
+            () => credentials(owner.stack),
+        );
+    }
+    return rows;
+}
+
+/**
+ * The probe: the granted operations on a probe object under the consumer's prefix, with the
+ * instance's own credentials (the workload role), through the endpoint on its route table.
+ */
+export function probeScript(bucket: string, prefix: string | undefined, access: "read" | "read-write", region: string): string[] {
+    const key = `${prefix ?? ""}cross-account-s3-verify-probe.txt`;
+    const run = (operation: string, command: string) => `${command} >/dev/null 2>&1; echo "${PROBE_MARKER} ${operation} $?"`;
+    return [
+        `export AWS_DEFAULT_REGION=${region}`,
+        ...(access === "read-write" ? [run("put-object", `echo probe | aws s3api put-object --bucket ${bucket} --key ${key} --body /dev/stdin`)] : []),
+        run("list-objects", `aws s3api list-objects-v2 --bucket ${bucket} --max-items 1${prefix ? ` --prefix ${prefix}` : ""}`),
+        ...(access === "read-write" ? [run("get-object", `aws s3api get-object --bucket ${bucket} --key ${key} /dev/null`)] : []),
+    ];
+}
+
+/** New access is what a reviewer must see, not an error: a change that adds a consumer grants some. */
+function newAccess(row: CheckRow): CheckRow {
+    return row.result === "fail" ? { ...row, result: "warn", detail: `grants new access: ${row.detail}` } : { ...row, detail: "grants no new access" };
+}
+
+/**
+ * npm run verify -- --planned: checks 2 and 3 on the documents the change would write, and, when the
+ * owner stack is deployed, CheckNoNewAccess of the planned bucket policy against the live one.
+ */
+export async function verifyPlanned(
+    docs: readonly ExpectedDocument[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+    liveBucket?: { stack: string; bucket: string },
+): Promise<CheckRow[]> {
+    const rows: CheckRow[] = [];
+    await policyChecks(rows, docs, apiFor, credentials);
+    const planned = docs.find((d) => d.what === "bucket policy");
+    if (liveBucket !== undefined && planned !== undefined) {
+        await step(
+            rows,
+            liveBucket.stack,
+            "CheckNoNewAccess bucket policy",
+            async () => {
+                const live = await apiFor(liveBucket.stack).bucketPolicy(liveBucket.bucket);
+                return live === undefined
+                    ? [
+                          {
+                              stack: liveBucket.stack,
+                              check: "CheckNoNewAccess bucket policy",
+                              result: "info",
+                              detail: "the live bucket has no policy yet: everything is new",
+                          },
+                      ]
+                    : [
+                          newAccess(
+                              judgeCustomCheck(
+                                  liveBucket.stack,
+                                  "CheckNoNewAccess bucket policy",
+                                  await apiFor(liveBucket.stack).checkNoNewAccess(planned.document, live),
+                              ),
+                          ),
+                      ];
+            },
+            () => credentials(liveBucket.stack),
+        );
+    }
+    return rows;
+}
