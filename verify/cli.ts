@@ -138,7 +138,6 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
 }
 
 if (require.main === module) {
-    void main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => {
-        process.exitCode = code;
-    });
+    // Exit explicitly: the SDK's keep-alive sockets and the Pulumi CLI's children must not hold the process.
+    void main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => process.exit(code));
 }
