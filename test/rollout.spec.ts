@@ -13,6 +13,15 @@ import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from
 
 const PROJECT_DIR = join(__dirname, "..");
 
+/** A folder of stack files (config by stack name), as a project keeps them. */
+function stackFiles(label: string, files: Record<string, Record<string, unknown>>): string {
+    const dir = mkdtempSync(join(tmpdir(), `${label}-`));
+    for (const [stack, config] of Object.entries(files)) {
+        writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
+    }
+    return dir;
+}
+
 /**
  * A backend with an owner and consumers whose programs behave like the real ones: a consumer needs
  * the owner's outputs, and the owner grants and locks what the consumers export at the time it runs.
@@ -309,21 +318,14 @@ describe("status (npm run status)", () => {
     });
 
     describe("as a command", () => {
-        const dir = mkdtempSync(join(tmpdir(), "status-"));
-        writeFileSync(
-            join(dir, "Pulumi.owner.yaml"),
-            stringify({
-                config: {
-                    "cross-account-s3:accountId": OWNER_ACCOUNT,
-                    "cross-account-s3:region": REGION,
-                    "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
-                },
-            }),
-        );
-        writeFileSync(
-            join(dir, "Pulumi.consumer.yaml"),
-            stringify({ config: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION } }),
-        );
+        const dir = stackFiles("status", {
+            owner: {
+                "cross-account-s3:accountId": OWNER_ACCOUNT,
+                "cross-account-s3:region": REGION,
+                "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
+            },
+            consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+        });
         const backend = (consumerVpce: string): StackOperations => {
             const outputs: Record<string, Record<string, unknown>> = {
                 owner: ownerOut,
@@ -356,18 +358,14 @@ describe("status (npm run status)", () => {
     });
 
     it("deploy through the command prints a summary table and exits 1 on failure", async () => {
-        const dir = mkdtempSync(join(tmpdir(), "deploy-"));
-        writeFileSync(
-            join(dir, "Pulumi.owner.yaml"),
-            stringify({
-                config: {
-                    "cross-account-s3:accountId": OWNER_ACCOUNT,
-                    "cross-account-s3:region": REGION,
-                    "cross-account-s3:consumers": [{ stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT }],
-                },
-            }),
-        );
-        writeFileSync(join(dir, "Pulumi.consumer-eu.yaml"), stringify({ config: {} }));
+        const dir = stackFiles("deploy", {
+            owner: {
+                "cross-account-s3:accountId": OWNER_ACCOUNT,
+                "cross-account-s3:region": REGION,
+                "cross-account-s3:consumers": [{ stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT }],
+            },
+            "consumer-eu": {},
+        });
         const fake = new FakeBackend("owner", ["consumer-eu"]);
         fake.failOn = { stack: "consumer-eu", operation: "up" };
         const printed: string[] = [];
@@ -501,21 +499,14 @@ describe("the rollout, interrupted, refreshed and explained", () => {
     });
 
     it("status --drift runs a refreshing preview of every stack and reports the ones that drifted", async () => {
-        const dir = mkdtempSync(join(tmpdir(), "drift-"));
-        writeFileSync(
-            join(dir, "Pulumi.owner.yaml"),
-            stringify({
-                config: {
-                    "cross-account-s3:accountId": OWNER_ACCOUNT,
-                    "cross-account-s3:region": REGION,
-                    "cross-account-s3:consumers": [{ stack: "consumer", accountId: "222222222222" }],
-                },
-            }),
-        );
-        writeFileSync(
-            join(dir, "Pulumi.consumer.yaml"),
-            stringify({ config: { "cross-account-s3:accountId": "222222222222", "cross-account-s3:region": REGION } }),
-        );
+        const dir = stackFiles("drift", {
+            owner: {
+                "cross-account-s3:accountId": OWNER_ACCOUNT,
+                "cross-account-s3:region": REGION,
+                "cross-account-s3:consumers": [{ stack: "consumer", accountId: "222222222222" }],
+            },
+            consumer: { "cross-account-s3:accountId": "222222222222", "cross-account-s3:region": REGION },
+        });
         const backend = new FakeBackend("owner", ["consumer"]);
         await rollout(backend).deploy();
         backend.drifted.set("consumer", 2);
