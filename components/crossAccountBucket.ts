@@ -7,7 +7,7 @@ import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import { privateBucket } from "../resources/privateBucket";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
-import { AccessLevel, ConsumerGrant, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
+import { AccessLevel, ConsumerGrant, DEFAULT_ENCRYPTION, DEFAULT_LOCK_MODE, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -98,7 +98,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
         return issues.items;
     }
     const partition = args.partition ?? "aws";
-    const lockMode = args.lockMode ?? "account-match";
+    const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
     const bucketArn = `arn:${partition}:s3:::${args.bucketName ?? LONGEST_BUCKET_NAME}`;
     const kmsKeyArn = placeholderKeyArn(partition, args.region, args.ownerAccountId);
     const encryption: WriteEncryption = args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
@@ -162,9 +162,9 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         super("cross-account-s3:index:CrossAccountBucket", name, {}, opts);
 
         const grants = args.grants ?? [];
-        const encryption = args.encryption ?? "sse-s3";
+        const encryption = args.encryption ?? DEFAULT_ENCRYPTION;
         const partition = args.partition ?? "aws";
-        const lockMode = args.lockMode ?? "account-match";
+        const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
         // Data outlives the stack: a destroy forgets these resources instead of deleting them, and
         // (protected by default) a change that would replace the bucket or its key stops at preview.
         const keep = { parent: this, retainOnDelete: true };

@@ -2,7 +2,7 @@ import { AWS_BUCKET_PRESETS, expandBucketPresets } from "../policies/aws-owned-b
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
 import * as rules from "../domain/rules";
-import { ACCESS_LEVELS, AccessLevel, DEFAULT_ACCESS, ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../domain/terms";
+import { ACCESS_LEVELS, AccessLevel, DEFAULT_ACCESS, DEFAULT_ENDPOINT_POLICY, ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../domain/terms";
 import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
 /** `unmanaged` leaves an adopted endpoint's policy as it is; it is the default only when adopting. */
@@ -64,7 +64,7 @@ export function parseConsumerSettings(
     const endpointPolicy = config.oneOf<EndpointPolicySetting>(
         "endpointPolicy",
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
-        adopting ? "unmanaged" : "allow-all",
+        adopting ? "unmanaged" : DEFAULT_ENDPOINT_POLICY,
     );
     const extraBucketEntries = config.list("extraBuckets", rules.bucketNameOrPreset(AWS_BUCKET_PRESETS), "preset:ssm");
     const extraBuckets = expandBucketPresets(extraBucketEntries, account.region);

@@ -1,7 +1,18 @@
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
 import * as rules from "../domain/rules";
-import { ACCESS_LEVELS, ACCESS_LOG_RETENTION_DAYS, AccessLevel, DEFAULT_ACCESS, Encryption, ENCRYPTIONS, LOCK_MODES, LockMode } from "../domain/terms";
+import {
+    ACCESS_LEVELS,
+    ACCESS_LOG_RETENTION_DAYS,
+    AccessLevel,
+    DEFAULT_ACCESS,
+    DEFAULT_ENCRYPTION,
+    DEFAULT_LOCK_MODE,
+    Encryption,
+    ENCRYPTIONS,
+    LOCK_MODES,
+    LockMode,
+} from "../domain/terms";
 import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
 /** A consumer the owner agrees to share with, and on what terms. */
@@ -44,7 +55,7 @@ export function parseOwnerSettings(
     const settings: OwnerSettings = {
         ...account,
         bucketName: config.optional("bucketName", rules.bucketName, "my-shared-bucket"),
-        encryption: config.oneOf("encryption", ENCRYPTIONS, "sse-s3"),
+        encryption: config.oneOf("encryption", ENCRYPTIONS, DEFAULT_ENCRYPTION),
         consumers: readConsumers(config, account.accountId, identity),
         accessLogs: config.boolean("accessLogs", true),
         accessLogRetentionDays: config.integer(
@@ -53,7 +64,7 @@ export function parseOwnerSettings(
             ACCESS_LOG_RETENTION_DAYS.min,
             ACCESS_LOG_RETENTION_DAYS.max,
         ),
-        lockMode: config.oneOf("lockMode", LOCK_MODES, "account-match"),
+        lockMode: config.oneOf("lockMode", LOCK_MODES, DEFAULT_LOCK_MODE),
         protect: config.boolean("protect", true),
     };
     config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);

@@ -16,6 +16,8 @@ export type Encryption = "sse-s3" | "sse-kms";
 
 export const ENCRYPTIONS: readonly Encryption[] = ["sse-s3", "sse-kms"];
 
+export const DEFAULT_ENCRYPTION: Encryption = "sse-s3";
+
 /**
  * What may pass through the consumer's S3 gateway endpoint besides the owner bucket.
  * - `allow-all`: everything, as AWS's default endpoint policy does. Nothing else in the VPC breaks.
@@ -26,6 +28,9 @@ export type EndpointPolicyMode = "allow-all" | "account-and-owner" | "owner-only
 
 export const ENDPOINT_POLICY_MODES: readonly EndpointPolicyMode[] = ["allow-all", "account-and-owner", "owner-only"];
 
+/** A new endpoint's policy mode when config does not say: nothing else in the VPC breaks. */
+export const DEFAULT_ENDPOINT_POLICY: EndpointPolicyMode = "allow-all";
+
 /**
  * How the bucket policy ties each consumer to its own endpoints.
  * - `account-match`: two fixed-size Denies; the second needs S3 to set `aws:VpceAccount`.
@@ -34,6 +39,8 @@ export const ENDPOINT_POLICY_MODES: readonly EndpointPolicyMode[] = ["allow-all"
 export type LockMode = "account-match" | "per-consumer";
 
 export const LOCK_MODES: readonly LockMode[] = ["account-match", "per-consumer"];
+
+export const DEFAULT_LOCK_MODE: LockMode = "account-match";
 
 /** How long access-log records and Athena query results are kept, in days. */
 export const ACCESS_LOG_RETENTION_DAYS = { default: 90, min: 1, max: 3650 } as const;

@@ -2,7 +2,7 @@ import { LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
 import { endpointLockStatements } from "./endpoint-lock";
 import { writeEncryptionStatements, WriteEncryption } from "./write-encryption";
-import { AccessLevel, ConsumerGrant, LockMode } from "../domain/terms";
+import { AccessLevel, ConsumerGrant, DEFAULT_LOCK_MODE, LockMode } from "../domain/terms";
 
 export interface BucketPolicyInput {
     readonly bucketArn: string;
@@ -30,7 +30,7 @@ export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
         denyInsecureTransport(bucketArn),
         ...writeEncryptionStatements(bucketArn, input.encryption),
         ...grantStatements(bucketArn, grants),
-        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, grants, input.lockMode ?? "account-match"),
+        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, grants, input.lockMode ?? DEFAULT_LOCK_MODE),
     ]);
 }
 
