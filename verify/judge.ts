@@ -163,7 +163,7 @@ export function judgeExternalAccess(stack: string, findings: readonly ExternalAc
 export const PROBE_MARKER = "PROBE";
 
 /**
- * Check 5: the seed's 403 test for real. Every granted operation must have succeeded through the
+ * Check 5: the scenario's 403 test for real. Every granted operation must have succeeded through the
  * endpoint. When they are refused while every policy check passed, the likeliest cause is named.
  */
 export function judgeProbe(stack: string, stdout: string, policyChecksPassed: boolean): CheckRow[] {
