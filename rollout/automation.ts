@@ -15,7 +15,7 @@ export function stackEnvironment(stack: string, env: NodeJS.ProcessEnv): Record<
 export class PulumiCliMissing extends Error {
     constructor(cause: unknown) {
         super(
-            "The Pulumi CLI was not found on PATH, and the rollout commands drive it. " +
+            "The Pulumi CLI was not found on PATH, and the rollout commands and verify read the stacks through it. " +
                 "Install it (https://www.pulumi.com/docs/install/), log in to the backend that holds these stacks, and run again.",
             { cause },
         );
