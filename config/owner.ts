@@ -38,9 +38,21 @@ export interface OwnerSettings extends AccountSettings {
     readonly lockMode: LockMode;
     /** Protect the bucket and its key from deletion and replacement. */
     readonly protect: boolean;
+    /** Create an IAM Access Analyzer (external access, this account) for npm run verify's findings check. */
+    readonly accessAnalyzer: boolean;
 }
 
-export const OWNER_KEYS = [...ACCOUNT_KEYS, "bucketName", "encryption", "consumers", "accessLogs", "accessLogRetentionDays", "lockMode", "protect"];
+export const OWNER_KEYS = [
+    ...ACCOUNT_KEYS,
+    "bucketName",
+    "encryption",
+    "consumers",
+    "accessLogs",
+    "accessLogRetentionDays",
+    "lockMode",
+    "protect",
+    "accessAnalyzer",
+];
 export const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
@@ -66,6 +78,7 @@ export function parseOwnerSettings(
         ),
         lockMode: config.oneOf("lockMode", LOCK_MODES, DEFAULT_LOCK_MODE),
         protect: config.boolean("protect", true),
+        accessAnalyzer: config.boolean("accessAnalyzer", false),
     };
     config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
     return settings;

@@ -30,6 +30,8 @@ export interface OwnerExports {
     readonly athenaTable?: pulumi.Output<string>;
     readonly athenaWorkgroup?: pulumi.Output<string>;
     readonly athenaQueryIds?: Record<string, pulumi.Output<string>>;
+    /** With accessAnalyzer on: the analyzer npm run verify reads external-access findings from. */
+    readonly accessAnalyzerName?: pulumi.Output<string>;
 }
 
 /** The consumer stack's outputs: what the owner reads to grant and lock. */

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OwnerExports, readConsumerOutputs } from "./contract";
@@ -71,6 +72,11 @@ export async function ownerProgram(
           )
         : undefined;
 
+    // One external-access analyzer per account and region: opt-in, since the account may have one already.
+    const analyzer = settings.accessAnalyzer
+        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: `${identity.project}-${identity.stack}`, type: "ACCOUNT" }, { provider })
+        : undefined;
+
     return {
         bucketName: bucket.bucketName,
         bucketArn: bucket.bucketArn,
@@ -90,6 +96,7 @@ export async function ownerProgram(
                   athenaQueryIds: logs.queryIds,
               }
             : {}),
+        ...(analyzer ? { accessAnalyzerName: analyzer.analyzerName } : {}),
     };
 }
 

@@ -24,6 +24,7 @@ export const TYPES = {
     glueTable: "aws:glue/catalogTable:CatalogTable",
     workgroup: "aws:athena/workgroup:Workgroup",
     namedQuery: "aws:athena/namedQuery:NamedQuery",
+    analyzer: "aws:accessanalyzer/analyzer:Analyzer",
     provider: "pulumi:providers:aws",
     stackReference: "pulumi:pulumi:StackReference",
     crossAccountBucket: "cross-account-s3:index:CrossAccountBucket",

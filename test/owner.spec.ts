@@ -207,6 +207,22 @@ describe("owner stack (through index.ts)", () => {
         });
     });
 
+    describe("the optional Access Analyzer", () => {
+        it("is created on request, in this account and region, and its name exported for npm run verify", async () => {
+            const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessAnalyzer")]: "true" }), stackOutputs: { [CONSUMER_STACK]: {} } });
+            const analyzer = the(run.resources, TYPES.analyzer);
+            expect(analyzer.inputs).to.deep.include({ analyzerName: "cross-account-s3-owner", type: "ACCOUNT" });
+            expect(analyzer.provider).to.equal("owner-account");
+            expect(run.outputs.accessAnalyzerName).to.equal("cross-account-s3-owner");
+        });
+
+        it("is not created by default: the account may already have its one analyzer", async () => {
+            const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+            expect(all(run.resources, TYPES.analyzer)).to.deep.equal([]);
+            expect(run.outputs).to.not.have.property("accessAnalyzerName");
+        });
+    });
+
     describe("protects the shared data", () => {
         it("protects the bucket (and key) by default, and can be told not to", async () => {
             const protectedTypes = async (extra: Record<string, unknown>) => {

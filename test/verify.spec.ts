@@ -256,6 +256,24 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
         expect(row(stranger.out, "external access")).to.match(/FAIL\s+finding f-1: arn:aws:iam::444444444444:root is not a granted consumer/);
     });
 
+    it("reads the findings of the analyzer the owner stack created, when it exports one", async () => {
+        const arn = (name: string) => `arn:aws:access-analyzer:${REGION}:${OWNER_ACCOUNT}:analyzer/${name}`;
+        analyzer.on(ListAnalyzersCommand).resolves({
+            analyzers: [
+                { arn: arn("other"), name: "other", type: "ACCOUNT", status: "ACTIVE", createdAt: new Date() },
+                { arn: arn("cross-account-s3-owner"), name: "cross-account-s3-owner", type: "ACCOUNT", status: "ACTIVE", createdAt: new Date() },
+            ],
+        });
+        analyzer.on(ListFindingsV2Command).resolves({ findings: [] });
+        OUTPUTS.owner.accessAnalyzerName = "cross-account-s3-owner";
+        try {
+            await verify([]);
+        } finally {
+            delete OUTPUTS.owner.accessAnalyzerName;
+        }
+        expect(analyzer.commandCalls(ListFindingsV2Command)[0].args[0].input.analyzerArn).to.equal(arn("cross-account-s3-owner"));
+    });
+
     describe("the 403 test on an instance in the consumer VPC (--probe-instance)", () => {
         const probe = (stdout: string) => {
             ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "c0ffee00-0000-4000-8000-000000000001", Status: "Pending" } });

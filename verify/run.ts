@@ -169,14 +169,15 @@ export async function verifyDeployed(
         owner.stack,
         "external access",
         async () => {
-            const findings = await apiFor(owner.stack).externalAccess(String(owner.outputs.bucketArn), options.analyzer);
+            const named = options.analyzer ?? (typeof owner.outputs.accessAnalyzerName === "string" ? owner.outputs.accessAnalyzerName : undefined);
+            const findings = await apiFor(owner.stack).externalAccess(String(owner.outputs.bucketArn), named);
             return findings === "no analyzer"
                 ? [
                       {
                           stack: owner.stack,
                           check: "external access",
                           result: "info",
-                          detail: "no active Access Analyzer in the owner's account and region: see docs/operations.md to enable one",
+                          detail: "no active Access Analyzer in the owner's account and region: set accessAnalyzer: true on the owner, or see docs/operations.md",
                       },
                   ]
                 : judgeExternalAccess(owner.stack, findings, endpointsOfRole);
