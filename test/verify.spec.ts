@@ -393,6 +393,17 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
         });
     });
 
+    it("validates a key policy as a plain resource policy, the only way ValidatePolicy takes it, and follows its pages", async () => {
+        analyzer.on(ValidatePolicyCommand).resolvesOnce({ findings: [], nextToken: "page-2" }).resolves({ findings: [] });
+        const api = new AccountApi(clientsFor(REGION));
+        await api.validatePolicy({ Version: "2012-10-17", Statement: [] }, "RESOURCE_POLICY", "AWS::KMS::Key");
+        const calls = analyzer.commandCalls(ValidatePolicyCommand).map((c) => c.args[0].input);
+        expect(calls.map((c) => [c.policyType, c.validatePolicyResourceType, c.nextToken])).to.deep.equal([
+            ["RESOURCE_POLICY", undefined, undefined],
+            ["RESOURCE_POLICY", undefined, "page-2"],
+        ]);
+    });
+
     it("parses its command line", () => {
         expect(parseVerifyArgs(["--probe-instance", "consumer=i-0123456789abcdef0", "--logs"], ROOT)).to.deep.include({
             planned: false,

@@ -99,7 +99,12 @@ export class AccountApi {
         return parseIam((await this.clients.iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.AssumeRolePolicyDocument);
     }
 
+    /**
+     * ValidatePolicy, every page. Only the resource types ValidatePolicy knows are passed (an S3 bucket,
+     * a role's trust policy); a key policy is validated as a plain resource policy.
+     */
     async validatePolicy(document: PolicyDocument, policyType: "IDENTITY_POLICY" | "RESOURCE_POLICY", resourceType?: string): Promise<ValidationFinding[]> {
+        const known = resourceType === "AWS::S3::Bucket" || resourceType === "AWS::IAM::AssumeRolePolicyDocument" ? resourceType : undefined;
         const findings: ValidationFinding[] = [];
         let nextToken: string | undefined;
         do {
@@ -107,7 +112,7 @@ export class AccountApi {
                 new ValidatePolicyCommand({
                     policyDocument: JSON.stringify(document),
                     policyType,
-                    ...(resourceType ? { validatePolicyResourceType: resourceType as "AWS::S3::Bucket" } : {}),
+                    ...(known ? { validatePolicyResourceType: known } : {}),
                     nextToken,
                 }),
             );
