@@ -59,7 +59,13 @@ export async function automationOperations(workDir: string, env: NodeJS.ProcessE
             return (await (await workspace()).listStacks()).map((s) => s.name.split("/").pop() ?? s.name);
         },
         async createStack(stack) {
-            await (await workspace(stack)).createStack(stack);
+            // `pulumi stack init` selects the new stack: select the user's stack again afterwards.
+            const plain = await LocalWorkspace.create(options(stack));
+            const selected = (await plain.stack())?.name;
+            await plain.createStack(stack);
+            if (selected !== undefined) {
+                await plain.selectStack(selected);
+            }
         },
         async up(stack, { onOutput, signal, refresh }) {
             return counts((await (await stackOf(stack)).up({ onOutput, signal, refresh })).summary.resourceChanges);
