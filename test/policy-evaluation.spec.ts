@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { CrossAccountBucketArgs, PendingConsumer, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { LIMITS, PolicyDocument } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
+import { buildConsumerRolePolicy } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import {
     ACCOUNT_A,
@@ -11,8 +12,10 @@ import {
     bucketScenarios,
     CONSUMER_A,
     CONSUMER_B,
+    Decision,
     DEFAULT_OPTIONS,
     encryptionScenarios,
+    evaluateKeyUse,
     endpointPolicyOf,
     evaluate,
     evaluateScenario,
@@ -177,20 +180,38 @@ describe("writes keep the bucket's encryption (independent IAM evaluator)", () =
     }
 });
 
-describe("the bucket's KMS key", () => {
-    // The evaluator drops kms:EncryptionContext:<key> context keys (it only matches variable keys of
-    // the prefix/name form), so it cannot evaluate this condition; the statement is checked as written.
+describe("the bucket's KMS key is usable through S3 for this bucket only (independent IAM evaluator)", () => {
     const keyPolicy = buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: "eu-west-1", partition: "aws", grants: [CONSUMER_A, CONSUMER_B] });
+    const consumerA: Principal = {
+        label: "consumer A role",
+        arn: CONSUMER_A.roleArn,
+        identityPolicy: buildConsumerRolePolicy({ bucketArn: BUCKET, access: "read-write", kmsKeyArn: BUCKET_KEY }),
+    };
+    const throughS3 = (s3Arn: string) => ({ "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": s3Arn });
+    const table: [string, string, Record<string, string>, Decision][] = [
+        ["decrypt for an object of this bucket (Bucket Key off)", "kms:Decrypt", throughS3(`${BUCKET}/data/file.csv`), "Allowed"],
+        ["decrypt for this bucket (Bucket Key on)", "kms:Decrypt", throughS3(BUCKET), "Allowed"],
+        ["generate a data key for this bucket", "kms:GenerateDataKey", throughS3(BUCKET), "Allowed"],
+        ["decrypt through S3 for another bucket", "kms:Decrypt", throughS3("arn:aws:s3:::another-bucket"), "ImplicitlyDenied"],
+        ["decrypt for an object of another bucket", "kms:Decrypt", throughS3("arn:aws:s3:::another-bucket/data/file.csv"), "ImplicitlyDenied"],
+        ["decrypt for a bucket whose name extends this one", "kms:Decrypt", throughS3(`${BUCKET}-copy`), "ImplicitlyDenied"],
+        ["generate a data key for another bucket", "kms:GenerateDataKey", throughS3("arn:aws:s3:::another-bucket"), "ImplicitlyDenied"],
+        ["decrypt directly, not through S3", "kms:Decrypt", { "kms:EncryptionContext:aws:s3:arn": BUCKET }, "ImplicitlyDenied"],
+    ];
+    for (const [what, action, context, expected] of table) {
+        it(`consumer A: ${what} → ${expected}`, () => {
+            expect(evaluateKeyUse({ principal: consumerA, action, context }, keyPolicy)).to.equal(expected);
+        });
+    }
 
-    it("lets consumers use it through S3 for this bucket only: the bucket ARN (Bucket Key on) or its objects' ARNs (off)", () => {
-        const consumerStatements = keyPolicy.Statement.filter((s) => s.Sid !== "OwnerAccountAdministersKey");
-        expect(consumerStatements).to.have.length(2);
-        for (const s of consumerStatements) {
-            expect(s.Condition).to.deep.equal({
-                StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
-                StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/*`] },
-            });
-        }
+    it("B (read) may decrypt but not generate data keys", () => {
+        const consumerB: Principal = {
+            label: "consumer B role",
+            arn: CONSUMER_B.roleArn,
+            identityPolicy: buildConsumerRolePolicy({ bucketArn: BUCKET, access: "read", kmsKeyArn: BUCKET_KEY }),
+        };
+        expect(evaluateKeyUse({ principal: consumerB, action: "kms:Decrypt", context: throughS3(BUCKET) }, keyPolicy)).to.equal("Allowed");
+        expect(evaluateKeyUse({ principal: consumerB, action: "kms:GenerateDataKey", context: throughS3(BUCKET) }, keyPolicy)).to.equal("ImplicitlyDenied");
     });
 });
 

@@ -6,7 +6,8 @@
  * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:SecureTransport`, and, through an endpoint,
  * `aws:SourceVpce` and `aws:VpceAccount`.
  */
-import { anonymousPrincipal, runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
+import { createValidatedPolicy } from "@cloud-copilot/iam-policy";
+import { anonymousPrincipal, runSimulation, runUnsafeSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
@@ -239,6 +240,31 @@ export async function evaluate(
 export function evaluateScenario(scenario: Scenario, consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<Evaluation> {
     const resource = scenario.key === "" ? BUCKET : `${BUCKET}/${scenario.key}`;
     return evaluate({ ...scenario, resource, resourceAccount: OWNER }, bucketPolicyFor(consumers, options));
+}
+
+/**
+ * A request S3 makes to KMS for a caller, evaluated against the key policy. The validated simulation
+ * drops `kms:EncryptionContext:<key>` context keys (it matches variable keys of the `prefix/name` form
+ * only), so this runs the same evaluator's unvalidated entry point, which takes the context as given;
+ * every key passed here is one AWS sets on such a request.
+ */
+export function evaluateKeyUse(request: { principal: Principal; action: string; context: Record<string, string> }, keyPolicy: PolicyDocument): Decision {
+    const { principal } = request;
+    const simulation = {
+        request: {
+            principal: principal.arn,
+            action: request.action,
+            resource: { resource: BUCKET_KEY, accountId: OWNER },
+            contextVariables: { "aws:PrincipalArn": principal.arn, "aws:PrincipalAccount": accountOf(principal.arn), ...request.context },
+        },
+        identityPolicies: principal.identityPolicy ? [{ name: "identity", policy: principal.identityPolicy }] : [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        // A validated policy carries the name the evaluator reports a matching statement under.
+        resourcePolicy: createValidatedPolicy(keyPolicy, () => [], { name: "key policy" }),
+        vpcEndpointPolicies: [],
+    };
+    return runUnsafeSimulation(simulation as unknown as Simulation, {}) as Decision;
 }
 
 /** `n` realistic consumers, each its own account, auto-named role and endpoint. */
