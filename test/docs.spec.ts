@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import { dirname, join } from "path";
 import { ACCOUNT_KEYS } from "../config/account";
 import { CONSUMER_KEYS } from "../config/consumer";
@@ -39,6 +39,22 @@ describe("the documentation", () => {
                 expect(existsSync(join(ROOT, dirname(file), target)), `${file} → ${target}`).to.equal(true);
             }
         }
+    });
+
+    it("keeps every source file outside test/ readable in one sitting (at most 300 lines)", () => {
+        const tooLong: string[] = [];
+        const walk = (dir: string) => {
+            for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+                const path = dir ? `${dir}/${entry.name}` : entry.name;
+                if (entry.isDirectory() && !["node_modules", "test", ".git", "bin"].includes(entry.name)) {
+                    walk(path);
+                } else if (entry.isFile() && entry.name.endsWith(".ts") && read(path).split("\n").length > 300) {
+                    tooLong.push(path);
+                }
+            }
+        };
+        walk("");
+        expect(tooLong).to.deep.equal([]);
     });
 
     it("keeps the README a front door of at most 250 lines", () => {
