@@ -25,8 +25,8 @@ export interface ConsumerStack {
     readonly outputs: Outputs;
 }
 
-/** One policy document the project writes, where it lives, and how Access Analyzer validates it. */
-export interface ExpectedDocument {
+/** One policy document the project writes, and how Access Analyzer validates it. */
+export interface PolicyToCheck {
     readonly stack: string;
     /** What it is: "bucket policy", "endpoint policy vpce-…", … */
     readonly what: string;
@@ -34,7 +34,10 @@ export interface ExpectedDocument {
     readonly policyType: "IDENTITY_POLICY" | "RESOURCE_POLICY";
     /** For resource policies Access Analyzer knows the type of. */
     readonly resourceType?: "AWS::S3::Bucket" | "AWS::KMS::Key" | "AWS::IAM::AssumeRolePolicyDocument";
-    /** Where verify reads the live copy. */
+}
+
+/** A document of the deployed stacks, and where verify reads its live copy. */
+export interface ExpectedDocument extends PolicyToCheck {
     readonly live:
         | { readonly kind: "bucket-policy"; readonly bucket: string }
         | { readonly kind: "key-policy"; readonly keyArn: string }

@@ -1,14 +1,14 @@
 import { Plan } from "../offline/plan";
 import { PolicyDocument } from "../policies/document";
-import { ExpectedDocument } from "./expected";
+import { PolicyToCheck } from "./expected";
 
 /** Which planned resources hold a document verify checks, and how Access Analyzer reads it. */
 const KINDS: readonly {
     readonly type: string;
     readonly input: string;
     readonly what: (name: string) => string;
-    readonly policyType: ExpectedDocument["policyType"];
-    readonly resourceType?: ExpectedDocument["resourceType"];
+    readonly policyType: PolicyToCheck["policyType"];
+    readonly resourceType?: PolicyToCheck["resourceType"];
 }[] = [
     {
         type: "aws:s3/bucketPolicy:BucketPolicy",
@@ -35,7 +35,7 @@ const KINDS: readonly {
  * each consumer's from its phase, the owner's from its last phase. Ids in them are placeholders,
  * which is fine for validation and for the custom checks.
  */
-export function plannedDocuments(plan: Plan): ExpectedDocument[] {
+export function plannedDocuments(plan: Plan): PolicyToCheck[] {
     const last = new Map(plan.phases.map((p) => [p.stack, p]));
     return [...last.values()].flatMap((phase) =>
         phase.resources.flatMap((r) => {
@@ -51,7 +51,6 @@ export function plannedDocuments(plan: Plan): ExpectedDocument[] {
                     document,
                     policyType: kind.policyType,
                     ...(kind.resourceType ? { resourceType: kind.resourceType } : {}),
-                    live: { kind: "bucket-policy" as const, bucket: "(planned)" },
                 },
             ];
         }),

@@ -1,6 +1,6 @@
 import { PolicyDocument } from "../policies/document";
 import { AccountApi } from "./aws";
-import { ConsumerStack, expectedDocuments, expectedGrants, ExpectedDocument, OwnerStack } from "./expected";
+import { ConsumerStack, expectedDocuments, expectedGrants, ExpectedDocument, OwnerStack, PolicyToCheck } from "./expected";
 import {
     CheckRow,
     compareDocument,
@@ -80,7 +80,7 @@ async function liveCopy(api: AccountApi, doc: ExpectedDocument): Promise<PolicyD
 /** Checks 2 and 3 on documents: AWS's own validation and custom policy checks. */
 async function policyChecks(
     rows: CheckRow[],
-    docs: readonly ExpectedDocument[],
+    docs: readonly PolicyToCheck[],
     apiFor: ApiFor,
     credentials: (stack: string) => MissingCredentials,
 ): Promise<void> {
@@ -244,7 +244,7 @@ function newAccess(row: CheckRow): CheckRow {
  * owner stack is deployed, CheckNoNewAccess of the planned bucket policy against the live one.
  */
 export async function verifyPlanned(
-    docs: readonly ExpectedDocument[],
+    docs: readonly PolicyToCheck[],
     apiFor: ApiFor,
     credentials: (stack: string) => MissingCredentials,
     liveBucket?: { stack: string; bucket: string },
