@@ -6,7 +6,8 @@
  * `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:SecureTransport`, and, through an endpoint,
  * `aws:SourceVpce` and `aws:VpceAccount`.
  */
-import { createValidatedPolicy } from "@cloud-copilot/iam-policy";
+import "./collators";
+import { createValidatedPolicy, validateEndpointPolicy, validateIdentityPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { anonymousPrincipal, runSimulation, runUnsafeSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
@@ -76,8 +77,28 @@ export interface PolicyOptions {
 
 export const DEFAULT_OPTIONS: PolicyOptions = { lockMode: "account-match", encryption: { kind: "sse-s3" } };
 
+const builtPolicies = new WeakMap<readonly ConsumerGrant[], Map<string, PolicyDocument>>();
+
+/** The bucket policy for these consumers, built once per consumer list and options (the crowd scenarios ask hundreds of times). */
 export function bucketPolicyFor(consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
-    return buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
+    const byOptions = builtPolicies.get(consumers) ?? new Map<string, PolicyDocument>();
+    builtPolicies.set(consumers, byOptions);
+    const key = JSON.stringify(options);
+    const policy = byOptions.get(key) ?? buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
+    byOptions.set(key, policy);
+    return policy;
+}
+
+type Validated = ReturnType<typeof createValidatedPolicy>;
+const validatedPolicies = new Map<(p: unknown) => unknown[], WeakMap<PolicyDocument, Validated>>();
+
+/** A policy validated once by the evaluator's own rules for its kind; the simulation reuses the result. */
+function validated(policy: PolicyDocument, validate: (p: unknown) => unknown[]): Validated {
+    const cache = validatedPolicies.get(validate) ?? new WeakMap<PolicyDocument, Validated>();
+    validatedPolicies.set(validate, cache);
+    const result = cache.get(policy) ?? createValidatedPolicy(policy, validate as Parameters<typeof createValidatedPolicy>[1]);
+    cache.set(policy, result);
+    return result;
 }
 
 const allow = (action: string | string[], resource: string | string[] = "*"): PolicyDocument => ({
@@ -222,11 +243,11 @@ export async function evaluate(
             resource: { resource: request.resource, accountId: request.resourceAccount },
             contextVariables: context,
         },
-        identityPolicies: principal.identityPolicy ? [{ name: "identity", policy: principal.identityPolicy }] : [],
+        identityPolicies: principal.identityPolicy ? [{ name: "identity", policy: validated(principal.identityPolicy, validateIdentityPolicy) }] : [],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        resourcePolicy,
-        vpcEndpointPolicies: path.endpointPolicy ? [{ name: "endpoint", policy: path.endpointPolicy }] : [],
+        resourcePolicy: resourcePolicy && validated(resourcePolicy, validateResourcePolicy),
+        vpcEndpointPolicies: path.endpointPolicy ? [{ name: "endpoint", policy: validated(path.endpointPolicy, validateEndpointPolicy) }] : [],
     };
     const result = await runSimulation(simulation, { simulationMode: "Strict" });
     if (result.resultType === "error") {
