@@ -77,19 +77,22 @@ export function parsePlanArgs(argv: readonly string[], defaultConfigDir = resolv
     };
 }
 
-/** The command: exit code 0 with the plan on stdout, or 1 with the reason on stderr. */
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+/**
+ * The command: exit code 0 with the plan on stdout, or 1 with the reason on stderr. `plan` is the
+ * planner (specs pass one that plays each config folder once for the whole suite).
+ */
+export async function main(argv: readonly string[], io: Io, plan: typeof planRollout = planRollout): Promise<number> {
     try {
         const options = parsePlanArgs(argv);
         if (options === "help") {
             io.stdout(`${USAGE}\n`);
             return 0;
         }
-        const plan = await planRollout({ configDir: options.configDir, stacks: options.stacks });
+        const played = await plan({ configDir: options.configDir, stacks: options.stacks });
         const render = {
-            human: () => renderHuman(plan, { details: options.details }),
-            json: () => `${renderJson(plan)}\n`,
-            mermaid: () => renderMermaid(plan),
+            human: () => renderHuman(played, { details: options.details }),
+            json: () => `${renderJson(played)}\n`,
+            mermaid: () => renderMermaid(played),
         };
         io.stdout(render[options.format]());
         return 0;

@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
 import { expect } from "chai";
 import { Registration } from "../offline/mockCloud";
+import { Plan, planRollout } from "../offline/plan";
 import { PlacedRegistration, StackRunError } from "../offline/runStack";
 import { PolicyDocument } from "../policies/document";
 
@@ -69,3 +72,20 @@ export function expectNothingCreated(error: StackRunError): void {
     const created = error.resources.filter((r) => r.type !== TYPES.stackReference).map((r) => `${r.type} ${r.name}`);
     expect(created, "resources registered before the error").to.deep.equal([]);
 }
+
+const plans = new Map<string, Promise<Plan>>();
+
+/**
+ * planRollout, played once per set of stack files and stack list for the whole suite. A plan depends
+ * on nothing but those files (the plan spec proves two runs agree), and specs only read it.
+ */
+export const planOnce: typeof planRollout = (options) => {
+    const files = readdirSync(options.configDir)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .sort()
+        .map((f) => [f, readFileSync(join(options.configDir, f), "utf8")]);
+    const key = JSON.stringify([options.configDir, options.stacks ?? null, files]);
+    const plan = plans.get(key) ?? planRollout(options);
+    plans.set(key, plan);
+    return plan;
+};

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { execFile } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -9,39 +8,19 @@ import { Plan, planRollout } from "../offline/plan";
 import { renderHuman } from "../offline/planReport";
 import { PolicyDocument } from "../policies/document";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
-import { TYPES } from "./helpers";
+import { planOnce, TYPES } from "./helpers";
+import { CliRun, planProcessRun } from "./plan-process";
 import { evaluate } from "./policy-world";
 
 const PROJECT_DIR = join(__dirname, "..");
-
-interface CliRun {
-    readonly status: number | null;
-    readonly stdout: string;
-    readonly stderr: string;
-}
 
 /** Runs the `npm run plan` command in this process: the same main() the CLI calls. */
 async function planCli(args: string[]): Promise<CliRun> {
     let stdout = "";
     let stderr = "";
-    const status = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const status = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, planOnce);
     return { status, stdout, stderr };
 }
-
-/** Runs `npm run plan` as a user would: its own process (the CLI on the current Node, ts-node transpile-only). */
-function spawnedPlanCli(args: string[]): Promise<CliRun> {
-    return new Promise((done) => {
-        const child = execFile(
-            process.execPath,
-            ["-r", "ts-node/register", join(PROJECT_DIR, "offline", "plan-cli.ts"), ...args],
-            { cwd: PROJECT_DIR, encoding: "utf8" },
-            (error, stdout, stderr) => done({ status: child.exitCode ?? (error ? 1 : 0), stdout, stderr }),
-        );
-    });
-}
-
-// Started when mocha loads this file, so the one spawned process runs beside the other specs.
-const smokeRun = spawnedPlanCli(["--json"]);
 
 /** A folder of stack files, as a team keeps its own settings. */
 function configDir(files: Record<string, Record<string, unknown>>): string {
@@ -84,7 +63,7 @@ describe("offline plan (npm run plan)", function () {
     describe("of the shipped example config", () => {
         let plan: Plan;
         before(async () => {
-            plan = await planRollout({ configDir: PROJECT_DIR });
+            plan = await planOnce({ configDir: PROJECT_DIR });
         });
 
         it("plays owner → consumer → owner", () => {
@@ -155,7 +134,7 @@ describe("offline plan (npm run plan)", function () {
 
     describe("from the command line", () => {
         it("runs as its own process, exiting 0 with the plan on stdout (smoke test: one spawn for the whole suite)", async () => {
-            const run = await smokeRun;
+            const run = await planProcessRun;
             expect(run.status, run.stderr).to.equal(0);
             expect((JSON.parse(run.stdout) as { phases: unknown[] }).phases).to.have.length(3);
         });
@@ -437,7 +416,7 @@ describe("offline plan: layouts and mistakes a user makes", function () {
 
     describe("output", () => {
         it("--mermaid (or --format mermaid) draws the final state with the real values", async () => {
-            const plan = await planRollout({ configDir: PROJECT_DIR });
+            const plan = await planOnce({ configDir: PROJECT_DIR });
             const [owner, consumer] = [plan.phases[2].outputs, plan.phases[1].outputs];
             const run = await planCli(["--mermaid"]);
             expect(run.status, run.stderr).to.equal(0);

@@ -23,6 +23,7 @@ import { main, parseVerifyArgs, VerifyDeps } from "../verify/cli";
 import { expectedDocuments } from "../verify/expected";
 import { NEVER_GRANTED } from "../verify/judge";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
+import { planOnce } from "./helpers";
 
 const ROOT = join(__dirname, "..");
 const BUCKET = "shared-data-0a1b2c3";
@@ -127,6 +128,7 @@ async function verify(argv: string[]): Promise<{ code: number; out: string; err:
     const deps: VerifyDeps = {
         outputs: async (stack) => OUTPUTS[stack] ?? {},
         api: (_stack, settings) => new AccountApi(clientsFor(settings.region), { pollMs: 0, attempts: 5 }),
+        plan: planOnce,
     };
     const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, deps);
     return { code, out, err };

@@ -67,6 +67,8 @@ export interface VerifyDeps {
     /** A stack's outputs (`{}` when never deployed); fails when the Pulumi CLI or the backend cannot be reached. */
     outputs(stack: string): Promise<Record<string, unknown>>;
     api(stack: string, settings: AccountSettings): AccountApi;
+    /** The offline planner behind `--planned`. @default planRollout */
+    plan?: typeof planRollout;
 }
 
 export function defaultDeps(dir: string, env: NodeJS.ProcessEnv = process.env): VerifyDeps {
@@ -103,7 +105,7 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
         let rows: CheckRow[];
         if (args.planned) {
             skipPulumiPromiseStacks();
-            const docs = plannedDocuments(await planRollout({ configDir: args.configDir }));
+            const docs = plannedDocuments(await (use.plan ?? planRollout)({ configDir: args.configDir }));
             let ownerOutputs: Record<string, unknown> = {};
             try {
                 ownerOutputs = await use.outputs(stacks.owner.stack);
