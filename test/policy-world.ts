@@ -77,15 +77,13 @@ export interface PolicyOptions {
 
 export const DEFAULT_OPTIONS: PolicyOptions = { lockMode: "account-match", encryption: { kind: "sse-s3" } };
 
-const builtPolicies = new WeakMap<readonly ConsumerGrant[], Map<string, PolicyDocument>>();
+const builtPolicies = new Map<string, PolicyDocument>();
 
 /** The bucket policy for these consumers, built once per consumer list and options (the crowd scenarios ask hundreds of times). */
 export function bucketPolicyFor(consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
-    const byOptions = builtPolicies.get(consumers) ?? new Map<string, PolicyDocument>();
-    builtPolicies.set(consumers, byOptions);
-    const key = JSON.stringify(options);
-    const policy = byOptions.get(key) ?? buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
-    byOptions.set(key, policy);
+    const key = JSON.stringify([consumers, options]);
+    const policy = builtPolicies.get(key) ?? buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
+    builtPolicies.set(key, policy);
     return policy;
 }
 
