@@ -321,19 +321,19 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
             const header = ["requestdatetime", "remoteip", "requester", "operation", "key", "httpstatus", "errorcode"];
             athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [header, ...rows].map((r) => ({ Data: r.map((v) => ({ VarCharValue: v })) })) } });
         };
+        /** A log row: the consumer's role reading an object from a public address, answered with this status. */
+        const consumerGetFromOutside = (status: string, errorCode: string) => [
+            "[28/Nov/2026:10:00:00 +0000]",
+            "52.95.4.1",
+            `arn:aws:sts::${CONSUMER_ACCOUNT}:assumed-role/workload-1a2b3c4/i-0abc`,
+            "REST.GET.OBJECT",
+            "data/file.csv",
+            status,
+            errorCode,
+        ];
 
         it("passes when consumer requests from outside the VPC were all refused", async () => {
-            results([
-                [
-                    "[28/Nov/2026:10:00:00 +0000]",
-                    "52.95.4.1",
-                    `arn:aws:sts::${CONSUMER_ACCOUNT}:assumed-role/workload-1a2b3c4/i-0abc`,
-                    "REST.GET.OBJECT",
-                    "data/file.csv",
-                    "403",
-                    "AccessDenied",
-                ],
-            ]);
+            results([consumerGetFromOutside("403", "AccessDenied")]);
             const run = await verify(["--logs"]);
             expect(row(run.out, "access logs")).to.match(/PASS\s+1 consumer requests from outside the VPC, all refused/);
             expect(athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input).to.deep.include({
@@ -343,17 +343,7 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
         });
 
         it("fails when one was served", async () => {
-            results([
-                [
-                    "[28/Nov/2026:10:00:00 +0000]",
-                    "52.95.4.1",
-                    `arn:aws:sts::${CONSUMER_ACCOUNT}:assumed-role/workload-1a2b3c4/i-0abc`,
-                    "REST.GET.OBJECT",
-                    "data/file.csv",
-                    "200",
-                    "-",
-                ],
-            ]);
+            results([consumerGetFromOutside("200", "-")]);
             expect(row((await verify(["--logs"])).out, "access logs")).to.match(/FAIL\s+1 consumer requests from a non-private address were served/);
         });
     });
