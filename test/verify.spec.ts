@@ -434,6 +434,19 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
             });
         });
 
+        it("reads every page of the results (the column names only on the first)", async () => {
+            results([consumerGetFromOutside("403", "AccessDenied")]);
+            const data = (r: string[]) => ({ Data: r.map((v) => ({ VarCharValue: v })) });
+            const header = ["requestdatetime", "remoteip", "requester", "operation", "key", "httpstatus", "errorcode"];
+            athena
+                .on(GetQueryResultsCommand)
+                .resolvesOnce({ ResultSet: { Rows: [data(header), data(consumerGetFromOutside("403", "AccessDenied"))] }, NextToken: "rows-2" })
+                .resolves({ ResultSet: { Rows: [data(consumerGetFromOutside("200", "-"))] } });
+            const run = await verify(["--logs"]);
+            expect(row(run.out, "access logs")).to.match(/FAIL\s+1 consumer requests from a non-private address were served/);
+            expect(athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.NextToken)).to.deep.equal([undefined, "rows-2"]);
+        });
+
         it("fails when one was served", async () => {
             results([consumerGetFromOutside("200", "-")]);
             expect(row((await verify(["--logs"])).out, "access logs")).to.match(/FAIL\s+1 consumer requests from a non-private address were served/);
@@ -656,6 +669,60 @@ describe("npm run verify (AWS SDK v3, mocked with AWS's documented responses)", 
                 "ORGANIZATION analyzers-2",
             ]);
             expect(analyzer.commandCalls(ListFindingsV2Command).map((c) => c.args[0].input.analyzerArn)).to.deep.equal([orgArn, orgArn]);
+        });
+
+        it("does not expect a finding for a consumer inside the organization from an organization analyzer", async () => {
+            const orgArn = `arn:aws:access-analyzer:${REGION}:${OWNER_ACCOUNT}:analyzer/organization`;
+            analyzer.on(ListAnalyzersCommand, { type: "ACCOUNT" }).resolves({ analyzers: [] });
+            analyzer
+                .on(ListAnalyzersCommand, { type: "ORGANIZATION" })
+                .resolves({ analyzers: [{ arn: orgArn, name: "organization", type: "ORGANIZATION", status: "ACTIVE", createdAt: new Date() }] });
+            analyzer.on(ListFindingsV2Command).resolves({ findings: [] });
+            const run = await verify([]);
+            expect(run.code, run.out).to.equal(0);
+            expect(run.out).to.contain(`INFO    no finding for ${ROLE}: an organization analyzer does not report consumers inside the organization`);
+        });
+
+        it("reads every page of the probe instance's security-group rules", async () => {
+            ec2.on(DescribeInstancesCommand).resolves({
+                Reservations: [
+                    { Instances: [{ InstanceId: "i-0123456789abcdef0", SecurityGroups: [{ GroupId: "sg-0a1b2c3d4e5f60718", GroupName: "workload" }] }] },
+                ],
+            });
+            ec2.on(DescribeSecurityGroupRulesCommand)
+                .resolvesOnce({
+                    SecurityGroupRules: [
+                        {
+                            SecurityGroupRuleId: "sgr-01",
+                            GroupId: "sg-0a1b2c3d4e5f60718",
+                            IsEgress: true,
+                            IpProtocol: "udp",
+                            FromPort: 53,
+                            ToPort: 53,
+                            CidrIpv4: "10.0.0.2/32",
+                        },
+                    ],
+                    NextToken: "rules-2",
+                })
+                .resolves({
+                    SecurityGroupRules: [
+                        {
+                            SecurityGroupRuleId: "sgr-02",
+                            GroupId: "sg-0a1b2c3d4e5f60718",
+                            IsEgress: true,
+                            IpProtocol: "tcp",
+                            FromPort: 443,
+                            ToPort: 443,
+                            PrefixListId: "pl-6da54004",
+                        },
+                    ],
+                });
+            const egress = await new AccountApi(clientsFor(REGION)).path.egressOfInstance("i-0123456789abcdef0");
+            expect(egress.rules.map((r) => r.prefixListId ?? r.cidr)).to.deep.equal(["10.0.0.2/32", "pl-6da54004"]);
+            expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[1].args[0].input).to.deep.include({
+                Filters: [{ Name: "group-id", Values: ["sg-0a1b2c3d4e5f60718"] }],
+                NextToken: "rules-2",
+            });
         });
 
         it("reads the VPC's endpoints and route tables to their last page", async () => {

@@ -148,7 +148,12 @@ export function tiedToOwnEndpoints(condition: Readonly<Record<string, string>> |
  * Check 4: the analyzer's external-access findings on the shared bucket name exactly the granted
  * consumer roles, none is public, and each is tied to that consumer's own endpoints.
  */
-export function judgeExternalAccess(stack: string, findings: readonly ExternalAccess[], roles: ReadonlyMap<string, RoleEndpoints>): CheckRow[] {
+export function judgeExternalAccess(
+    stack: string,
+    findings: readonly ExternalAccess[],
+    roles: ReadonlyMap<string, RoleEndpoints>,
+    zone: "ACCOUNT" | "ORGANIZATION" = "ACCOUNT",
+): CheckRow[] {
     const rows: CheckRow[] = [];
     const seen = new Set<string>();
     for (const f of findings) {
@@ -174,12 +179,22 @@ export function judgeExternalAccess(stack: string, findings: readonly ExternalAc
         }
     }
     for (const role of [...roles.keys()].filter((r) => !seen.has(r))) {
-        rows.push({
-            stack,
-            check: "external access",
-            result: "warn",
-            detail: `no finding for ${role} yet: the analyzer may not have scanned the latest policy`,
-        });
+        // An organization analyzer's zone of trust is the organization: a consumer inside it is no finding.
+        rows.push(
+            zone === "ORGANIZATION"
+                ? {
+                      stack,
+                      check: "external access",
+                      result: "info",
+                      detail: `no finding for ${role}: an organization analyzer does not report consumers inside the organization`,
+                  }
+                : {
+                      stack,
+                      check: "external access",
+                      result: "warn",
+                      detail: `no finding for ${role} yet: the analyzer may not have scanned the latest policy`,
+                  },
+        );
     }
     if (rows.every((r) => r.result !== "fail")) {
         rows.unshift({

@@ -175,7 +175,12 @@ export async function verifyDeployed(
                           detail: `no active ${named ? `analyzer named ${named}` : "ACCOUNT or ORGANIZATION analyzer"} in the owner's account and region: set accessAnalyzer: true on the owner, or see docs/operations.md`,
                       },
                   ]
-                : judgeExternalAccess(owner.stack, await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)), roles);
+                : judgeExternalAccess(
+                      owner.stack,
+                      await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)),
+                      roles,
+                      analyzer.type === "ORGANIZATION" ? "ORGANIZATION" : "ACCOUNT",
+                  );
         },
         () => credentials(owner.stack),
     );
