@@ -20,6 +20,8 @@ export interface WorkloadRoleArgs {
      * Mutually exclusive with creating one: no instance profile is made for an existing role.
      */
     readonly existingRoleArn?: string;
+    /** A role the created role also trusts, under verify's session name only. Ignored with existingRoleArn. @default none */
+    readonly verifyTester?: string;
 }
 
 export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue[] {
@@ -29,6 +31,7 @@ export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue
     issues.check("prefix", args.prefix, optional(args.prefix, rules.keyPrefix), 'pass a prefix such as "team-a/"');
     issues.check("kmsKeyArn", args.kmsKeyArn, optional(args.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
     issues.check("existingRoleArn", args.existingRoleArn, optional(args.existingRoleArn, rules.roleArn), "pass a role ARN");
+    issues.check("verifyTester", args.verifyTester, optional(args.verifyTester, rules.roleArn), "pass a role ARN");
     if (issues.size === 0) {
         const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? DEFAULT_ACCESS }), LIMITS.roleInlinePolicy);
         issues.check("prefix", args.prefix, over && `makes the role policy ${over.bytes} bytes, over ${over.limit}`, "use a shorter prefix");
@@ -59,7 +62,7 @@ export class WorkloadRole extends pulumi.ComponentResource {
         if (args.existingRoleArn === undefined) {
             const role = new aws.iam.Role(
                 name,
-                { assumeRolePolicy: compact(ec2TrustPolicy()), description: "Workload role with access to the shared S3 bucket" },
+                { assumeRolePolicy: compact(ec2TrustPolicy(args.verifyTester)), description: "Workload role with access to the shared S3 bucket" },
                 { parent: this },
             );
             const profile = new aws.iam.InstanceProfile(name, { role: role.name }, { parent: this });

@@ -25,6 +25,8 @@ export interface ConsumerSettings extends AccountSettings {
     readonly prefix?: string;
     /** Attach the role policy (the shared bucket's grants) to this existing role instead of creating a role and instance profile. */
     readonly existingRoleArn?: string;
+    /** A role of this account that the workload role trusts for verify's outside test only (session name `cross-account-s3-verify`). */
+    readonly verifyTester?: string;
 }
 
 export const CONSUMER_KEYS = [
@@ -38,6 +40,7 @@ export const CONSUMER_KEYS = [
     "access",
     "prefix",
     "existingRoleArn",
+    "verifyTester",
 ];
 
 /** The consumer stack's settings from its raw config, or a ConfigError listing every problem. */
@@ -85,6 +88,19 @@ export function parseConsumerSettings(
             "name a role of the consumer account, or remove the key to create one",
         );
     }
+    const verifyTester = config.optional("verifyTester", rules.roleArn, "arn:aws:iam::444455556666:role/verify");
+    if (verifyTester !== undefined && rules.roleArn(verifyTester) === undefined) {
+        config.issues.check(
+            config.key("verifyTester"),
+            verifyTester,
+            rules.roleOfAccount(account.accountId, "this stack's account")(verifyTester) ||
+                (existingRoleArn !== undefined &&
+                    "only applies to the role this stack creates, but existingRoleArn is set (its trust policy is not this stack's)"),
+            existingRoleArn !== undefined
+                ? "remove verifyTester, or add the tester to that role's trust policy yourself"
+                : "name a role of the consumer account",
+        );
+    }
     const ownerStack = config.optional("ownerStack", rules.stackName, "owner") ?? "owner";
     const prefix = config.optional("prefix", rules.keyPrefix, "team-a/");
     const settings: ConsumerSettings = {
@@ -98,6 +114,7 @@ export function parseConsumerSettings(
         access: config.oneOf("access", ACCESS_LEVELS, DEFAULT_ACCESS),
         ...(prefix === undefined ? {} : { prefix }),
         ...(existingRoleArn === undefined ? {} : { existingRoleArn }),
+        ...(verifyTester === undefined || existingRoleArn !== undefined ? {} : { verifyTester }),
     };
     config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}"`);
     return settings;

@@ -40,6 +40,24 @@ export function buildConsumerRolePolicy(input: RolePolicyInput): PolicyDocument 
 }
 
 /** Lets EC2 instances (through their instance profile) assume the workload role. */
-export function ec2TrustPolicy(): PolicyDocument {
-    return policy([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+export function ec2TrustPolicy(verifyTester?: string): PolicyDocument {
+    return policy([
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        // Opt-in: verify's tester assumes the role from outside the endpoint to see the lock refuse it. Only
+        // under the session name verify uses, so the sessions are easy to tell apart in CloudTrail.
+        ...(verifyTester === undefined
+            ? []
+            : [
+                  {
+                      Sid: "VerifyTester",
+                      Effect: "Allow" as const,
+                      Principal: { AWS: verifyTester },
+                      Action: "sts:AssumeRole",
+                      Condition: { StringEquals: { "sts:RoleSessionName": VERIFY_SESSION_NAME } },
+                  },
+              ]),
+    ]);
 }
+
+/** The session name verify's outside test assumes the workload role under. */
+export const VERIFY_SESSION_NAME = "cross-account-s3-verify";

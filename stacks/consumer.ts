@@ -47,6 +47,7 @@ export async function consumerProgram(
             prefix: settings.prefix,
             kmsKeyArn: owner.kmsKeyArn,
             existingRoleArn: settings.existingRoleArn,
+            verifyTester: settings.verifyTester,
         },
         { providers: [provider] },
     );

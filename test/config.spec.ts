@@ -105,6 +105,18 @@ const consumerCases: Case[] = [
         'cross-account-s3:existingRoleArn = "arn:aws:s3:::bucket"',
         "must be an IAM role ARN",
     ],
+    [
+        "verify tester of another account",
+        { [key("verifyTester")]: `arn:aws:iam::${OWNER_ACCOUNT}:role/verify` },
+        "cross-account-s3:verifyTester",
+        `must be a role in this stack's account ${CONSUMER_ACCOUNT}`,
+    ],
+    [
+        "verify tester with an existing role",
+        { [key("verifyTester")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/verify`, [key("existingRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/app` },
+        "cross-account-s3:verifyTester",
+        "only applies to the role this stack creates, but existingRoleArn is set",
+    ],
     ["unknown access level", { [key("access")]: "write" }, 'cross-account-s3:access = "write"', 'must be one of "read", "read-write"'],
     ["prefix with a wildcard", { [key("prefix")]: "a?/" }, 'cross-account-s3:prefix = "a?/"', "must not contain the wildcards"],
     [

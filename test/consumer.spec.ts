@@ -127,6 +127,22 @@ describe("consumer stack (through index.ts)", () => {
         });
     });
 
+    it("trusts the verify tester, when set, only under verify's session name", async () => {
+        const tester = `arn:aws:iam::${CONSUMER_ACCOUNT}:role/verify`;
+        const run = await runStack({ stack: "consumer", config: consumerConfig({ [key("verifyTester")]: tester }), stackOutputs: deployedOwner });
+        const trust = JSON.parse(String(the(run.resources, TYPES.role).inputs.assumeRolePolicy)) as { Statement: unknown[] };
+        expect(trust.Statement).to.deep.equal([
+            { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+            {
+                Sid: "VerifyTester",
+                Effect: "Allow",
+                Principal: { AWS: tester },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "sts:RoleSessionName": "cross-account-s3-verify" } },
+            },
+        ]);
+    });
+
     describe("adopting an existing gateway endpoint", () => {
         const adopt = consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("vpcId")]: undefined });
         delete adopt[key("vpcId")];

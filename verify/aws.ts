@@ -19,13 +19,16 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesComman
 import { GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { STSClient } from "@aws-sdk/client-sts";
 import { PolicyDocument } from "../policies/document";
+import { PathApi } from "./aws-path";
 import { CustomCheckResult, ExternalAccess, ValidationFinding } from "./judge";
 
 /** The prefix of the inline policy WorkloadRole attaches (Pulumi adds a suffix to the name). */
 export const ROLE_POLICY_PREFIX = "workload-shared-bucket";
 
 export interface Clients {
+    readonly region: string;
     readonly s3: S3Client;
     readonly kms: KMSClient;
     readonly ec2: EC2Client;
@@ -33,11 +36,13 @@ export interface Clients {
     readonly analyzer: AccessAnalyzerClient;
     readonly ssm: SSMClient;
     readonly athena: AthenaClient;
+    readonly sts: STSClient;
 }
 
 export function clientsFor(region: string, profile?: string): Clients {
     const config = { region, ...(profile ? { profile } : {}) };
     return {
+        region,
         s3: new S3Client(config),
         kms: new KMSClient(config),
         ec2: new EC2Client(config),
@@ -45,6 +50,7 @@ export function clientsFor(region: string, profile?: string): Clients {
         analyzer: new AccessAnalyzerClient(config),
         ssm: new SSMClient(config),
         athena: new AthenaClient(config),
+        sts: new STSClient(config),
     };
 }
 
@@ -59,13 +65,29 @@ export interface Waits {
     readonly attempts: number;
 }
 
+/** SSM's final invocation statuses; Pending, InProgress, Delayed and Cancelling are still on the way to one. */
+const FINAL_SSM_STATUSES = ["Success", "Cancelled", "TimedOut", "Failed"];
+
+/** An analyzer as ListAnalyzers lists it. */
+export interface AnalyzerSummary {
+    readonly arn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    readonly status?: string;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class AccountApi {
+    /** The path checks' and the outside test's calls. */
+    readonly path: PathApi;
+
     constructor(
         readonly clients: Clients,
         private readonly waits: Waits = { pollMs: 2000, attempts: 90 },
-    ) {}
+    ) {
+        this.path = new PathApi(clients.ec2, clients.sts, clients.region);
+    }
 
     async bucketPolicy(bucket: string): Promise<PolicyDocument | undefined> {
         try {
@@ -82,9 +104,11 @@ export class AccountApi {
         return parse((await this.clients.kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }))).Policy);
     }
 
-    async endpoint(endpointId: string): Promise<{ readonly policy?: PolicyDocument; readonly routeTableIds: string[] } | undefined> {
+    async endpoint(endpointId: string): Promise<{ readonly policy?: PolicyDocument; readonly routeTableIds: string[]; readonly vpcId?: string } | undefined> {
         const found = (await this.clients.ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpointId] }))).VpcEndpoints?.[0];
-        return found === undefined ? undefined : { policy: parse(found.PolicyDocument), routeTableIds: [...(found.RouteTableIds ?? [])].sort() };
+        return found === undefined
+            ? undefined
+            : { policy: parse(found.PolicyDocument), routeTableIds: [...(found.RouteTableIds ?? [])].sort(), ...(found.VpcId ? { vpcId: found.VpcId } : {}) };
     }
 
     async rolePolicy(roleName: string): Promise<PolicyDocument | undefined> {
@@ -142,27 +166,40 @@ export class AccountApi {
         );
     }
 
-    /** The active external-access findings on one resource, or "no analyzer" when the account and region have none (or not the named one). */
-    async externalAccess(resourceArn: string, analyzerName?: string): Promise<ExternalAccess[] | "no analyzer"> {
-        const analyzers = (await this.clients.analyzer.send(new ListAnalyzersCommand({ type: "ACCOUNT" }))).analyzers ?? [];
-        const analyzer = analyzers.find((a) => a.status === "ACTIVE" && (analyzerName === undefined || a.name === analyzerName));
-        if (analyzer?.arn === undefined) {
-            return "no analyzer";
+    /** Every external-access analyzer of the account and region: both types (ACCOUNT, ORGANIZATION), every page. */
+    async externalAccessAnalyzers(): Promise<AnalyzerSummary[]> {
+        const found: AnalyzerSummary[] = [];
+        for (const type of ["ACCOUNT", "ORGANIZATION"] as const) {
+            let nextToken: string | undefined;
+            do {
+                const page = await this.clients.analyzer.send(new ListAnalyzersCommand({ type, nextToken }));
+                found.push(...(page.analyzers ?? []).map((a) => ({ arn: a.arn, name: a.name, type: a.type, status: a.status })));
+                nextToken = page.nextToken;
+            } while (nextToken);
         }
+        return found;
+    }
+
+    /** The active findings on one resource, every page, each with every page of its details. */
+    async externalAccess(analyzerArn: string, resourceArn: string): Promise<ExternalAccess[]> {
         const found: ExternalAccess[] = [];
         let nextToken: string | undefined;
         do {
             const page = await this.clients.analyzer.send(
-                new ListFindingsV2Command({ analyzerArn: analyzer.arn, filter: { resource: { eq: [resourceArn] }, status: { eq: ["ACTIVE"] } }, nextToken }),
+                new ListFindingsV2Command({ analyzerArn, filter: { resource: { eq: [resourceArn] }, status: { eq: ["ACTIVE"] } }, nextToken }),
             );
             for (const summary of page.findings ?? []) {
-                const finding = await this.clients.analyzer.send(new GetFindingV2Command({ analyzerArn: analyzer.arn, id: summary.id }));
-                for (const detail of finding.findingDetails ?? []) {
-                    const external = "externalAccessDetails" in detail ? detail.externalAccessDetails : undefined;
-                    if (external !== undefined) {
-                        found.push({ id: String(summary.id), principal: external.principal, condition: external.condition, isPublic: external.isPublic });
+                let detailsToken: string | undefined;
+                do {
+                    const finding = await this.clients.analyzer.send(new GetFindingV2Command({ analyzerArn, id: summary.id, nextToken: detailsToken }));
+                    for (const detail of finding.findingDetails ?? []) {
+                        const external = "externalAccessDetails" in detail ? detail.externalAccessDetails : undefined;
+                        if (external !== undefined) {
+                            found.push({ id: String(summary.id), principal: external.principal, condition: external.condition, isPublic: external.isPublic });
+                        }
                     }
-                }
+                    detailsToken = finding.nextToken;
+                } while (detailsToken);
             }
             nextToken = page.nextToken;
         } while (nextToken);
@@ -184,7 +221,7 @@ export class AccountApi {
             await sleep(this.waits.pollMs);
             try {
                 const invocation = await this.clients.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
-                if (!["Pending", "InProgress", "Delayed"].includes(String(invocation.Status))) {
+                if (FINAL_SSM_STATUSES.includes(String(invocation.Status))) {
                     return { status: String(invocation.Status), stdout: invocation.StandardOutputContent ?? "", stderr: invocation.StandardErrorContent ?? "" };
                 }
             } catch (error) {

@@ -1,10 +1,10 @@
 /**
  * npm run verify [-- --probe-instance <consumer stack>=<instance id> …] [--logs] [--analyzer NAME]
  * npm run verify -- --planned
- * Checks the real thing with AWS's own evaluators; see docs/operations.md.
+ * Checks the real thing with AWS's own evaluators; see docs/operations.md and --help.
  */
 import { resolve } from "path";
-import { parseArgs } from "util";
+import { CommandSpec, parseCommandLine, usage, UsageError, userPath } from "../cli/command-line";
 import { AccountSettings } from "../config/account";
 import { consumerSettingsOf, ownerSettingsOf, readProjectFiles } from "../config/stack-files";
 import { skipPulumiPromiseStacks } from "../offline/fast-stacks";
@@ -14,51 +14,107 @@ import { table } from "../rollout/table";
 import { AccountApi, clientsFor } from "./aws";
 import { CheckRow, failed } from "./judge";
 import { plannedDocuments } from "./planned-documents";
-import { MissingCredentials, verifyDeployed, verifyPlanned, VerifyOptions } from "./run";
+import { LiveStacks, verifyPlanned } from "./planned";
+import { MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
 
-const USAGE = "usage: npm run verify -- [--probe-instance <consumer stack>=<instance id> …] [--logs] [--analyzer NAME] | npm run verify -- --planned";
+export const VERIFY_COMMAND: CommandSpec = {
+    command: "npm run verify --",
+    summary:
+        "Checks the deployed stacks on real AWS with AWS's own evaluators, through each stack's own credentials. It only reads, " +
+        "except where a check below says so. Exit 0 when everything holds, 1 on any FAIL, 2 on a wrong command line.",
+    options: [
+        {
+            name: "probe-instance",
+            type: "string",
+            multiple: true,
+            value: "<consumer stack>=<instance id>",
+            description: "also run the probe on that instance of the consumer VPC through SSM Run Command (the 403 test from inside)",
+        },
+        { name: "logs", type: "boolean", description: "also run the saved Athena query of consumer requests from non-private addresses" },
+        {
+            name: "analyzer",
+            type: "string",
+            value: "NAME",
+            description: "read external-access findings from this analyzer (default: the owner stack's, or the active one)",
+        },
+        {
+            name: "planned",
+            type: "boolean",
+            description: "check a change instead (pull requests): the documents it would write, and whether it grants new access compared with the live ones",
+        },
+        { name: "config-dir", type: "string", value: "DIR", description: "the folder with the Pulumi.<stack>.yaml files (default: the project folder)" },
+    ],
+    environment: [
+        {
+            name: "AWS_PROFILE_<STACK>",
+            description: "the AWS profile of one stack's account (e.g. AWS_PROFILE_OWNER); else the stack's profile setting, else the default chain",
+        },
+        { name: "PULUMI_ACCESS_TOKEN", description: "or another backend login: verify reads the stacks' outputs through the Pulumi CLI" },
+    ],
+    notes: [
+        "Checks (each row of the report names one):",
+        "  live equals generated  bucket, log bucket, key, endpoint, role and trust policies and the endpoint's route tables equal what the",
+        "                         builders produce from the stack files and outputs. Needs: read credentials per account. Free.",
+        "  path                   per consumer VPC: an S3 interface endpoint with private DNS (it takes S3 traffic away from the gateway),",
+        "                         route tables of private subnets missing from the endpoint. Needs: consumer credentials (ec2:Describe*). Free.",
+        "  ValidatePolicy         Access Analyzer validation of every generated document. Needs: owner and consumer credentials. Free.",
+        "  custom checks          CheckNoPublicAccess and CheckAccessNotGranted on the bucket (and key) policy. BILLED per call",
+        "                         (Access Analyzer custom policy checks; a run makes about three).",
+        "  external access        the analyzer's findings on the bucket tie each consumer role to its own endpoints exactly.",
+        "                         Needs: an ACCOUNT or ORGANIZATION analyzer in the owner's account and region. Free.",
+        "  the 403 test, outside  for each consumer that sets verifyTester: the consumer's credentials (that tester principal) assume the",
+        "                         workload role and send a list and a get from where verify runs, outside the endpoint; both must be refused,",
+        "                         and the report names the refusing statement when S3 says which policy refused. Needs: verifyTester.",
+        "                         Costs two S3 requests (not billed to the owner when they come from outside its organization).",
+        "  the 403 test, inside   --probe-instance: the granted operations from an instance in the consumer VPC must succeed; also reads that",
+        "                         instance's security-group egress. Needs: an SSM managed instance with the workload role. Writes one object.",
+        "  access logs            --logs: consumer requests from non-private addresses must all have been refused. Needs: accessLogs on",
+        "                         the owner. Costs a small Athena scan.",
+        "  --planned              ValidatePolicy and the custom checks on the change's documents, then CheckNoNewAccess of the bucket policy",
+        "                         built from the live outputs and the changed stack files against the live one (BILLED). Needs: owner",
+        "                         credentials and the backend; without the backend it says so and skips CheckNoNewAccess. New access",
+        "                         (a new consumer, read → read-write, a wider prefix) is a FAIL naming what is new.",
+        "See docs/operations.md (Verify on real AWS) for the IAM permissions each check needs.",
+    ],
+    examples: [
+        "npm run verify",
+        "npm run verify -- --probe-instance consumer=i-0123456789abcdef0 --logs",
+        "AWS_PROFILE_OWNER=owner-ro npm run verify -- --planned --config-dir ../my-stacks",
+    ],
+};
 
 export interface VerifyArgs extends VerifyOptions {
     readonly planned: boolean;
     readonly configDir: string;
 }
 
-export function parseVerifyArgs(argv: readonly string[], defaultConfigDir = resolve(__dirname, "..")): VerifyArgs {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: [...argv],
-            strict: true,
-            options: {
-                planned: { type: "boolean" },
-                "probe-instance": { type: "string", multiple: true },
-                logs: { type: "boolean" },
-                analyzer: { type: "string" },
-                "config-dir": { type: "string" },
-            },
-        });
-    } catch (error) {
-        const unknown = /Unknown option '([^']+)'/.exec(String((error as Error).message));
-        throw new Error(`${unknown ? `unknown option ${unknown[1]}` : (error as Error).message}\n${USAGE}`);
+export function parseVerifyArgs(
+    argv: readonly string[],
+    defaultConfigDir = resolve(__dirname, ".."),
+    env: NodeJS.ProcessEnv = process.env,
+): VerifyArgs | "help" {
+    const parsed = parseCommandLine(VERIFY_COMMAND, argv);
+    if (parsed === "help") {
+        return "help";
     }
     const { values } = parsed;
     const probes: Record<string, string> = {};
-    for (const probe of values["probe-instance"] ?? []) {
+    for (const probe of (values["probe-instance"] as string[] | undefined) ?? []) {
         const match = /^([\w.-]+)=(i-[0-9a-f]{8,17})$/.exec(probe);
         if (match === null) {
-            throw new Error(`--probe-instance ${probe}: write <consumer stack>=<instance id>, e.g. consumer=i-0123456789abcdef0\n${USAGE}`);
+            throw new UsageError(`--probe-instance ${probe}: write <consumer stack>=<instance id>, e.g. consumer=i-0123456789abcdef0`, VERIFY_COMMAND);
         }
         probes[match[1]] = match[2];
     }
-    if (values.planned && (Object.keys(probes).length > 0 || values.logs)) {
-        throw new Error(`--planned checks documents only; --probe-instance and --logs go with a deployed rollout\n${USAGE}`);
+    if (values.planned === true && (Object.keys(probes).length > 0 || values.logs === true)) {
+        throw new UsageError("--planned checks documents only; --probe-instance and --logs go with a deployed rollout", VERIFY_COMMAND);
     }
     return {
         planned: values.planned === true,
         probes,
         logs: values.logs === true,
-        ...(values.analyzer === undefined ? {} : { analyzer: values.analyzer }),
-        configDir: values["config-dir"] === undefined ? defaultConfigDir : resolve(values["config-dir"]),
+        ...(typeof values.analyzer === "string" ? { analyzer: values.analyzer } : {}),
+        configDir: typeof values["config-dir"] === "string" ? userPath(values["config-dir"], env) : defaultConfigDir,
     };
 }
 
@@ -90,6 +146,10 @@ export interface Io {
 export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): Promise<number> {
     try {
         const args = parseVerifyArgs(argv);
+        if (args === "help") {
+            io.stdout(usage(VERIFY_COMMAND));
+            return 0;
+        }
         const files = readProjectFiles(args.configDir);
         const stacks = {
             owner: { stack: files.owner.stack, settings: ownerSettingsOf(files.owner) },
@@ -106,13 +166,15 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
         if (args.planned) {
             skipPulumiPromiseStacks();
             const docs = plannedDocuments(await (use.plan ?? planRollout)({ configDir: args.configDir }));
-            let ownerOutputs: Record<string, unknown> = {};
+            let live: LiveStacks;
             try {
-                ownerOutputs = await use.outputs(stacks.owner.stack);
+                live = {
+                    owner: { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) },
+                    consumers: await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) }))),
+                };
             } catch (error) {
-                io.stderr(`Not comparing with the live bucket policy: ${(error as Error).message.split("\n")[0]}\n`);
+                live = { unreadable: (error as Error).message.split("\n")[0] };
             }
-            const live = typeof ownerOutputs.bucketName === "string" ? { stack: stacks.owner.stack, bucket: ownerOutputs.bucketName } : undefined;
             rows = await verifyPlanned(docs, apiFor, credentials, live);
         } else {
             const owner = { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) };
@@ -135,7 +197,7 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
         return failed(rows) ? 1 : 0;
     } catch (error) {
         io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
-        return 1;
+        return error instanceof UsageError ? error.exitCode : 1;
     }
 }
 

@@ -6,6 +6,7 @@ import { roleArnName } from "../domain/rules";
 import { ConsumerGrant } from "../domain/terms";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
+import { RoleEndpoints } from "./judge";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
@@ -144,7 +145,7 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
                 docs.push({
                     stack: consumer.stack,
                     what: `trust policy of ${roleName}`,
-                    document: ec2TrustPolicy(),
+                    document: ec2TrustPolicy(s.verifyTester),
                     policyType: "RESOURCE_POLICY",
                     resourceType: "AWS::IAM::AssumeRolePolicyDocument",
                     live: { kind: "trust-policy", roleName },
@@ -153,4 +154,23 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
         }
     }
     return docs;
+}
+
+/**
+ * What the exact external-access check needs of each granted role. Under account-match, a role the
+ * bucket policy gives its own LockRole statement (several stacks in one account, a shared VPC) is tied
+ * by its endpoint ids, any other by its account.
+ */
+export function roleEndpoints(owner: OwnerStack, consumers: readonly ConsumerStack[], bucketPolicy: PolicyDocument): Map<string, RoleEndpoints> {
+    const ownLock = new Set(
+        bucketPolicy.Statement.filter((st) => /^LockRole\d+ToItsEndpoints$/.test(st.Sid ?? "")).flatMap((st) =>
+            [st.Condition?.ArnEquals?.["aws:PrincipalArn"] ?? []].flat(),
+        ),
+    );
+    return new Map(
+        expectedGrants(owner, consumers).map((g) => [
+            g.roleArn,
+            { endpoints: g.vpceIds, accountId: g.accountId, tiedByAccount: owner.settings.lockMode === "account-match" && !ownLock.has(g.roleArn) },
+        ]),
+    );
 }

@@ -1,3 +1,4 @@
+import { LockMode } from "../domain/terms";
 import { PolicyDocument, Statement } from "../policies/document";
 
 /** One line of the verify report. `warn` and `info` do not fail the run. */
@@ -115,49 +116,117 @@ export interface ExternalAccess {
     readonly isPublic?: boolean;
 }
 
+/** What the exact check needs of each granted role: its endpoints, its account, and whether the account-match lock ties it by account. */
+export interface RoleEndpoints {
+    readonly endpoints: readonly string[];
+    readonly accountId: string;
+    /** account-match, and the role has no own LockRole statement (so aws:VpceAccount is what ties it). */
+    readonly tiedByAccount: boolean;
+}
+
+const conditionValue = (condition: Readonly<Record<string, string>> | undefined, key: string) =>
+    Object.entries(condition ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+
+/**
+ * Whether a finding's conditions tie the role to its own endpoints: every aws:SourceVpce it lists is one
+ * of the role's, or (account-match) aws:VpceAccount is the role's own account. A list that merely
+ * includes the role's endpoints among other consumers' does not.
+ */
+export function tiedToOwnEndpoints(condition: Readonly<Record<string, string>> | undefined, role: RoleEndpoints): boolean {
+    const listed = conditionValue(condition, "aws:SourceVpce")?.match(/vpce-[0-9a-z]+/g) ?? [];
+    if (listed.length === 0) {
+        return false;
+    }
+    if (listed.every((e) => role.endpoints.includes(e))) {
+        return true;
+    }
+    const account = conditionValue(condition, "aws:VpceAccount")?.trim();
+    return role.tiedByAccount && (account === role.accountId || account === "${aws:PrincipalAccount}");
+}
+
 /**
  * Check 4: the analyzer's external-access findings on the shared bucket name exactly the granted
- * consumer roles, none is public, and each is conditioned on that consumer's endpoints.
+ * consumer roles, none is public, and each is tied to that consumer's own endpoints.
  */
-export function judgeExternalAccess(stack: string, findings: readonly ExternalAccess[], endpointsOfRole: ReadonlyMap<string, readonly string[]>): CheckRow[] {
+export function judgeExternalAccess(
+    stack: string,
+    findings: readonly ExternalAccess[],
+    roles: ReadonlyMap<string, RoleEndpoints>,
+    zone: "ACCOUNT" | "ORGANIZATION" = "ACCOUNT",
+): CheckRow[] {
     const rows: CheckRow[] = [];
     const seen = new Set<string>();
     for (const f of findings) {
         const principal = f.principal?.AWS ?? JSON.stringify(f.principal ?? {});
-        const endpoints = endpointsOfRole.get(principal);
-        const conditioned = Object.entries(f.condition ?? {}).some(
-            ([key, value]) => key.toLowerCase() === "aws:sourcevpce" && (endpoints ?? []).some((e) => value.includes(e)),
-        );
+        const role = roles.get(principal);
         seen.add(principal);
-        if (f.isPublic || endpoints === undefined) {
+        if (f.isPublic || role === undefined) {
             rows.push({
                 stack,
                 check: "external access",
                 result: "fail",
                 detail: `finding ${f.id}: ${f.isPublic ? "public access" : `${principal} is not a granted consumer`}`,
             });
-        } else if (!conditioned) {
+        } else if (!tiedToOwnEndpoints(f.condition, role)) {
             rows.push({
                 stack,
                 check: "external access",
                 result: "fail",
-                detail: `finding ${f.id}: ${principal} is not conditioned on its endpoints (${endpoints.join(", ")})`,
+                detail:
+                    `finding ${f.id}: ${principal} is not tied to its own endpoints (${role.endpoints.join(", ")}): the finding allows ` +
+                    `${JSON.stringify(f.condition ?? {})}. The lock lets it use other consumers' endpoints: compare the bucket policy with the generated one`,
             });
         }
     }
-    for (const role of [...endpointsOfRole.keys()].filter((r) => !seen.has(r))) {
-        rows.push({
-            stack,
-            check: "external access",
-            result: "warn",
-            detail: `no finding for ${role} yet: the analyzer may not have scanned the latest policy`,
-        });
+    for (const role of [...roles.keys()].filter((r) => !seen.has(r))) {
+        // An organization analyzer's zone of trust is the organization: a consumer inside it is no finding.
+        rows.push(
+            zone === "ORGANIZATION"
+                ? {
+                      stack,
+                      check: "external access",
+                      result: "info",
+                      detail: `no finding for ${role}: an organization analyzer does not report consumers inside the organization`,
+                  }
+                : {
+                      stack,
+                      check: "external access",
+                      result: "warn",
+                      detail: `no finding for ${role} yet: the analyzer may not have scanned the latest policy`,
+                  },
+        );
     }
     if (rows.every((r) => r.result !== "fail")) {
-        rows.unshift({ stack, check: "external access", result: "pass", detail: `${findings.length} findings, each a granted consumer through its endpoints` });
+        rows.unshift({
+            stack,
+            check: "external access",
+            result: "pass",
+            detail: `${findings.length} findings, each a granted consumer tied to its own endpoints`,
+        });
     }
     return rows;
 }
+
+/** The analyzer to read: the named one, else an active ACCOUNT analyzer, else an active ORGANIZATION one. */
+export function chooseAnalyzer<A extends { readonly name?: string; readonly type?: string; readonly status?: string; readonly arn?: string }>(
+    analyzers: readonly A[],
+    name?: string,
+): A | undefined {
+    const active = analyzers.filter((a) => a.status === "ACTIVE" && a.arn !== undefined && (name === undefined || a.name === name));
+    return active.find((a) => a.type === "ACCOUNT") ?? active.find((a) => a.type === "ORGANIZATION");
+}
+
+/** The likeliest cause of a refused probe when every policy is as generated, by lock mode. */
+const PROBE_HINT: Record<LockMode, string> = {
+    "account-match":
+        "look at the path rows above (an S3 interface endpoint, a route table, security-group egress); if they pass, requests here most likely " +
+        "arrive without aws:VpceAccount, which the default lockMode account-match needs. Set lockMode: per-consumer on the owner and run pulumi up -s owner " +
+        "(docs/design.md, the endpoint lock)",
+    "per-consumer":
+        "lockMode per-consumer names endpoint ids only, so the request did not carry this consumer's endpoint id: look at the path rows above " +
+        "(an S3 interface endpoint with private DNS, the instance's subnet on a route table without the endpoint, security-group egress), " +
+        "or an endpoint replaced since the owner's last update (run pulumi up -s owner)",
+};
 
 /** The marker lines the probe script prints: `PROBE <operation> <exit status>`. */
 export const PROBE_MARKER = "PROBE";
@@ -166,7 +235,7 @@ export const PROBE_MARKER = "PROBE";
  * Check 5: the scenario's 403 test for real. Every granted operation must have succeeded through the
  * endpoint. When they are refused while every policy check passed, the likeliest cause is named.
  */
-export function judgeProbe(stack: string, stdout: string, policyChecksPassed: boolean): CheckRow[] {
+export function judgeProbe(stack: string, stdout: string, policyChecksPassed: boolean, lockMode: LockMode): CheckRow[] {
     const results = [...stdout.matchAll(new RegExp(`^${PROBE_MARKER} (\\S+) (\\d+)$`, "gm"))].map((m) => ({ operation: m[1], status: Number(m[2]) }));
     if (results.length === 0) {
         return [{ stack, check: "probe", result: "fail", detail: "the probe printed no result: is the AWS CLI installed on the instance?" }];
@@ -183,9 +252,7 @@ export function judgeProbe(stack: string, stdout: string, policyChecksPassed: bo
             stack,
             check: "probe",
             result: "fail",
-            detail:
-                "refused while every policy check passed: most likely requests here arrive without aws:VpceAccount, which the default " +
-                "lockMode account-match needs. Set lockMode: per-consumer on the owner and run pulumi up -s owner (docs/design.md, the endpoint lock)",
+            detail: `refused while every policy check passed: ${PROBE_HINT[lockMode]}`,
         });
     }
     return rows;

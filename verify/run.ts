@@ -1,8 +1,9 @@
 import { PolicyDocument } from "../policies/document";
 import { AccountApi } from "./aws";
-import { ConsumerStack, expectedDocuments, expectedGrants, ExpectedDocument, OwnerStack, PolicyToCheck } from "./expected";
+import { ConsumerStack, expectedDocuments, ExpectedDocument, OwnerStack, PolicyToCheck, roleEndpoints } from "./expected";
 import {
     CheckRow,
+    chooseAnalyzer,
     compareDocument,
     failed,
     judgeCustomCheck,
@@ -13,6 +14,8 @@ import {
     NEVER_GRANTED,
     PROBE_MARKER,
 } from "./judge";
+import { judgeEgress } from "./path";
+import { outsideTest, pathChecks } from "./path-checks";
 import { probeScript } from "./probe";
 
 /** A stack's credentials are missing: the run stops with how to provide them, not a stack trace. */
@@ -49,7 +52,13 @@ export interface VerifyOptions {
 export type ApiFor = (stack: string) => AccountApi;
 
 /** One step's calls; an AWS error becomes a failed row (AccessDenied, throttling after retries), missing credentials stop the run. */
-async function step(rows: CheckRow[], stack: string, check: string, body: () => Promise<CheckRow[]>, credentials: () => MissingCredentials): Promise<void> {
+export async function step(
+    rows: CheckRow[],
+    stack: string,
+    check: string,
+    body: () => Promise<CheckRow[]>,
+    credentials: () => MissingCredentials,
+): Promise<void> {
     try {
         rows.push(...(await body()));
     } catch (error) {
@@ -78,7 +87,7 @@ async function liveCopy(api: AccountApi, doc: ExpectedDocument): Promise<PolicyD
 }
 
 /** Checks 2 and 3 on documents: AWS's own validation and custom policy checks. */
-async function policyChecks(
+export async function policyChecks(
     rows: CheckRow[],
     docs: readonly PolicyToCheck[],
     apiFor: ApiFor,
@@ -141,50 +150,49 @@ export async function verifyDeployed(
         await step(
             rows,
             consumer.stack,
-            "live endpoint route tables",
-            async () => {
-                const live = await apiFor(consumer.stack).endpoint(String(consumer.outputs.vpceId));
-                const want = [...consumer.settings.routeTableIds].sort();
-                const missing = want.filter((id) => !(live?.routeTableIds ?? []).includes(id));
-                return [
-                    {
-                        stack: consumer.stack,
-                        check: "live endpoint route tables",
-                        result: missing.length === 0 ? "pass" : "fail",
-                        detail:
-                            missing.length === 0
-                                ? `on ${want.join(", ") || "the adopted endpoint's own route tables"}`
-                                : `not on ${missing.join(", ")}: run pulumi up -s ${consumer.stack}`,
-                    },
-                ];
-            },
+            "path",
+            () => pathChecks(apiFor(consumer.stack), consumer),
             () => credentials(consumer.stack),
         );
     }
     await policyChecks(rows, docs, apiFor, credentials);
 
-    const grants = expectedGrants(owner, consumers);
-    const endpointsOfRole = new Map(grants.map((g) => [g.roleArn, g.vpceIds]));
+    const roles = roleEndpoints(owner, consumers, docs[0].document);
     await step(
         rows,
         owner.stack,
         "external access",
         async () => {
+            const api = apiFor(owner.stack);
             const named = options.analyzer ?? (typeof owner.outputs.accessAnalyzerName === "string" ? owner.outputs.accessAnalyzerName : undefined);
-            const findings = await apiFor(owner.stack).externalAccess(String(owner.outputs.bucketArn), named);
-            return findings === "no analyzer"
+            const analyzer = chooseAnalyzer(await api.externalAccessAnalyzers(), named);
+            return analyzer?.arn === undefined
                 ? [
                       {
                           stack: owner.stack,
                           check: "external access",
                           result: "info",
-                          detail: "no active Access Analyzer in the owner's account and region: set accessAnalyzer: true on the owner, or see docs/operations.md",
+                          detail: `no active ${named ? `analyzer named ${named}` : "ACCOUNT or ORGANIZATION analyzer"} in the owner's account and region: set accessAnalyzer: true on the owner, or see docs/operations.md`,
                       },
                   ]
-                : judgeExternalAccess(owner.stack, findings, endpointsOfRole);
+                : judgeExternalAccess(
+                      owner.stack,
+                      await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)),
+                      roles,
+                      analyzer.type === "ORGANIZATION" ? "ORGANIZATION" : "ACCOUNT",
+                  );
         },
         () => credentials(owner.stack),
     );
+    for (const consumer of consumers) {
+        await step(
+            rows,
+            consumer.stack,
+            "403 from outside",
+            () => outsideTest(apiFor(consumer.stack), owner, consumer, docs[0].document),
+            () => credentials(consumer.stack),
+        );
+    }
 
     const policyChecksPassed = !failed(rows);
     for (const [stack, instanceId] of Object.entries(options.probes ?? {})) {
@@ -202,8 +210,11 @@ export async function verifyDeployed(
                     instanceId,
                     probeScript(String(owner.outputs.bucketName), consumer.settings.prefix, consumer.settings.access, consumer.settings.region),
                 );
+                const egress = await apiFor(stack).path.egressOfInstance(instanceId);
+                const prefixList = typeof consumer.outputs.prefixListId === "string" ? consumer.outputs.prefixListId : undefined;
+                rows.push(judgeEgress(stack, instanceId, egress.groupIds, egress.rules, prefixList));
                 return run.status === "Success" || run.stdout.includes(PROBE_MARKER)
-                    ? judgeProbe(stack, run.stdout, policyChecksPassed)
+                    ? judgeProbe(stack, run.stdout, policyChecksPassed, owner.settings.lockMode)
                     : [{ stack, check: "probe", result: "fail", detail: `the SSM command ended ${run.status}: ${run.stderr.trim().split("\n").pop() ?? ""}` }];
             },
             () => credentials(stack),
@@ -229,56 +240,6 @@ export async function verifyDeployed(
                 return [judgeLogRows(owner.stack, await apiFor(owner.stack).runSavedQuery(ids.consumerRequestsNotPrivate, owner.outputs.athenaWorkgroup))];
             },
             () => credentials(owner.stack),
-        );
-    }
-    return rows;
-}
-
-/** New access is what a reviewer must see, not an error: a change that adds a consumer grants some. */
-function newAccess(row: CheckRow): CheckRow {
-    return row.result === "fail" ? { ...row, result: "warn", detail: `grants new access: ${row.detail}` } : { ...row, detail: "grants no new access" };
-}
-
-/**
- * npm run verify -- --planned: checks 2 and 3 on the documents the change would write, and, when the
- * owner stack is deployed, CheckNoNewAccess of the planned bucket policy against the live one.
- */
-export async function verifyPlanned(
-    docs: readonly PolicyToCheck[],
-    apiFor: ApiFor,
-    credentials: (stack: string) => MissingCredentials,
-    liveBucket?: { stack: string; bucket: string },
-): Promise<CheckRow[]> {
-    const rows: CheckRow[] = [];
-    await policyChecks(rows, docs, apiFor, credentials);
-    const planned = docs.find((d) => d.what === "bucket policy");
-    if (liveBucket !== undefined && planned !== undefined) {
-        await step(
-            rows,
-            liveBucket.stack,
-            "CheckNoNewAccess bucket policy",
-            async () => {
-                const live = await apiFor(liveBucket.stack).bucketPolicy(liveBucket.bucket);
-                return live === undefined
-                    ? [
-                          {
-                              stack: liveBucket.stack,
-                              check: "CheckNoNewAccess bucket policy",
-                              result: "info",
-                              detail: "the live bucket has no policy yet: everything is new",
-                          },
-                      ]
-                    : [
-                          newAccess(
-                              judgeCustomCheck(
-                                  liveBucket.stack,
-                                  "CheckNoNewAccess bucket policy",
-                                  await apiFor(liveBucket.stack).checkNoNewAccess(planned.document, live),
-                              ),
-                          ),
-                      ];
-            },
-            () => credentials(liveBucket.stack),
         );
     }
     return rows;

@@ -1,0 +1,77 @@
+/**
+ * npm run verify -- --planned: a change checked before it is applied. Validation and the custom checks
+ * run on the offline plan's documents; CheckNoNewAccess compares like with like: the bucket policy the
+ * builders make from the live stacks' real outputs and the changed stack files, against the live one.
+ */
+import { PolicyDocument } from "../policies/document";
+import { ApiFor, MissingCredentials, policyChecks, step } from "./run";
+import { ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
+import { CheckRow, judgeCustomCheck } from "./judge";
+
+const CHECK = "CheckNoNewAccess bucket policy";
+
+/** The live side of the comparison: the deployed stacks' outputs under the changed settings, or why they could not be read. */
+export type LiveStacks = { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] } | { readonly unreadable: string };
+
+/** What the change would write to the live bucket, built from real outputs, and the consumers it adds that have not deployed yet. */
+export function plannedFromLive(live: { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] }): {
+    readonly bucketPolicy: PolicyDocument;
+    readonly notDeployed: readonly string[];
+} {
+    const granted = new Set(expectedGrants(live.owner, live.consumers).map((g) => g.roleArn));
+    const roleOf = (stack: string) => live.consumers.find((c) => stack === c.stack || stack.endsWith(`/${c.stack}`))?.outputs.roleArn;
+    const notDeployed = live.owner.settings.consumers
+        .filter((entry) => {
+            const role = roleOf(entry.stack);
+            return typeof role !== "string" || !granted.has(role);
+        })
+        .map((entry) => `${entry.stack.split("/").pop()} (account ${entry.accountId}, ${entry.access}${entry.prefix ? ` under ${entry.prefix}` : ""})`);
+    return { bucketPolicy: expectedDocuments(live.owner, live.consumers)[0].document, notDeployed };
+}
+
+/** A new-access answer is a failure: a reviewer must see it, and approve it by merging knowingly. */
+function newAccess(row: CheckRow): CheckRow {
+    return row.result === "fail" ? { ...row, detail: `grants new access: ${row.detail}` } : { ...row, detail: `grants no new access (${row.detail})` };
+}
+
+export async function verifyPlanned(
+    docs: readonly PolicyToCheck[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+    live: LiveStacks,
+): Promise<CheckRow[]> {
+    const rows: CheckRow[] = [];
+    await policyChecks(rows, docs, apiFor, credentials);
+    if ("unreadable" in live) {
+        rows.push({ stack: "-", check: CHECK, result: "info", detail: `skipped: the live stacks' outputs cannot be read here (${live.unreadable})` });
+        return rows;
+    }
+    const { owner } = live;
+    if (typeof owner.outputs.bucketName !== "string") {
+        rows.push({
+            stack: owner.stack,
+            check: CHECK,
+            result: "info",
+            detail: "skipped: the owner stack is not deployed, so there is no live policy to compare with",
+        });
+        return rows;
+    }
+    const planned = plannedFromLive(live);
+    for (const consumer of planned.notDeployed) {
+        rows.push({ stack: owner.stack, check: CHECK, result: "fail", detail: `grants new access: consumer ${consumer} is added (not deployed yet)` });
+    }
+    const bucket = owner.outputs.bucketName;
+    await step(
+        rows,
+        owner.stack,
+        CHECK,
+        async () => {
+            const current = await apiFor(owner.stack).bucketPolicy(bucket);
+            return current === undefined
+                ? [{ stack: owner.stack, check: CHECK, result: "info", detail: "the live bucket has no policy yet: everything is new" }]
+                : [newAccess(judgeCustomCheck(owner.stack, CHECK, await apiFor(owner.stack).checkNoNewAccess(planned.bucketPolicy, current)))];
+        },
+        () => credentials(owner.stack),
+    );
+    return rows;
+}
