@@ -20,6 +20,12 @@ export interface WorkloadRoleArgs {
      * Mutually exclusive with creating one: no instance profile is made for an existing role.
      */
     readonly existingRoleArn?: string;
+    /**
+     * A fixed role name (path `/`), required where the owner grants a role name rather than an ARN (an
+     * organization grant). With `existingRoleArn`, the existing role must have this name.
+     * @default auto-named from the component name
+     */
+    readonly roleName?: string;
 }
 
 export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue[] {
@@ -29,6 +35,16 @@ export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue
     issues.check("prefix", args.prefix, optional(args.prefix, rules.keyPrefix), 'pass a prefix such as "team-a/"');
     issues.check("kmsKeyArn", args.kmsKeyArn, optional(args.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
     issues.check("existingRoleArn", args.existingRoleArn, optional(args.existingRoleArn, rules.roleArn), "pass a role ARN");
+    issues.check("roleName", args.roleName, optional(args.roleName, rules.roleName), "pass an IAM role name");
+    issues.check(
+        "existingRoleArn",
+        args.existingRoleArn,
+        args.roleName !== undefined &&
+            args.existingRoleArn !== undefined &&
+            !args.existingRoleArn.endsWith(`:role/${args.roleName}`) &&
+            `must name a role called ${args.roleName} (path /), as roleName requires`,
+        "pass the role of that name, or no existingRoleArn",
+    );
     if (issues.size === 0) {
         const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? DEFAULT_ACCESS }), LIMITS.roleInlinePolicy);
         issues.check("prefix", args.prefix, over && `makes the role policy ${over.bytes} bytes, over ${over.limit}`, "use a shorter prefix");
@@ -59,7 +75,11 @@ export class WorkloadRole extends pulumi.ComponentResource {
         if (args.existingRoleArn === undefined) {
             const role = new aws.iam.Role(
                 name,
-                { assumeRolePolicy: compact(ec2TrustPolicy()), description: "Workload role with access to the shared S3 bucket" },
+                {
+                    assumeRolePolicy: compact(ec2TrustPolicy()),
+                    description: "Workload role with access to the shared S3 bucket",
+                    ...(args.roleName === undefined ? {} : { name: args.roleName }),
+                },
                 { parent: this },
             );
             const profile = new aws.iam.InstanceProfile(name, { role: role.name }, { parent: this });

@@ -47,6 +47,8 @@ export async function consumerProgram(
             prefix: settings.prefix,
             kmsKeyArn: owner.kmsKeyArn,
             existingRoleArn: settings.existingRoleArn,
+            // Under an organization grant the bucket lets in a role name, not an ARN: the role takes that name.
+            ...(owner.organizationGrant ? { roleName: owner.organizationGrant.roleName } : {}),
         },
         { providers: [provider] },
     );
@@ -62,5 +64,6 @@ export async function consumerProgram(
         accountId: settings.accountId,
         access: settings.access,
         ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ...(owner.organizationGrant ? { organizationGrant: owner.organizationGrant } : {}),
     };
 }
