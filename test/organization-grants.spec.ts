@@ -46,6 +46,16 @@ describe("organization grants: owner stack", () => {
         expect(doc.Statement.some((s) => s.Sid === "OrgGrantReadWrite1")).to.equal(true);
     });
 
+    it("shares the bucket's KMS key with the granted role name under the path, through S3 and for this bucket only", async () => {
+        const run = await runOwner(orgOwner([GRANT], { [key("encryption")]: "sse-kms" }));
+        const keyPolicy = policyOf(the(run.resources, TYPES.kmsKey));
+        const statement = keyPolicy.Statement.find((s) => s.Sid === "OrgGrant1EncryptsAndDecryptsThroughS3");
+        expect(statement?.Principal).to.equal("*");
+        expect(statement?.Condition?.StringEquals).to.deep.equal({ "kms:ViaService": "s3.eu-west-1.amazonaws.com", "aws:PrincipalOrgID": "o-a1b2c3d4e5" });
+        expect(statement?.Condition?.ArnLike).to.deep.equal({ "aws:PrincipalArn": "arn:aws:iam::*:role/shared-data-exchange" });
+        expect(statement?.Condition?.["ForAnyValue:StringLike"]).to.deep.equal({ "aws:PrincipalOrgPaths": `${ORG_PATH}*` });
+    });
+
     const cases: [string, Record<string, unknown>, unknown[], string, string][] = [
         [
             "lockMode per-consumer beside an organization grant",
