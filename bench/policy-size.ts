@@ -8,7 +8,7 @@ import { byteSize, Limit, LIMITS, policy, PolicyDocument, Statement } from "../p
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
-import { ConsumerGrant, LockMode } from "../domain/terms";
+import { ConsumerGrant, LockMode, OrganizationGrant } from "../domain/terms";
 
 const OWNER = "111111111111";
 /** The longest bucket name, as the preview-time check assumes for an auto-named bucket. */
@@ -108,6 +108,25 @@ line("bucket policy shipped (longest names)", shipped("account-match", longestNa
 line("bucket policy shipped, lockMode per-consumer", shipped("per-consumer"), LIMITS.bucketPolicy);
 line("bucket policy shipped, lockMode per-consumer (longest names)", shipped("per-consumer", longestNames), LIMITS.bucketPolicy);
 report("key policy", naiveKeyPolicy, shippedKeyPolicy, LIMITS.keyPolicy);
+
+// An organization grant: the owner's inputs are its config (the grant) and the listed consumers' exports;
+// the accounts under the path and their consumer stacks are none of them, so the count cannot matter.
+const ORG_GRANT: OrganizationGrant = {
+    kind: "organization",
+    orgPath: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/",
+    roleName: "shared-data-exchange",
+    access: "read-write",
+    prefix: "exchange/",
+};
+/** The owner's bucket policy with the listed consumers and the grant: the accounts under its path are no input. */
+const withOrganizationGrant = (listed: ConsumerGrant[]) =>
+    buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: [...listed, ORG_GRANT], encryption: { kind: "sse-s3" }, lockMode: "account-match" });
+for (const accounts of [1, 10_000]) {
+    console.log(
+        `bucket policy, one organization grant (prefix), ${accounts.toLocaleString("en")} account${accounts === 1 ? "" : "s"} under the path: ${byteSize(withOrganizationGrant([]))} bytes`,
+    );
+}
+line("bucket policy shipped beside one organization grant", withOrganizationGrant, LIMITS.bucketPolicy);
 
 // One of these per consumer, in the consumer's account: their size does not grow with consumers.
 const endpoint = buildEndpointPolicy({

@@ -7,7 +7,19 @@ import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import { privateBucket } from "../resources/privateBucket";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
-import { AccessLevel, ConsumerGrant, DEFAULT_ENCRYPTION, DEFAULT_LOCK_MODE, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
+import {
+    AccessLevel,
+    ConsumerGrant,
+    DEFAULT_ENCRYPTION,
+    DEFAULT_LOCK_MODE,
+    Encryption,
+    Grant,
+    isListedGrant,
+    isOrganizationGrant,
+    LOCK_MODES,
+    LockMode,
+    PER_CONSUMER_CANNOT_LOCK_ORGANIZATION,
+} from "../domain/terms";
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -24,8 +36,12 @@ export interface CrossAccountBucketArgs {
      * @default "sse-s3"
      */
     readonly encryption?: Encryption;
-    /** The consumers to grant, each locked to its endpoints. @default [] (no one but the owner) */
-    readonly grants?: readonly ConsumerGrant[];
+    /**
+     * The consumers to grant, each locked to its endpoints, and organization grants (a role name under an
+     * OU path, locked to endpoints of the caller's own account; requires lockMode "account-match").
+     * @default [] (no one but the owner)
+     */
+    readonly grants?: readonly Grant[];
     /**
      * Consumers agreed on but not deployed yet (no role or endpoint to grant). They get nothing; the
      * size check counts each at the smallest size it could have, so a list that can never fit the
@@ -78,7 +94,23 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     issues.check("ownerAccountId", args.ownerAccountId, rules.accountId(args.ownerAccountId), "pass the owner account's id");
     issues.check("bucketName", args.bucketName, args.bucketName !== undefined && rules.bucketName(args.bucketName), "choose a valid S3 bucket name");
     issues.check("lockMode", args.lockMode, args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode), 'pass "account-match" or "per-consumer"');
+    issues.check(
+        "lockMode",
+        args.lockMode,
+        args.lockMode === "per-consumer" && grants.some(isOrganizationGrant) && PER_CONSUMER_CANNOT_LOCK_ORGANIZATION,
+        'use lockMode "account-match" with organization grants',
+    );
     for (const [i, g] of grants.entries()) {
+        if (isOrganizationGrant(g)) {
+            issues.check(
+                `grants[${i}].orgPath`,
+                g.orgPath,
+                rules.organizationPath(g.orgPath),
+                "pass the OU path, such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/",
+            );
+            issues.check(`grants[${i}].roleName`, g.roleName, rules.roleName(g.roleName), "pass the role name the accounts under the path use");
+            continue;
+        }
         issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
         issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");
         issues.check(
@@ -120,7 +152,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     const overBucket = overLimit(bucketPolicy(lockMode), LIMITS.bucketPolicy);
     if (overBucket) {
         const other = LOCK_MODES.find((m) => m !== lockMode)!;
-        const fitsOther = overLimit(bucketPolicy(other), LIMITS.bucketPolicy) === undefined;
+        const fitsOther = !grants.some(isOrganizationGrant) && overLimit(bucketPolicy(other), LIMITS.bucketPolicy) === undefined;
         tooBig(
             `${LIMITS.bucketPolicy.what} (lockMode ${lockMode})`,
             overBucket,
@@ -233,8 +265,9 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key?.arn;
-        this.grantedRoleArns = [...new Set(grants.map((g) => g.roleArn))].sort();
-        this.lockedVpceIds = [...new Set(grants.flatMap((g) => g.vpceIds))].sort();
+        const listed = grants.filter(isListedGrant);
+        this.grantedRoleArns = [...new Set(listed.map((g) => g.roleArn))].sort();
+        this.lockedVpceIds = [...new Set(listed.flatMap((g) => g.vpceIds))].sort();
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,

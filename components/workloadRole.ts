@@ -22,6 +22,12 @@ export interface WorkloadRoleArgs {
     readonly existingRoleArn?: string;
     /** A role the created role also trusts, under verify's session name only. Ignored with existingRoleArn. @default none */
     readonly verifyTester?: string;
+    /**
+     * A fixed role name (path `/`), required where the owner grants a role name rather than an ARN (an
+     * organization grant). With `existingRoleArn`, the existing role must have this name.
+     * @default auto-named from the component name
+     */
+    readonly roleName?: string;
 }
 
 export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue[] {
@@ -32,6 +38,16 @@ export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue
     issues.check("kmsKeyArn", args.kmsKeyArn, optional(args.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
     issues.check("existingRoleArn", args.existingRoleArn, optional(args.existingRoleArn, rules.roleArn), "pass a role ARN");
     issues.check("verifyTester", args.verifyTester, optional(args.verifyTester, rules.roleArn), "pass a role ARN");
+    issues.check("roleName", args.roleName, optional(args.roleName, rules.roleName), "pass an IAM role name");
+    issues.check(
+        "existingRoleArn",
+        args.existingRoleArn,
+        args.roleName !== undefined &&
+            args.existingRoleArn !== undefined &&
+            !args.existingRoleArn.endsWith(`:role/${args.roleName}`) &&
+            `must name a role called ${args.roleName} (path /), as roleName requires`,
+        "pass the role of that name, or no existingRoleArn",
+    );
     if (issues.size === 0) {
         const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? DEFAULT_ACCESS }), LIMITS.roleInlinePolicy);
         issues.check("prefix", args.prefix, over && `makes the role policy ${over.bytes} bytes, over ${over.limit}`, "use a shorter prefix");
@@ -62,7 +78,11 @@ export class WorkloadRole extends pulumi.ComponentResource {
         if (args.existingRoleArn === undefined) {
             const role = new aws.iam.Role(
                 name,
-                { assumeRolePolicy: compact(ec2TrustPolicy(args.verifyTester)), description: "Workload role with access to the shared S3 bucket" },
+                {
+                    assumeRolePolicy: compact(ec2TrustPolicy(args.verifyTester)),
+                    description: "Workload role with access to the shared S3 bucket",
+                    ...(args.roleName === undefined ? {} : { name: args.roleName }),
+                },
                 { parent: this },
             );
             const profile = new aws.iam.InstanceProfile(name, { role: role.name }, { parent: this });

@@ -12,6 +12,9 @@ import {
     ENCRYPTIONS,
     LOCK_MODES,
     LockMode,
+    OrganizationGrant,
+    organizationOf,
+    PER_CONSUMER_CANNOT_LOCK_ORGANIZATION,
 } from "../domain/terms";
 import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
@@ -30,6 +33,8 @@ export interface OwnerSettings extends AccountSettings {
     readonly bucketName?: string;
     readonly encryption: Encryption;
     readonly consumers: readonly ConsumerEntry[];
+    /** Role names granted in every account under an OU path: consumers there need not be listed. */
+    readonly organizationGrants: readonly OrganizationGrant[];
     /** S3 server access logs of the shared bucket, with Athena over them. */
     readonly accessLogs: boolean;
     /** Days before access-log records and query results expire. */
@@ -47,6 +52,7 @@ export const OWNER_KEYS = [
     "bucketName",
     "encryption",
     "consumers",
+    "organizationGrants",
     "accessLogs",
     "accessLogRetentionDays",
     "lockMode",
@@ -54,6 +60,7 @@ export const OWNER_KEYS = [
     "accessAnalyzer",
 ];
 export const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
+export const ORGANIZATION_GRANT_FIELDS = ["orgPath", "roleName", "access", "prefix", "endpointInOrganization"];
 
 /** The owner stack's settings from its raw config, or a ConfigError listing every problem. */
 export function parseOwnerSettings(
@@ -69,6 +76,7 @@ export function parseOwnerSettings(
         bucketName: config.optional("bucketName", rules.bucketName, "my-shared-bucket"),
         encryption: config.oneOf("encryption", ENCRYPTIONS, DEFAULT_ENCRYPTION),
         consumers: readConsumers(config, account.accountId, identity),
+        organizationGrants: readOrganizationGrants(config),
         accessLogs: config.boolean("accessLogs", true),
         accessLogRetentionDays: config.integer(
             "accessLogRetentionDays",
@@ -80,8 +88,86 @@ export function parseOwnerSettings(
         protect: config.boolean("protect", true),
         accessAnalyzer: config.boolean("accessAnalyzer", false),
     };
+    config.issues.check(
+        config.key("lockMode"),
+        settings.lockMode,
+        settings.lockMode === "per-consumer" && settings.organizationGrants.length > 0 && `is "per-consumer", which ${PER_CONSUMER_CANNOT_LOCK_ORGANIZATION}`,
+        `pulumi config set ${config.key("lockMode")} account-match (or remove ${config.key("organizationGrants")})`,
+    );
     config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
     return settings;
+}
+
+function readOrganizationGrants(config: ConfigReader): OrganizationGrant[] {
+    const value = config.json("organizationGrants");
+    const shape = "must be a list of { orgPath, roleName, access, prefix }";
+    if (value === undefined || !config.issues.check(config.key("organizationGrants"), value, !Array.isArray(value) && shape, "see docs/config.md")) {
+        return [];
+    }
+    const grants: OrganizationGrant[] = [];
+    for (const [index, item] of (value as unknown[]).entries()) {
+        const at = `organizationGrants[${index}]`;
+        const isMap = typeof item === "object" && item !== null && !Array.isArray(item);
+        if (!config.issues.check(config.key(at), item, !isMap && "must be a map with orgPath, roleName and optional access and prefix", "see docs/config.md")) {
+            continue;
+        }
+        const entry = item as Record<string, unknown>;
+        for (const field of Object.keys(entry)) {
+            const known = ORGANIZATION_GRANT_FIELDS.includes(field);
+            config.issues.check(
+                config.key(`${at}.${field}`),
+                entry[field],
+                !known && "is not an organization grant field",
+                `use only ${ORGANIZATION_GRANT_FIELDS.join(", ")}`,
+            );
+        }
+        const field = (name: string, rule: rules.Rule, example: string, required: boolean): string | undefined => {
+            const v = entry[name];
+            if (v === undefined && !required) {
+                return undefined;
+            }
+            const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
+            const key = config.key(`${at}.${name}`);
+            return config.issues.check(key, v, broken, `pulumi config set --path '${key}' ${example}`) ? (v as string) : undefined;
+        };
+        const orgPath = field("orgPath", rules.organizationPath, "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/", true);
+        const roleName = field("roleName", rules.roleName, "shared-data-reader", true);
+        const access = field("access", rules.oneOf(ACCESS_LEVELS), "read", false) as AccessLevel | undefined;
+        const prefix = field("prefix", rules.keyPrefix, "team-a/", false);
+        const strict = entry.endpointInOrganization;
+        config.issues.check(
+            config.key(`${at}.endpointInOrganization`),
+            strict,
+            strict !== undefined && typeof strict !== "boolean" && "must be true or false",
+            `pulumi config set --path '${config.key(`${at}.endpointInOrganization`)}' true`,
+        );
+        if (orgPath === undefined || roleName === undefined) {
+            continue;
+        }
+        const first = grants[0] === undefined ? undefined : organizationOf(grants[0].orgPath);
+        const checks = [
+            [
+                grants.some((g) => g.orgPath === orgPath && g.roleName === roleName) && "grants this role name under this path a second time",
+                "grant each role name once per path",
+            ],
+            [
+                first !== undefined && first !== organizationOf(orgPath) && `is in organization ${organizationOf(orgPath)}, but the first grant is in ${first}`,
+                "grant only paths of the owner's organization",
+            ],
+        ] as const;
+        if (!checks.every(([broken, fix]) => config.issues.check(config.key(`${at}.orgPath`), orgPath, broken, fix))) {
+            continue;
+        }
+        grants.push({
+            kind: "organization",
+            orgPath,
+            roleName,
+            access: access ?? DEFAULT_ACCESS,
+            ...(prefix === undefined ? {} : { prefix }),
+            ...(strict === true ? { endpointInOrganization: true } : {}),
+        });
+    }
+    return grants;
 }
 
 function readConsumers(config: ConfigReader, ownerAccountId: string, identity: StackIdentity): ConsumerEntry[] {

@@ -142,6 +142,18 @@ export const keyPrefix: Rule = (v) => {
     return undefined;
 };
 
+/**
+ * An AWS Organizations entity path down to an OU (or the root): the organization id, the root id and
+ * up to five nested OU ids, each followed by "/" (Organizations API id patterns).
+ */
+export const organizationPath: Rule = (v) =>
+    /^o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}\/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}\/){0,5}$/.test(v)
+        ? undefined
+        : "must be an organization path such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ (organization, root, then OUs, each ending in /; no wildcards)";
+
+/** An IAM role name without a path: no wildcard can slip into the ARN patterns built from it. */
+export const roleName: Rule = (v) => (/^[\w+=,.@-]{1,64}$/.test(v) ? undefined : "must be an IAM role name (1 to 64 letters, digits and + = , . @ _ -)");
+
 /** A stack name: `stack`, or fully qualified `org/project/stack`. */
 export const stackName: Rule = (v) => (/^(?:[\w.-]+\/[\w.-]+\/)?[\w.-]+$/.test(v) ? undefined : 'must be a stack name ("consumer") or "org/project/stack"');
 

@@ -42,11 +42,17 @@ export const LOCK_MODES: readonly LockMode[] = ["account-match", "per-consumer"]
 
 export const DEFAULT_LOCK_MODE: LockMode = "account-match";
 
+/** Why `per-consumer` cannot hold an organization grant: the one wording config, component and builder use. */
+export const PER_CONSUMER_CANNOT_LOCK_ORGANIZATION =
+    "cannot hold organization grants: per-consumer names each consumer account and its endpoints, and the accounts and endpoints under an organization path are not known to the owner";
+
 /** How long access-log records and Athena query results are kept, in days. */
 export const ACCESS_LOG_RETENTION_DAYS = { default: 90, min: 1, max: 3650 } as const;
 
 /** One consumer the owner has granted, as read back from the consumer's stack. */
 export interface ConsumerGrant {
+    /** A listed consumer (the default variant of `Grant`). */
+    readonly kind?: "listed";
     /** The consumer's workload role. */
     readonly roleArn: string;
     /** The consumer account (the role's account). */
@@ -63,3 +69,33 @@ export interface ConsumerGrant {
     /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
     readonly prefix?: string;
 }
+
+/**
+ * A grant to every account under an OU path of the owner's organization: the role of one name in each of
+ * them, reached only through an S3 endpoint of the role's own account. Its policy size does not depend on
+ * how many accounts the path holds, and a consumer under it needs no change on the owner's side.
+ */
+export interface OrganizationGrant {
+    readonly kind: "organization";
+    /** `o-…/r-…/` or `o-…/r-…/ou-…/…/`: the OU (or root) and every OU below it. */
+    readonly orgPath: string;
+    /** The role name (path `/`) granted in each account under `orgPath`. */
+    readonly roleName: string;
+    readonly access: AccessLevel;
+    /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
+    readonly prefix?: string;
+    /**
+     * Also require the endpoint to belong to the organization (`aws:VpceOrgID`), besides the caller's
+     * own account (`aws:VpceAccount`). @default false
+     */
+    readonly endpointInOrganization?: boolean;
+}
+
+/** What the owner grants: a listed consumer, or every account under an organization path. */
+export type Grant = ConsumerGrant | OrganizationGrant;
+
+export const isOrganizationGrant = (g: Grant): g is OrganizationGrant => g.kind === "organization";
+export const isListedGrant = (g: Grant): g is ConsumerGrant => g.kind !== "organization";
+
+/** The organization id (`o-…`) an organization path starts with. */
+export const organizationOf = (orgPath: string): string => orgPath.split("/")[0];

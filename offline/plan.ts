@@ -6,7 +6,8 @@ import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock
  * runtime, owner → each consumer → owner again, each stack's exports fed to the others'
- * StackReferences as a real rollout would.
+ * StackReferences as a real rollout would. When the owner lists none of the planned consumers (they are
+ * all under organization grants), the owner has nothing to add and the plan ends after the consumers.
  */
 
 export interface PlannedResource {
@@ -101,8 +102,32 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     for (const consumer of consumers) {
         await run(consumer, 2);
     }
-    await run(owner, 3);
+    sameRoleNameTwice(phases);
+    // Consumers under an organization grant change nothing on the owner's side: no return to the owner
+    // when the owner lists none of the planned consumers.
+    const listed = outputs[qualified(owner.stack)].consumerStacks;
+    if (consumers.length === 0 || consumers.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
+        await run(owner, 3);
+    }
     return { project: PROJECT, phases };
+}
+
+/** Two consumer stacks of one account under organization grants would create the same role name: IAM refuses the second. */
+function sameRoleNameTwice(phases: readonly PlannedPhase[]): void {
+    const seen = new Map<string, string>();
+    const createsRole = (p: PlannedPhase) => p.resources.some((r) => r.type === "aws:iam/role:Role");
+    for (const phase of phases.filter((p) => p.phase === 2 && p.outputs.organizationGrant !== undefined && createsRole(p))) {
+        const role = String(phase.outputs.roleArn);
+        const first = seen.get(role);
+        if (first !== undefined) {
+            throw new PlanError(
+                phase.stack,
+                2,
+                `Consumer stacks ${first} and ${phase.stack} are both under an organization grant in account ${String(phase.outputs.accountId)}, so both would create the role ${role}: IAM refuses the second (EntityAlreadyExists). Run one consumer stack per account under a grant, or list one of them in the owner's consumers.`,
+            );
+        }
+        seen.set(role, phase.stack);
+    }
 }
 
 const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;

@@ -97,7 +97,11 @@ export function renderHuman(plan: Plan, options: HumanOptions = {}): string {
     const shown = (key: string) => options.details === true || POLICY_INPUTS.includes(key) || PLACEMENT_INPUTS.includes(key);
     const full = options.details === true;
     for (const phase of plan.phases) {
-        lines.push("", `━━ Phase ${phase.phase} of 3 · stack ${phase.stack} ━━`, ...renderResources(phase, shown, full));
+        lines.push(
+            "",
+            `━━ Phase ${phase.phase} of ${Math.max(...plan.phases.map((p) => p.phase))} · stack ${phase.stack} ━━`,
+            ...renderResources(phase, shown, full),
+        );
         lines.push("  Outputs");
         for (const [key, value] of Object.entries(phase.outputs)) {
             lines.push(`    ${key}: ${JSON.stringify(value)}`);

@@ -1,6 +1,7 @@
-import { ConsumerGrant, LockMode } from "../domain/terms";
+import { Grant, isListedGrant, isOrganizationGrant, LockMode, organizationOf, PER_CONSUMER_CANNOT_LOCK_ORGANIZATION } from "../domain/terms";
 import { endpointMap, EndpointMap } from "./endpoint-map";
 import { denyAllS3, oneOrMany, sortedUnique, Statement } from "./document";
+import { arnPartition, grantedRolePattern } from "./organization-grant";
 
 /**
  * The endpoint lock. It only covers principals outside the owner account, so the owner's console
@@ -15,16 +16,52 @@ import { denyAllS3, oneOrMany, sortedUnique, Statement } from "./document";
  *   the role gets its own Deny naming its endpoints.
  * - `per-consumer`: one Deny per consumer account naming that account's endpoints, or one per role
  *   where an account holds several consumer stacks.
+ * Organization grants (account-match only): their endpoints are not known, so their role names are
+ * exempt from (1) and held by (2) alone — an endpoint of the caller's own account — and, where the grant
+ * asks, by a Deny of endpoints outside the organization (`aws:VpceOrgID`). None of this grows with the
+ * number of accounts under the path.
  */
-export function endpointLockStatements(resources: string[], ownerAccountId: string, grants: readonly ConsumerGrant[], mode: LockMode): Statement[] {
+export function endpointLockStatements(resources: string[], ownerAccountId: string, grants: readonly Grant[], mode: LockMode): Statement[] {
+    const listed = grants.filter(isListedGrant);
+    const organization = grants.filter(isOrganizationGrant);
+    if (organization.length > 0 && mode === "per-consumer") {
+        throw new Error(`lockMode "per-consumer" ${PER_CONSUMER_CANNOT_LOCK_ORGANIZATION}`);
+    }
     if (grants.length === 0) {
         return [];
     }
-    const map = endpointMap(grants);
+    const partition = arnPartition(resources[0]);
+    const map = endpointMap(listed);
+    const organizationRoles = sortedUnique(organization.map((g) => grantedRolePattern(g, partition)));
     const throughConsumerEndpoints = denyAllS3("DenyConsumersOutsideTheirEndpoints", resources, {
         StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:SourceVpce": oneOrMany(map.endpoints) },
+        ...(organizationRoles.length > 0 ? { ArnNotLike: { "aws:PrincipalArn": oneOrMany(organizationRoles) } } : {}),
     });
-    return [throughConsumerEndpoints, ...(mode === "account-match" ? accountMatchLock(resources, ownerAccountId, map) : perConsumerLock(resources, map))];
+    return [
+        ...(listed.length > 0 ? [throughConsumerEndpoints] : []),
+        ...(mode === "account-match" ? accountMatchLock(resources, ownerAccountId, map) : perConsumerLock(resources, map)),
+        ...organizationEndpointLock(
+            resources,
+            ownerAccountId,
+            organization.filter((g) => g.endpointInOrganization === true),
+            partition,
+        ),
+    ];
+}
+
+/** Organization grants that also require an endpoint of their organization: one Deny per organization. */
+function organizationEndpointLock(resources: string[], ownerAccountId: string, grants: readonly Grant[], partition: string): Statement[] {
+    const rolesOfOrganization = new Map<string, string[]>();
+    for (const g of grants.filter(isOrganizationGrant)) {
+        const org = organizationOf(g.orgPath);
+        rolesOfOrganization.set(org, [...(rolesOfOrganization.get(org) ?? []), grantedRolePattern(g, partition)]);
+    }
+    return [...rolesOfOrganization.keys()].sort().map((org, i) =>
+        denyAllS3(`DenyOrgGrant${i + 1}EndpointsOutsideTheOrganization`, resources, {
+            ArnLike: { "aws:PrincipalArn": oneOrMany(sortedUnique(rolesOfOrganization.get(org)!)) },
+            StringNotEquals: { "aws:PrincipalAccount": ownerAccountId, "aws:VpceOrgID": org },
+        }),
+    );
 }
 
 function accountMatchLock(resources: string[], ownerAccountId: string, map: EndpointMap): Statement[] {

@@ -1,6 +1,7 @@
 import { KMS_ACTIONS } from "./actions";
 import { oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
-import { ConsumerGrant } from "../domain/terms";
+import { organizationPrincipal } from "./organization-grant";
+import { Grant, isListedGrant, isOrganizationGrant } from "../domain/terms";
 
 export interface KeyPolicyInput {
     /** The one bucket grants may use the key for. */
@@ -8,7 +9,7 @@ export interface KeyPolicyInput {
     readonly ownerAccountId: string;
     readonly region: string;
     readonly partition: string;
-    readonly grants: readonly ConsumerGrant[];
+    readonly grants: readonly Grant[];
 }
 
 /**
@@ -19,10 +20,16 @@ export interface KeyPolicyInput {
  * the key only through S3 in this region (`kms:ViaService`), only for this bucket, and only with the
  * actions their access needs. S3 names the bucket in the encryption context `aws:s3:arn`: the bucket
  * ARN when an S3 Bucket Key is used (this bucket's default), the object ARN when a request turns Bucket
- * Keys off; both are matched.
+ * Keys off; both are matched. An organization grant gets the same, for `Principal: "*"` narrowed to
+ * its role name under its OU path (one statement per grant, whatever the number of accounts).
  */
 export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
-    const { ownerAccountId, region, partition, grants } = input;
+    const { ownerAccountId, region, partition } = input;
+    const grants = input.grants.filter(isListedGrant);
+    const throughS3 = {
+        StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [input.bucketArn, `${input.bucketArn}/*`] },
+    };
     const statements: Statement[] = [
         {
             Sid: "OwnerAccountAdministersKey",
@@ -43,11 +50,19 @@ export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
             Principal: { AWS: oneOrMany(roles) },
             Action: oneOrMany([...KMS_ACTIONS[access]]),
             Resource: "*",
-            Condition: {
-                StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-                StringLike: { "kms:EncryptionContext:aws:s3:arn": [input.bucketArn, `${input.bucketArn}/*`] },
-            },
+            Condition: throughS3,
         });
     }
+    input.grants.filter(isOrganizationGrant).forEach((grant, i) => {
+        const who = organizationPrincipal(grant, partition, ownerAccountId);
+        statements.push({
+            Sid: `OrgGrant${i + 1}${grant.access === "read" ? "DecryptsThroughS3" : "EncryptsAndDecryptsThroughS3"}`,
+            Effect: "Allow",
+            Principal: "*",
+            Action: oneOrMany([...KMS_ACTIONS[grant.access]]),
+            Resource: "*",
+            Condition: { ...who, StringEquals: { ...throughS3.StringEquals, ...who.StringEquals }, StringLike: throughS3.StringLike },
+        });
+    });
     return policy(statements);
 }

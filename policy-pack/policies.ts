@@ -60,11 +60,11 @@ const accountOfArn = (arn: string) => /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(a
 // ---------------------------------------------------------------------------------------------
 // Checks on one bucket policy
 
-/** Allow statements open to everyone. */
+/** Allow statements open to everyone; one pinned to a fixed aws:PrincipalOrgID is not (nor is it to Block Public Access). */
 export function publicAllows(statements: Statement[]): string[] {
-    return statements
-        .filter((s) => s.Effect === "Allow" && (s.Principal === "*" || list(s.Principal?.AWS).includes("*")))
-        .map((s) => `statement ${s.Sid ?? "(no Sid)"} allows Principal "*"`);
+    const pinned = (s: Statement) => conditionValues(s, ["StringEquals"], "aws:PrincipalOrgID")?.some((v) => /^o-[a-z0-9]+$/.test(v));
+    const open = statements.filter((s) => s.Effect === "Allow" && (s.Principal === "*" || list(s.Principal?.AWS).includes("*")) && !pinned(s));
+    return open.map((s) => `statement ${s.Sid ?? "(no Sid)"} allows Principal "*"`);
 }
 
 /** Allow statements that grant every S3 action (or every action). */
@@ -250,7 +250,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     },
     {
         name: "s3-bucket-policy-no-public-allow",
-        description: 'No bucket policy allows Principal "*".',
+        description: 'No bucket policy allows Principal "*" unless pinned to an organization id (aws:PrincipalOrgID).',
         enforcementLevel: "mandatory",
         validateResource: (args, report) => {
             const statements = bucketPolicyStatements(args);

@@ -48,6 +48,8 @@ export async function consumerProgram(
             kmsKeyArn: owner.kmsKeyArn,
             existingRoleArn: settings.existingRoleArn,
             verifyTester: settings.verifyTester,
+            // Under an organization grant the bucket lets in a role name, not an ARN: the role takes that name.
+            ...(owner.organizationGrant ? { roleName: owner.organizationGrant.roleName } : {}),
         },
         { providers: [provider] },
     );
@@ -63,5 +65,6 @@ export async function consumerProgram(
         accountId: settings.accountId,
         access: settings.access,
         ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+        ...(owner.organizationGrant ? { organizationGrant: owner.organizationGrant } : {}),
     };
 }

@@ -3,7 +3,7 @@ import { ConsumerEntry, OwnerSettings } from "../config/owner";
 import { ConsumerSettings } from "../config/consumer";
 import { IssueList } from "../domain/issues";
 import * as rules from "../domain/rules";
-import { AccessLevel, ConsumerGrant } from "../domain/terms";
+import { ACCESS_LEVELS, AccessLevel, ConsumerGrant, OrganizationGrant } from "../domain/terms";
 
 /**
  * The contract between the stacks: what each exports, which of those outputs the other side reads,
@@ -21,8 +21,10 @@ export interface OwnerExports {
     readonly lockedVpceIds: string[];
     /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
     readonly pendingConsumers: string[];
-    /** Every consumer stack the owner shares with (fully qualified): a consumer not listed refuses to deploy. */
+    /** Every consumer stack the owner shares with (fully qualified): a consumer not listed needs an organization grant. */
     readonly consumerStacks: string[];
+    /** Role names granted under OU paths: a consumer there deploys unlisted, naming its role to match. */
+    readonly organizationGrants: OrganizationGrantExport[];
     readonly kmsKeyArn?: pulumi.Output<string>;
     /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
     readonly accessLogBucketName?: pulumi.Output<string>;
@@ -48,7 +50,12 @@ export interface ConsumerExports {
     /** The access this consumer asks for; the owner's grant decides. */
     readonly access: AccessLevel;
     readonly prefix?: string;
+    /** The owner's organization grant this stack relies on, when the owner does not list it. */
+    readonly organizationGrant?: OrganizationGrantExport;
 }
+
+/** An organization grant as the owner exports it. */
+export type OrganizationGrantExport = Omit<OrganizationGrant, "kind">;
 
 /** The owner stack outputs a consumer uses. */
 export const OWNER_OUTPUTS = [
@@ -58,6 +65,7 @@ export const OWNER_OUTPUTS = [
     "accountId",
     "kmsKeyArn",
     "consumerStacks",
+    "organizationGrants",
 ] as const satisfies readonly (keyof OwnerExports)[];
 /** The consumer stack outputs the owner uses. */
 export const CONSUMER_OUTPUTS = [
@@ -78,6 +86,8 @@ export interface OwnerView {
     readonly region: string;
     readonly accountId: string;
     readonly kmsKeyArn?: string;
+    /** The organization grant this consumer deploys under (it is not listed): its role must take the grant's name. */
+    readonly organizationGrant?: OrganizationGrantExport;
 }
 
 /** One output as text: its value when it is a string that keeps `rule`, else "" with the problem recorded. */
@@ -117,13 +127,15 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
     );
     // Owners deployed before the list was exported say nothing here.
     const listed = outputs.consumerStacks;
+    const unlisted = Array.isArray(listed) && !listed.includes(self);
+    const organizationGrant = unlisted ? organizationGrantFor(outputs.organizationGrants, ownerStack, consumer, issues) : undefined;
     issues.check(
         `${ownerStack} output consumerStacks`,
         Array.isArray(listed) && listed.length > 5 ? `${listed.length} stacks` : listed,
-        Array.isArray(listed) &&
-            !listed.includes(self) &&
-            `does not list this stack "${self}": the owner grants it nothing, so every request it makes would be refused (403)`,
-        `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack`,
+        unlisted &&
+            organizationGrant === null &&
+            `does not list this stack "${self}", and no organization grant gives ${consumer.access} access${consumer.prefix ? ` under ${consumer.prefix}` : ""}: the owner grants it nothing, so every request it makes would be refused (403)`,
+        `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack; or ask for the access and prefix of one of the owner's organizationGrants`,
     );
     issues.check(
         `${ownerStack} output accountId`,
@@ -132,7 +144,71 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
         "deploy the owner and the consumer into different accounts",
     );
     issues.throwIfAny(context);
-    return { bucketArn, bucketName, region, accountId, ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }) };
+    return {
+        bucketArn,
+        bucketName,
+        region,
+        accountId,
+        ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
+        ...(organizationGrant ? { organizationGrant } : {}),
+    };
+}
+
+/**
+ * The owner's organization grant for a consumer it does not list: the one whose access and prefix are
+ * what the consumer asks for. null when none is; undefined when the grants are unreadable (recorded).
+ * The consumer cannot see its own OU path, so whether its account is under the grant's path is the
+ * owner's organization's business: outside it, every request is refused (403).
+ */
+function organizationGrantFor(value: unknown, ownerStack: string, consumer: ConsumerSettings, issues: IssueList): OrganizationGrantExport | null | undefined {
+    const key = `${ownerStack} output organizationGrants`;
+    const fix = `run pulumi up -s ${ownerStack.split("/").pop()} so that it exports valid organization grants`;
+    if (value === undefined) {
+        return null;
+    }
+    const readable = (g: unknown): g is OrganizationGrantExport => {
+        const x = g as Record<string, unknown>;
+        return (
+            typeof x === "object" &&
+            x !== null &&
+            typeof x.orgPath === "string" &&
+            rules.organizationPath(x.orgPath) === undefined &&
+            typeof x.roleName === "string" &&
+            rules.roleName(x.roleName) === undefined &&
+            ACCESS_LEVELS.includes(x.access as AccessLevel) &&
+            (x.prefix === undefined || (typeof x.prefix === "string" && rules.keyPrefix(x.prefix) === undefined))
+        );
+    };
+    if (!issues.check(key, value, (!Array.isArray(value) || !value.every(readable)) && "must be a list of { orgPath, roleName, access, prefix }", fix)) {
+        return undefined;
+    }
+    const matching = (value as OrganizationGrantExport[]).filter((g) => g.access === consumer.access && g.prefix === consumer.prefix);
+    const names = [...new Set(matching.map((g) => g.roleName))];
+    if (
+        !issues.check(
+            key,
+            matching.map((g) => `${g.roleName} under ${g.orgPath}`),
+            names.length > 1 &&
+                `has several grants of ${consumer.access} access${consumer.prefix ? ` under ${consumer.prefix}` : ""} with different role names`,
+            "ask the owner to list this stack in cross-account-s3:consumers, or to use one role name for the same access and prefix",
+        )
+    ) {
+        return undefined;
+    }
+    if (matching.length === 0) {
+        return null;
+    }
+    const grant = matching[0];
+    const existing = consumer.existingRoleArn;
+    issues.check(
+        "cross-account-s3:existingRoleArn",
+        existing,
+        existing !== undefined &&
+            !existing.endsWith(`:role/${grant.roleName}`) &&
+            `is not a role named ${grant.roleName} (path /), the name the owner's organization grant under ${grant.orgPath} lets in`,
+        `name the existing role ${grant.roleName}, or remove existingRoleArn so that this stack creates a role of that name`,
+    );
+    return grant;
 }
 
 /** How a consumer's exports compare with what the owner agreed for it: the one check the owner program and status share. */

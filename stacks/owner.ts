@@ -1,16 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseOwnerSettings } from "../config/owner";
-import { CONSUMER_OUTPUTS, ConsumerView, OwnerExports, readConsumerOutputs } from "./contract";
+import { CONSUMER_OUTPUTS, ConsumerView, OrganizationGrantExport, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
 import { IssueList } from "../domain/issues";
 import { StackIdentity } from "../domain/stack-identity";
-import { ConsumerGrant } from "../domain/terms";
+import { ConsumerGrant, OrganizationGrant } from "../domain/terms";
 
-/** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
+/**
+ * Owner account (B): the shared bucket, granted to and locked for each deployed consumer, and for the
+ * role names its organization grants name under an OU path (consumers there are not read at all).
+ */
 export async function ownerProgram(
     identity: StackIdentity,
     config: Readonly<Record<string, string>>,
@@ -47,7 +50,7 @@ export async function ownerProgram(
             partition: settings.partition,
             bucketName: settings.bucketName,
             encryption: settings.encryption,
-            grants,
+            grants: [...grants, ...settings.organizationGrants],
             pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
             lockMode: settings.lockMode,
             protect: settings.protect,
@@ -86,6 +89,7 @@ export async function ownerProgram(
         lockedVpceIds: bucket.lockedVpceIds,
         pendingConsumers: pending,
         consumerStacks: settings.consumers.map((entry) => entry.stack),
+        organizationGrants: settings.organizationGrants.map(exportedGrant),
         ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
         ...(logs
             ? {
@@ -97,6 +101,17 @@ export async function ownerProgram(
               }
             : {}),
         ...(analyzer ? { accessAnalyzerName: analyzer.analyzerName } : {}),
+    };
+}
+
+/** An organization grant as consumers read it: plain fields, no variant tag. */
+function exportedGrant(g: OrganizationGrant): OrganizationGrantExport {
+    return {
+        orgPath: g.orgPath,
+        roleName: g.roleName,
+        access: g.access,
+        ...(g.prefix === undefined ? {} : { prefix: g.prefix }),
+        ...(g.endpointInOrganization ? { endpointInOrganization: true } : {}),
     };
 }
 

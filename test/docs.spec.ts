@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import { dirname, join } from "path";
 import { ACCOUNT_KEYS } from "../config/account";
 import { CONSUMER_KEYS } from "../config/consumer";
-import { ENTRY_FIELDS, OWNER_KEYS } from "../config/owner";
+import { ENTRY_FIELDS, ORGANIZATION_GRANT_FIELDS, OWNER_KEYS } from "../config/owner";
 
 const ROOT = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
@@ -23,9 +23,13 @@ describe("the documentation", () => {
             expect(keysUnder("Both stacks")).to.have.members([...ACCOUNT_KEYS]);
         });
 
-        it("owner stack, with every consumers[] field", () => {
+        it("owner stack, with every consumers[] and organizationGrants[] field", () => {
             const own = OWNER_KEYS.filter((k) => !(ACCOUNT_KEYS as readonly string[]).includes(k));
-            expect(keysUnder("Owner stack")).to.have.members([...own, ...ENTRY_FIELDS.map((f) => `consumers[].${f}`)]);
+            expect(keysUnder("Owner stack")).to.have.members([
+                ...own,
+                ...ENTRY_FIELDS.map((f) => `consumers[].${f}`),
+                ...ORGANIZATION_GRANT_FIELDS.map((f) => `organizationGrants[].${f}`),
+            ]);
         });
 
         it("consumer stack", () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { CrossAccountBucketArgs, PendingConsumer, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
-import { LIMITS, PolicyDocument } from "../policies/document";
+import { buildBucketPolicy } from "../policies/bucket-policy";
+import { byteSize, LIMITS, PolicyDocument } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
@@ -20,6 +21,12 @@ import {
     evaluate,
     evaluateScenario,
     manyConsumers,
+    ORG_GRANT,
+    ORGANIZATION_ID,
+    organizationScenarios,
+    orgRole,
+    ACCOUNT_D,
+    ACCOUNT_BESIDE,
     OWNER,
     Path,
     PATHS,
@@ -29,15 +36,16 @@ import {
     sharedVpcConsumer,
     THIRD_ACCOUNT,
     throughEndpointOf,
+    throughOwnEndpoint,
     VPC_OWNER,
 } from "./policy-world";
-import { renderPolicyTable, tableInDesign } from "./policy-table";
-import { ConsumerGrant, EndpointPolicyMode, LOCK_MODES, LockMode } from "../domain/terms";
+import { renderPolicyTable, tableInDesign, TABLES } from "./policy-table";
+import { ConsumerGrant, EndpointPolicyMode, Grant, LOCK_MODES, LockMode } from "../domain/terms";
 
 const describeScenario = (s: Scenario) =>
     `${s.principal.label} via ${s.path.label}: ${s.label ?? s.action} ${s.key || "(bucket)"}${s.listPrefix ? ` prefix ${s.listPrefix}` : ""} → ${s.expected}`;
 
-async function expectDecision(scenario: Scenario, consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<void> {
+async function expectDecision(scenario: Scenario, consumers: readonly Grant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<void> {
     const result = await evaluateScenario(scenario, consumers, options);
     expect(result.error, "simulation error").to.equal(undefined);
     expect(result.ignoredContextKeys, "context keys the simulator ignored").to.deep.equal([]);
@@ -346,8 +354,121 @@ describe("bucket policy size budget", () => {
     });
 });
 
+describe("organization grants: a role name under an OU path (independent IAM evaluator)", function () {
+    this.timeout(60_000);
+    const listedAndOrganization = [CONSUMER_A, CONSUMER_B, ORG_GRANT];
+
+    for (const lockMode of LOCK_MODES) {
+        const options: PolicyOptions = { ...DEFAULT_OPTIONS, lockMode };
+        if (lockMode === "account-match") {
+            describe(`beside listed consumers A and B, lockMode ${lockMode}`, () => {
+                for (const scenario of organizationScenarios()) {
+                    it(describeScenario(scenario), () => expectDecision(scenario, listedAndOrganization, options));
+                }
+            });
+            describe("beside 150 listed consumers", () => {
+                const crowd = [...manyConsumers(74), CONSUMER_A, ...manyConsumers(74, 74), CONSUMER_B, ORG_GRANT];
+                for (const scenario of organizationScenarios()) {
+                    it(describeScenario(scenario), () => expectDecision(scenario, crowd, options));
+                }
+            });
+        } else {
+            describe(`lockMode ${lockMode}`, () => {
+                it("cannot express the grant: the builder refuses it, saying why", () => {
+                    expect(() => bucketPolicyFor(listedAndOrganization, options)).to.throw(
+                        /per-consumer" cannot hold organization grants: .*not known to the owner/,
+                    );
+                });
+                it("the listed consumers' scenarios still hold there without it", async () => {
+                    for (const scenario of bucketScenarios()) {
+                        await expectDecision(scenario, [CONSUMER_A, CONSUMER_B], options);
+                    }
+                });
+            });
+        }
+    }
+
+    describe("that also requires an endpoint of the organization (endpointInOrganization)", () => {
+        const strict = { ...ORG_GRANT, endpointInOrganization: true };
+        const granted = orgRole(ACCOUNT_D, ORG_GRANT.roleName, "granted role in D");
+        const get = (path: Path) =>
+            evaluate(
+                { principal: granted, path, action: "s3:GetObject", resource: `${BUCKET}/exchange/file.csv`, resourceAccount: OWNER },
+                bucketPolicyFor([CONSUMER_A, strict]),
+            );
+        const table: [string, Path, Decision][] = [
+            ["its own endpoint, in the organization", throughOwnEndpoint(ACCOUNT_D, "D's endpoint", ORGANIZATION_ID), "Allowed"],
+            ["its own endpoint, said to be in another organization", throughOwnEndpoint(ACCOUNT_D, "D's endpoint", "o-f6g7h8i9j0"), "ExplicitlyDenied"],
+            ["its own endpoint, with no aws:VpceOrgID on the request", throughOwnEndpoint(ACCOUNT_D, "D's endpoint"), "ExplicitlyDenied"],
+        ];
+        for (const [what, path, expected] of table) {
+            it(`${what} → ${expected}`, async () => {
+                const result = await get(path);
+                expect(result.ignoredContextKeys).to.deep.equal([]);
+                expect(result.decision).to.equal(expected);
+            });
+        }
+    });
+
+    describe("size", () => {
+        const build = (grants: Parameters<typeof bucketPolicyFor>[0]) =>
+            buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants, encryption: { kind: "sse-s3" }, lockMode: "account-match" });
+        it("adds the same number of bytes beside 1 or 200 listed consumers: nothing in it grows with accounts", () => {
+            const added = (n: number) => byteSize(build([...manyConsumers(n), ORG_GRANT])) - byteSize(build(manyConsumers(n)));
+            expect(added(1)).to.be.greaterThan(0);
+            expect(added(200)).to.equal(added(1));
+        });
+        it("names no account and no endpoint of the path: the granted role appears as a pattern", () => {
+            const text = JSON.stringify(build([ORG_GRANT]));
+            expect(text).to.contain(`arn:aws:iam::*:role/${ORG_GRANT.roleName}`);
+            expect(text).not.to.match(/vpce-|iam::\d{12}:role/);
+        });
+        it("pins the organization id as a fixed value in every statement that allows Principal *", () => {
+            const open = build([CONSUMER_A, ORG_GRANT]).Statement.filter((s) => s.Effect === "Allow" && s.Principal === "*");
+            expect(open.map((s) => s.Sid)).to.deep.equal(["OrgGrantReadWrite1", "OrgGrantReadWrite1List"]);
+            for (const s of open) {
+                expect(s.Condition?.StringEquals?.["aws:PrincipalOrgID"]).to.equal(ORGANIZATION_ID);
+                expect(s.Condition?.["ForAnyValue:StringLike"]?.["aws:PrincipalOrgPaths"]).to.equal(`${ORG_GRANT.orgPath}*`);
+            }
+        });
+        it("is refused under lockMode per-consumer by the component's validation, before any resource", () => {
+            const issues = validateCrossAccountBucketArgs({
+                ownerAccountId: OWNER,
+                region: "eu-west-1",
+                grants: [CONSUMER_A, ORG_GRANT],
+                lockMode: "per-consumer",
+            });
+            expect(issues).to.have.length(1);
+            expect(issues[0].key).to.equal("lockMode");
+            expect(issues[0].rule).to.contain("cannot hold organization grants");
+        });
+    });
+
+    describe("the bucket's KMS key", () => {
+        const keyPolicy = buildKeyPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, region: "eu-west-1", partition: "aws", grants: [CONSUMER_A, ORG_GRANT] });
+        const throughS3 = { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET };
+        const withKey = (p: Principal): Principal => ({
+            ...p,
+            identityPolicy: buildConsumerRolePolicy({ bucketArn: BUCKET, access: "read-write", kmsKeyArn: BUCKET_KEY }),
+        });
+        const table: [string, Principal, Decision][] = [
+            ["the granted role under the path", withKey(orgRole(ACCOUNT_D, ORG_GRANT.roleName, "granted")), "Allowed"],
+            ["another role name under the path", withKey(orgRole(ACCOUNT_D, "other-app", "other name")), "ImplicitlyDenied"],
+            ["the granted name outside the path", withKey(orgRole(ACCOUNT_BESIDE, ORG_GRANT.roleName, "beside")), "ImplicitlyDenied"],
+        ];
+        for (const [who, principal, expected] of table) {
+            it(`${who}: generate a data key through S3 for this bucket → ${expected}`, () => {
+                expect(evaluateKeyUse({ principal, action: "kms:GenerateDataKey", context: throughS3 }, keyPolicy)).to.equal(expected);
+            });
+        }
+    });
+});
+
 describe("docs/design.md", () => {
     it("shows the policy table generated from these scenarios (npm run docs:policy-table)", async () => {
         expect(tableInDesign(), "design page policy table").to.equal(await renderPolicyTable());
+    });
+    it("shows the organization grant's table generated from its scenarios (npm run docs:policy-table)", async () => {
+        expect(tableInDesign(undefined, TABLES.organization), "design page organization table").to.equal(await renderPolicyTable(TABLES.organization));
     });
 });

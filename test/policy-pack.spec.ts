@@ -147,6 +147,10 @@ describe("policy pack (each policy's validation called directly)", () => {
             ]);
             expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy({ ...grant, Principal: { AWS: ["*"] } })])).to.have.length(1);
             expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy(grant, scopedLock)])).to.deep.equal([]);
+            const toOrganization = { ...grant, Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } };
+            expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy(toOrganization)]), "pinned organization id").to.deep.equal([]);
+            const anyOrganization = { ...toOrganization, Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } };
+            expect(await violations("s3-bucket-policy-no-public-allow", [bucketPolicy(anyOrganization)]), "wildcard organization id").to.have.length(1);
         });
     });
 

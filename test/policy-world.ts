@@ -14,7 +14,7 @@ import { PolicyDocument } from "../policies/document";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
-import { ConsumerGrant, EndpointPolicyMode, LockMode } from "../domain/terms";
+import { ConsumerGrant, EndpointPolicyMode, Grant, LockMode, OrganizationGrant } from "../domain/terms";
 
 export const OWNER = "111111111111";
 export const ACCOUNT_A = "222222222222";
@@ -43,7 +43,7 @@ export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 /** Where a request comes from: the network path and what AWS puts in the context for it. */
 export interface Path {
     readonly label: string;
-    readonly context: Readonly<Record<string, string>>;
+    readonly context: Readonly<Record<string, string | string[]>>;
     /** The endpoint policy in force on this path, if it crosses an endpoint. */
     readonly endpointPolicy?: PolicyDocument;
 }
@@ -52,6 +52,8 @@ export interface Principal {
     readonly label: string;
     readonly arn: string | "anonymous";
     readonly identityPolicy?: PolicyDocument;
+    /** Keys AWS sets for this principal beyond its ARN and account (its organization and OU path). */
+    readonly context?: Readonly<Record<string, string | string[]>>;
 }
 
 export interface Scenario {
@@ -80,7 +82,7 @@ export const DEFAULT_OPTIONS: PolicyOptions = { lockMode: "account-match", encry
 const builtPolicies = new Map<string, PolicyDocument>();
 
 /** The bucket policy for these consumers, built once per consumer list and options (the crowd scenarios ask hundreds of times). */
-export function bucketPolicyFor(consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
+export function bucketPolicyFor(consumers: readonly Grant[], options: PolicyOptions = DEFAULT_OPTIONS): PolicyDocument {
     const key = JSON.stringify([consumers, options]);
     const policy = builtPolicies.get(key) ?? buildBucketPolicy({ bucketArn: BUCKET, ownerAccountId: OWNER, grants: consumers, ...options });
     builtPolicies.set(key, policy);
@@ -226,8 +228,13 @@ export async function evaluate(
     resourcePolicy: PolicyDocument | undefined,
 ): Promise<Evaluation> {
     const { principal, path } = request;
-    const context: Record<string, string> = { ...path.context, ...request.headers, "aws:ResourceAccount": request.resourceAccount };
-    if (principal.arn !== "anonymous") {
+    const context: Record<string, string | string[]> = {
+        ...path.context,
+        ...principal.context,
+        ...request.headers,
+        "aws:ResourceAccount": request.resourceAccount,
+    };
+    if (principal.arn !== "anonymous" && !principal.arn.endsWith(".amazonaws.com")) {
         context["aws:PrincipalArn"] = principal.arn;
         context["aws:PrincipalAccount"] = accountOf(principal.arn);
     }
@@ -256,7 +263,7 @@ export async function evaluate(
 }
 
 /** Evaluates a scenario against a bucket policy built for the given consumers. */
-export function evaluateScenario(scenario: Scenario, consumers: readonly ConsumerGrant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<Evaluation> {
+export function evaluateScenario(scenario: Scenario, consumers: readonly Grant[], options: PolicyOptions = DEFAULT_OPTIONS): Promise<Evaluation> {
     const resource = scenario.key === "" ? BUCKET : `${BUCKET}/${scenario.key}`;
     return evaluate({ ...scenario, resource, resourceAccount: OWNER }, bucketPolicyFor(consumers, options));
 }
@@ -267,14 +274,17 @@ export function evaluateScenario(scenario: Scenario, consumers: readonly Consume
  * only), so this runs the same evaluator's unvalidated entry point, which takes the context as given;
  * every key passed here is one AWS sets on such a request.
  */
-export function evaluateKeyUse(request: { principal: Principal; action: string; context: Record<string, string> }, keyPolicy: PolicyDocument): Decision {
+export function evaluateKeyUse(
+    request: { principal: Principal; action: string; context: Record<string, string | string[]> },
+    keyPolicy: PolicyDocument,
+): Decision {
     const { principal } = request;
     const simulation = {
         request: {
             principal: principal.arn,
             action: request.action,
             resource: { resource: BUCKET_KEY, accountId: OWNER },
-            contextVariables: { "aws:PrincipalArn": principal.arn, "aws:PrincipalAccount": accountOf(principal.arn), ...request.context },
+            contextVariables: { "aws:PrincipalArn": principal.arn, "aws:PrincipalAccount": accountOf(principal.arn), ...principal.context, ...request.context },
         },
         identityPolicies: principal.identityPolicy ? [{ name: "identity", policy: principal.identityPolicy }] : [],
         serviceControlPolicies: [],
@@ -361,5 +371,103 @@ export function encryptionScenarios(kind: WriteEncryption["kind"]): Scenario[] {
             "ExplicitlyDenied",
             ownerAdmin,
         ),
+    ];
+}
+
+/** The owner's organization: an OU path granted, an OU beside it, and an organization of someone else. */
+export const ORGANIZATION_ID = "o-a1b2c3d4e5";
+export const GRANTED_OU = `${ORGANIZATION_ID}/r-ab12/ou-ab12-11111111/`;
+/** Accounts under the granted OU: D in a child OU, E directly in it. */
+export const ACCOUNT_D = "777777777777";
+export const ACCOUNT_E = "888888888888";
+/** An account of the same organization in an OU outside the granted path. */
+export const ACCOUNT_BESIDE = "999999999999";
+/** An account of another organization, in an OU whose ids match the granted path's. */
+export const ACCOUNT_OTHER_ORG = "101010101010";
+
+export const ORG_GRANT: OrganizationGrant = {
+    kind: "organization",
+    orgPath: GRANTED_OU,
+    roleName: "shared-data-exchange",
+    access: "read-write",
+    prefix: "exchange/",
+};
+
+const memberOf = (orgPath: string) => ({ "aws:PrincipalOrgID": orgPath.split("/")[0], "aws:PrincipalOrgPaths": [orgPath] });
+const ORG_PATH_OF: Record<string, string> = {
+    [ACCOUNT_D]: `${GRANTED_OU}ou-ab12-22222222/`,
+    [ACCOUNT_E]: GRANTED_OU,
+    [ACCOUNT_BESIDE]: `${ORGANIZATION_ID}/r-ab12/ou-ab12-33333333/`,
+    [ACCOUNT_OTHER_ORG]: "o-f6g7h8i9j0/r-ab12/ou-ab12-11111111/",
+};
+
+/** A role of `name` in `account`, with its organization keys and S3 read-write on every bucket. */
+export function orgRole(account: string, name: string, label: string): Principal {
+    return {
+        label,
+        arn: `arn:aws:iam::${account}:role/${name}`,
+        identityPolicy: allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]),
+        context: memberOf(ORG_PATH_OF[account]),
+    };
+}
+
+/** Through an S3 gateway endpoint that `account` owns; `endpointOrg` is what S3 would put in aws:VpceOrgID. */
+export function throughOwnEndpoint(account: string, label: string, endpointOrg?: string): Path {
+    return {
+        label,
+        context: {
+            "aws:SourceVpce": `vpce-0${account.slice(0, 1).repeat(16)}`,
+            "aws:VpceAccount": account,
+            ...(endpointOrg === undefined ? {} : { "aws:VpceOrgID": endpointOrg }),
+            "aws:SecureTransport": "true",
+        },
+    };
+}
+
+/** The organization grant beside listed consumers A and B, in the order docs/design.md shows them. */
+export function organizationScenarios(): Scenario[] {
+    const granted = orgRole(ACCOUNT_D, ORG_GRANT.roleName, `${ORG_GRANT.roleName} in D (child OU under the path)`);
+    const grantedE = orgRole(ACCOUNT_E, ORG_GRANT.roleName, `${ORG_GRANT.roleName} in E (under the path)`);
+    const otherName = orgRole(ACCOUNT_D, "other-app", "another role name in D");
+    const beside = orgRole(ACCOUNT_BESIDE, ORG_GRANT.roleName, `${ORG_GRANT.roleName} in an OU outside the path`);
+    const otherOrg = orgRole(ACCOUNT_OTHER_ORG, ORG_GRANT.roleName, `${ORG_GRANT.roleName} in another organization`);
+    const service: Principal = { label: "an AWS service principal", arn: "logging.s3.amazonaws.com", context: { "aws:SourceAccount": ACCOUNT_D } };
+    const dEndpoint = throughOwnEndpoint(ACCOUNT_D, "D's endpoint");
+    const eEndpoint = throughOwnEndpoint(ACCOUNT_E, "E's endpoint");
+    const viaService: Path = {
+        label: "an AWS service acting for it",
+        context: { "aws:ViaAWSService": "true", "aws:CalledVia": ["athena.amazonaws.com"], "aws:SecureTransport": "true" },
+    };
+    const { a, b, anonymous, ownerAdmin } = PRINCIPALS;
+    const s = (principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario => ({
+        principal,
+        path,
+        action,
+        key,
+        expected,
+        ...(listPrefix === undefined ? {} : { listPrefix }),
+    });
+    return [
+        s(granted, dEndpoint, "s3:GetObject", "exchange/file.csv", "Allowed"),
+        s(granted, dEndpoint, "s3:PutObject", "exchange/file.csv", "Allowed"),
+        s(granted, dEndpoint, "s3:ListBucket", "", "Allowed", "exchange/"),
+        s(granted, dEndpoint, "s3:GetObject", "data/file.csv", "ImplicitlyDenied"),
+        s(granted, dEndpoint, "s3:DeleteObject", "exchange/file.csv", "ImplicitlyDenied"),
+        s(grantedE, eEndpoint, "s3:GetObject", "exchange/file.csv", "Allowed"),
+        s(granted, eEndpoint, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(granted, PATHS.aEndpoint, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(granted, PATHS.internet, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(granted, viaService, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(otherName, dEndpoint, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(beside, throughOwnEndpoint(ACCOUNT_BESIDE, "its own account's endpoint"), "s3:GetObject", "exchange/file.csv", "ImplicitlyDenied"),
+        s(otherOrg, throughOwnEndpoint(ACCOUNT_OTHER_ORG, "its own account's endpoint"), "s3:GetObject", "exchange/file.csv", "ImplicitlyDenied"),
+        s(anonymous, PATHS.internet, "s3:GetObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(service, PATHS.internet, "s3:PutObject", "exchange/file.csv", "ExplicitlyDenied"),
+        s(a, PATHS.aEndpoint, "s3:PutObject", "data/file.csv", "Allowed"),
+        s(a, dEndpoint, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"),
+        s(b, PATHS.bEndpoint, "s3:GetObject", "reports/q1.csv", "Allowed"),
+        s(b, PATHS.bEndpoint, "s3:GetObject", "exchange/file.csv", "ImplicitlyDenied"),
+        s(b, PATHS.bEndpoint, "s3:PutObject", "reports/q1.csv", "ImplicitlyDenied"),
+        s(ownerAdmin, PATHS.internet, "s3:GetObject", "exchange/file.csv", "Allowed"),
     ];
 }

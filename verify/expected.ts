@@ -3,7 +3,7 @@ import { ConsumerSettings } from "../config/consumer";
 import { OwnerSettings } from "../config/owner";
 import { IssueList } from "../domain/issues";
 import { roleArnName } from "../domain/rules";
-import { ConsumerGrant } from "../domain/terms";
+import { ConsumerGrant, Grant } from "../domain/terms";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
 import { RoleEndpoints } from "./judge";
@@ -47,7 +47,7 @@ export interface ExpectedDocument extends PolicyToCheck {
         | { readonly kind: "trust-policy"; readonly roleName: string };
 }
 
-/** The grants the owner's next update would write: its consumers' outputs against its terms. */
+/** The listed consumers' grants the owner's next update would write: its consumers' outputs against its terms. */
 export function expectedGrants(owner: OwnerStack, consumers: readonly ConsumerStack[]): ConsumerGrant[] {
     const issues = new IssueList();
     const grants: ConsumerGrant[] = [];
@@ -70,7 +70,8 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
     const bucketArn = String(outputs.bucketArn);
     const bucket = String(outputs.bucketName);
     const kmsKeyArn = typeof outputs.kmsKeyArn === "string" ? outputs.kmsKeyArn : undefined;
-    const grants = expectedGrants(owner, consumers);
+    // Organization grants sit beside the listed consumers in the bucket and key policies, as in the owner program.
+    const grants: Grant[] = [...expectedGrants(owner, consumers), ...settings.organizationGrants];
     const docs: ExpectedDocument[] = [
         {
             stack: owner.stack,
