@@ -17,6 +17,11 @@ export interface ConsumerSettings extends AccountSettings {
     readonly routeTableIds: readonly string[];
     /** An S3 gateway endpoint that already exists in the VPC, adopted instead of creating one. */
     readonly existingEndpointId?: string;
+    /**
+     * The account that owns the adopted endpoint when it is not this stack's own: the VPC owner's, in a
+     * VPC shared through AWS RAM. Declared, because a participant cannot read the VPC owner's endpoint.
+     */
+    readonly endpointOwnerAccountId?: string;
     readonly endpointPolicy: EndpointPolicySetting;
     /** Buckets the restricted endpoint policies also let through (read-only), presets expanded. */
     readonly extraBuckets: readonly string[];
@@ -33,6 +38,7 @@ export const CONSUMER_KEYS = [
     "vpcId",
     "routeTableIds",
     "existingEndpointId",
+    "endpointOwnerAccountId",
     "endpointPolicy",
     "extraBuckets",
     "access",
@@ -66,6 +72,32 @@ export function parseConsumerSettings(
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
         adopting ? "unmanaged" : DEFAULT_ENDPOINT_POLICY,
     );
+    const endpointOwner = config.optional("endpointOwnerAccountId", rules.accountId, "444455556666");
+    const sharedVpc = endpointOwner !== undefined && rules.accountId(endpointOwner) === undefined && endpointOwner !== account.accountId;
+    config.issues.check(
+        config.key("endpointOwnerAccountId"),
+        endpointOwner,
+        endpointOwner !== undefined && !adopting && "only applies to an adopted endpoint, but existingEndpointId is not set",
+        `pulumi config set ${config.key("existingEndpointId")} vpce-0123456789abcdef0 (the shared VPC's S3 gateway endpoint), or remove endpointOwnerAccountId`,
+    );
+    config.issues.check(
+        config.key("routeTableIds"),
+        routeTableIds,
+        sharedVpc &&
+            adopting &&
+            routeTableIds.length > 0 &&
+            `must be empty: the endpoint belongs to account ${endpointOwner} (endpointOwnerAccountId), and a participant of a shared VPC cannot change the VPC owner's route tables`,
+        `remove ${config.key("routeTableIds")}; the VPC owner (${endpointOwner}) associates its route tables with the endpoint`,
+    );
+    config.issues.check(
+        config.key("endpointPolicy"),
+        endpointPolicy,
+        sharedVpc &&
+            adopting &&
+            endpointPolicy !== "unmanaged" &&
+            `must be unmanaged: the endpoint belongs to account ${endpointOwner} (endpointOwnerAccountId), and a participant of a shared VPC cannot change the VPC owner's endpoint policy`,
+        `pulumi config set ${config.key("endpointPolicy")} unmanaged (the VPC owner sets the endpoint's policy)`,
+    );
     const extraBucketEntries = config.list("extraBuckets", rules.bucketNameOrPreset(AWS_BUCKET_PRESETS), "preset:ssm");
     const extraBuckets = expandBucketPresets(extraBucketEntries, account.region);
     config.issues.check(
@@ -93,6 +125,7 @@ export function parseConsumerSettings(
         ...(vpcId === undefined ? {} : { vpcId }),
         routeTableIds,
         ...(existingEndpointId === undefined ? {} : { existingEndpointId }),
+        ...(sharedVpc ? { endpointOwnerAccountId: endpointOwner } : {}),
         endpointPolicy,
         extraBuckets,
         access: config.oneOf("access", ACCESS_LEVELS, DEFAULT_ACCESS),

@@ -25,6 +25,7 @@ export async function consumerProgram(
             vpcId: settings.vpcId,
             routeTableIds: settings.routeTableIds,
             existingEndpointId: settings.existingEndpointId,
+            endpointOwnerAccountId: settings.endpointOwnerAccountId,
             endpointPolicy:
                 settings.endpointPolicy === "unmanaged"
                     ? undefined
@@ -54,7 +55,7 @@ export async function consumerProgram(
     return {
         vpceId: endpoint.vpceId,
         vpceAccountId: endpoint.ownerAccountId,
-        prefixListId: endpoint.prefixListId,
+        ...(endpoint.prefixListId ? { prefixListId: endpoint.prefixListId } : {}),
         routeTableIds: endpoint.routeTableIds,
         roleArn: role.roleArn,
         ...(role.instanceProfileName ? { instanceProfileName: role.instanceProfileName } : {}),

@@ -39,7 +39,8 @@ export interface ConsumerExports {
     readonly vpceId: pulumi.Output<string>;
     /** The account that owns the endpoint: the VPC owner's, for an endpoint of a shared VPC. */
     readonly vpceAccountId: pulumi.Output<string>;
-    readonly prefixListId: pulumi.Output<string>;
+    /** Absent for an endpoint of a shared VPC, which the consumer cannot read. */
+    readonly prefixListId?: pulumi.Output<string>;
     readonly routeTableIds: string[];
     readonly roleArn: pulumi.Output<string>;
     readonly instanceProfileName?: pulumi.Output<string>;

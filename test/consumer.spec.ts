@@ -162,18 +162,61 @@ describe("consumer stack (through index.ts)", () => {
             expect(run.logs).to.deep.equal([]);
         });
 
-        it("exports the account that owns the endpoint: the VPC owner's, in a shared VPC", async () => {
-            const vpcOwner = "666666666666";
-            const shared = { ...adopt, [key("routeTableIds")]: [] };
-            const run = await runStack({
+        it("reads its own account's endpoint when endpointOwnerAccountId names that account, as without the key", async () => {
+            const own = await runStack({
                 stack: "consumer",
-                config: shared,
+                config: { ...adopt, [key("endpointOwnerAccountId")]: CONSUMER_ACCOUNT },
                 stackOutputs: deployedOwner,
-                endpointOwners: { "vpce-0123456789abcdef0": vpcOwner },
             });
+            const plain = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
+            expect(the(own.resources, TYPES.endpoint).read).to.equal(true);
+            expect(own.resources.map((r) => `${r.type} ${r.name}`)).to.deep.equal(plain.resources.map((r) => `${r.type} ${r.name}`));
+            expect(own.outputs).to.deep.equal(plain.outputs);
+            expect(own.outputs.vpceAccountId).to.equal(CONSUMER_ACCOUNT);
+        });
+    });
+
+    describe("adopting the endpoint of a shared VPC (endpointOwnerAccountId names another account)", () => {
+        const vpcOwner = "666666666666";
+        const shared = consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("endpointOwnerAccountId")]: vpcOwner });
+        delete shared[key("vpcId")];
+        delete shared[key("routeTableIds")];
+
+        it("makes no EC2 call on the endpoint and exports the declared owner as vpceAccountId", async () => {
+            const run = await runStack({ stack: "consumer", config: shared, stackOutputs: deployedOwner });
+            expect(run.resources.filter((r) => r.type.startsWith("aws:ec2"))).to.deep.equal([]);
+            expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
             expect(run.outputs.vpceAccountId).to.equal(vpcOwner);
             expect(run.outputs.accountId).to.equal(CONSUMER_ACCOUNT);
-            expect(all(run.resources, TYPES.routeTableAssociation)).to.deep.equal([]);
+            expect(run.outputs).not.to.have.property("prefixListId");
+            expect(the(run.resources, TYPES.rolePolicy).inputs.policy).to.contain(BUCKET_ARN);
+        });
+
+        for (const [name, value, rule] of [
+            ["routeTableIds", ["rtb-0a1b2c3d4e5f60718"], "cannot change the VPC owner's route tables"],
+            ["endpointPolicy", "owner-only", "cannot change the VPC owner's endpoint policy"],
+        ] as const) {
+            it(`refuses ${name}, which would change the VPC owner's endpoint, before anything is created`, async () => {
+                const error = await failure(runStack({ stack: "consumer", config: { ...shared, [key(name)]: value }, stackOutputs: deployedOwner }));
+                expect(error.message).to.contain(`${key(name)} = ${JSON.stringify(value)}: must be`);
+                expect(error.message).to.contain(
+                    `the endpoint belongs to account ${vpcOwner} (endpointOwnerAccountId), and a participant of a shared VPC ${rule}`,
+                );
+                expectNothingCreated(error);
+            });
+        }
+
+        it("refuses endpointOwnerAccountId without an adopted endpoint, and one that is not an account id", async () => {
+            const a = await failure(
+                runStack({ stack: "consumer", config: consumerConfig({ [key("endpointOwnerAccountId")]: vpcOwner }), stackOutputs: deployedOwner }),
+            );
+            expect(a.message).to.contain(`${key("endpointOwnerAccountId")} = "${vpcOwner}": only applies to an adopted endpoint`);
+            expectNothingCreated(a);
+            const b = await failure(
+                runStack({ stack: "consumer", config: { ...shared, [key("endpointOwnerAccountId")]: "6666" }, stackOutputs: deployedOwner }),
+            );
+            expect(b.message).to.contain(`${key("endpointOwnerAccountId")} = "6666": must be a 12-digit AWS account id`);
+            expectNothingCreated(b);
         });
     });
 
