@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
 import { compact, LIMITS, overLimit } from "../policies/document";
-import { buildEndpointPolicy, EndpointPolicyInput } from "../policies/endpoint-policy";
+import { buildEndpointPolicy, EndpointPolicyInput, OwnerBucketPassage } from "../policies/endpoint-policy";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
 
 export interface S3GatewayEndpointArgs {
@@ -28,8 +28,11 @@ export interface S3GatewayEndpointArgs {
      * the VPC owner's endpoints. Requires `existingEndpointId`; excludes `routeTableIds` and `endpointPolicy`.
      */
     readonly endpointOwnerAccountId?: string;
-    /** The endpoint policy to apply; leave undefined to keep an adopted endpoint's policy as it is. */
-    readonly endpointPolicy?: Omit<EndpointPolicyInput, "partition">;
+    /**
+     * The endpoint policy to apply, with the first owner's bucket and, for a consumer of several owners,
+     * the others' (`otherOwners`); leave undefined to keep an adopted endpoint's policy as it is.
+     */
+    readonly endpointPolicy?: Omit<EndpointPolicyInput, "partition"> & { readonly otherOwners?: readonly OwnerBucketPassage[] };
 }
 
 /** Everything wrong with the args, checked before any resource exists. */
@@ -80,7 +83,10 @@ export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): read
         "leave the endpoint policy to the VPC owner",
     );
     if (args.endpointPolicy !== undefined && issues.size === 0) {
-        const over = overLimit(buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }), LIMITS.endpointPolicy);
+        const over = overLimit(
+            buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }, ...(args.endpointPolicy.otherOwners ?? [])),
+            LIMITS.endpointPolicy,
+        );
         issues.check(
             "extraBuckets",
             args.endpointPolicy.extraBuckets.length,
@@ -132,7 +138,7 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
 
         const partition = args.partition ?? "aws";
         const routeTableIds = [...args.routeTableIds].sort();
-        this.policy = args.endpointPolicy && compact(buildEndpointPolicy({ ...args.endpointPolicy, partition }));
+        this.policy = args.endpointPolicy && compact(buildEndpointPolicy({ ...args.endpointPolicy, partition }, ...(args.endpointPolicy.otherOwners ?? [])));
 
         let endpoint: aws.ec2.VpcEndpoint | undefined;
         if (args.endpointOwnerAccountId !== undefined) {

@@ -9,8 +9,8 @@ import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 export type EndpointPolicySetting = EndpointPolicyMode | "unmanaged";
 
 export interface ConsumerSettings extends AccountSettings {
-    /** The owner stack, fully qualified. */
-    readonly ownerStack: string;
+    /** The owner stacks whose buckets this stack reads, fully qualified: one or more. */
+    readonly ownerStacks: readonly string[];
     /** The VPC for a new endpoint; absent when adopting one. */
     readonly vpcId?: string;
     /** Route tables to associate (the private subnets' ones). */
@@ -35,6 +35,7 @@ export interface ConsumerSettings extends AccountSettings {
 export const CONSUMER_KEYS = [
     ...ACCOUNT_KEYS,
     "ownerStack",
+    "ownerStacks",
     "vpcId",
     "routeTableIds",
     "existingEndpointId",
@@ -117,11 +118,19 @@ export function parseConsumerSettings(
             "name a role of the consumer account, or remove the key to create one",
         );
     }
-    const ownerStack = config.optional("ownerStack", rules.stackName, "owner") ?? "owner";
+    const ownerStack = config.optional("ownerStack", rules.stackName, "owner");
+    const listedOwners = config.list("ownerStacks", rules.stackName, "owner-a, owner-b");
+    config.issues.check(
+        config.key("ownerStacks"),
+        config.has("ownerStacks") ? listedOwners : undefined,
+        config.has("ownerStacks") &&
+            (ownerStack !== undefined ? `is set together with ${config.key("ownerStack")}` : listedOwners.length === 0 && "must list at least one owner stack"),
+        `keep one of them: ${config.key("ownerStacks")} lists every owner stack this consumer reads (one is a list of one)`,
+    );
     const prefix = config.optional("prefix", rules.keyPrefix, "team-a/");
     const settings: ConsumerSettings = {
         ...account,
-        ownerStack: qualifyStackName(ownerStack, identity),
+        ownerStacks: (listedOwners.length > 0 ? listedOwners : [ownerStack ?? "owner"]).map((stack) => qualifyStackName(stack, identity)),
         ...(vpcId === undefined ? {} : { vpcId }),
         routeTableIds,
         ...(existingEndpointId === undefined ? {} : { existingEndpointId }),

@@ -5,7 +5,7 @@ import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock
- * runtime, owner → each consumer → owner again, each stack's exports fed to the others'
+ * runtime, every owner → each consumer → every owner again, each stack's exports fed to the others'
  * StackReferences as a real rollout would.
  */
 
@@ -70,10 +70,9 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     const names = options.stacks ?? discoverStacks(options.configDir);
     const files = names.map((stack) => readStackFile(options.configDir, stack));
     const owners = files.filter((f) => f.role === "owner");
-    if (owners.length !== 1) {
-        throw new PlanError(names.join(","), 0, `A plan needs exactly one owner stack; found ${owners.length} among ${names.join(", ") || "(none)"}`);
+    if (owners.length === 0) {
+        throw new PlanError(names.join(","), 0, `A plan needs at least one owner stack; found none among ${names.join(", ") || "(none)"}`);
     }
-    const [owner] = owners;
     const consumers = files.filter((f) => f.role === "consumer");
 
     // Every planned stack exists from the start, with no outputs until its phase has run.
@@ -97,11 +96,16 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
         }
     };
 
-    await run(owner, 1);
+    // Every owner first (its bucket, no grants yet), then the consumers, then every owner again to grant and lock.
+    for (const owner of owners) {
+        await run(owner, 1);
+    }
     for (const consumer of consumers) {
         await run(consumer, 2);
     }
-    await run(owner, 3);
+    for (const owner of owners) {
+        await run(owner, 3);
+    }
     return { project: PROJECT, phases };
 }
 
@@ -113,10 +117,14 @@ function unknownStackHint(message: string, file: StackFile): string {
     if (unknown === undefined) {
         return "";
     }
+    const ownerStacks = file.config[`${PROJECT}:ownerStacks`];
+    const key = Array.isArray(ownerStacks) ? "ownerStacks" : "ownerStack";
     const ownerStack = file.config[`${PROJECT}:ownerStack`];
-    const named = typeof ownerStack === "string" ? ownerStack : "owner";
-    if (file.role === "consumer" && (named === unknown || qualified(named) === unknown)) {
-        return ` (the consumer's ${PROJECT}:ownerStack names "${named}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name the owner stack, "owner" by default)`;
+    const named = (Array.isArray(ownerStacks) ? ownerStacks : [typeof ownerStack === "string" ? ownerStack : "owner"]).find(
+        (n) => n === unknown || qualified(String(n)) === unknown,
+    );
+    if (file.role === "consumer" && named !== undefined) {
+        return ` (the consumer's ${PROJECT}:${key} names "${String(named)}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name an owner stack, "owner" by default)`;
     }
     return ` (plan that stack too: add it to --stacks, with its Pulumi.<stack>.yaml)`;
 }

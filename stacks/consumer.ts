@@ -1,12 +1,16 @@
 import { parseConsumerSettings } from "../config/consumer";
-import { ConsumerExports, OWNER_OUTPUTS, readOwnerOutputs } from "./contract";
+import * as pulumi from "@pulumi/pulumi";
+import { ConsumerExports, OWNER_OUTPUTS, readOwners } from "./contract";
 import { S3GatewayEndpoint } from "../components/s3GatewayEndpoint";
 import { WorkloadRole } from "../components/workloadRole";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
 import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 
-/** Consumer account (A): the S3 gateway endpoint on the private route tables, and the workload role. */
+/**
+ * Consumer account (A): the S3 gateway endpoint on the private route tables, and the workload role.
+ * One endpoint and one role serve the buckets of every owner stack it reads, each with that owner's grant.
+ */
 export async function consumerProgram(
     identity: StackIdentity,
     config: Readonly<Record<string, string>>,
@@ -14,7 +18,10 @@ export async function consumerProgram(
 ): Promise<ConsumerExports> {
     const settings = parseConsumerSettings(config, identity, elsewhere);
     const self = qualifyStackName(identity.stack, identity);
-    const owner = readOwnerOutputs(await readStackOutputs(settings.ownerStack, OWNER_OUTPUTS), settings.ownerStack, settings, self);
+    const read = await Promise.all(settings.ownerStacks.map(async (stack) => ({ stack, outputs: await readStackOutputs(stack, OWNER_OUTPUTS) })));
+    const { owners, warnings } = readOwners(read, settings, self);
+    warnings.forEach((w) => pulumi.log.warn(w));
+    const [first, ...others] = owners.map((o) => ({ ownerBucketArn: o.bucketArn, access: o.grant.access, prefix: o.grant.prefix }));
 
     const provider = accountProvider(settings, identity);
     const endpoint = new S3GatewayEndpoint(
@@ -31,9 +38,8 @@ export async function consumerProgram(
                     ? undefined
                     : {
                           mode: settings.endpointPolicy,
-                          ownerBucketArn: owner.bucketArn,
-                          access: settings.access,
-                          prefix: settings.prefix,
+                          ...first,
+                          otherOwners: others,
                           accountId: settings.accountId,
                           extraBuckets: settings.extraBuckets,
                       },
@@ -43,10 +49,7 @@ export async function consumerProgram(
     const role = new WorkloadRole(
         "workload",
         {
-            bucketArn: owner.bucketArn,
-            access: settings.access,
-            prefix: settings.prefix,
-            kmsKeyArn: owner.kmsKeyArn,
+            buckets: owners.map((o) => ({ bucketArn: o.bucketArn, ...o.grant, kmsKeyArn: o.kmsKeyArn })),
             existingRoleArn: settings.existingRoleArn,
         },
         { providers: [provider] },

@@ -86,6 +86,9 @@ export async function ownerProgram(
         lockedVpceIds: bucket.lockedVpceIds,
         pendingConsumers: pending,
         consumerStacks: settings.consumers.map((entry) => entry.stack),
+        consumerGrants: Object.fromEntries(
+            settings.consumers.map((entry) => [entry.stack, { access: entry.access, ...(entry.prefix === undefined ? {} : { prefix: entry.prefix }) }]),
+        ),
         ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
         ...(logs
             ? {

@@ -227,8 +227,8 @@ describe("S3GatewayEndpoint", () => {
 
 describe("WorkloadRole", () => {
     it("refuses a prefix with a wildcard and a KMS alias instead of a key ARN", async () => {
-        const args = { bucketArn: "arn:aws:s3:::acme", prefix: "*", kmsKeyArn: "alias/aws/s3" };
-        expect(validateWorkloadRoleArgs(args).map((i) => i.key)).to.deep.equal(["prefix", "kmsKeyArn"]);
+        const args = { buckets: [{ bucketArn: "arn:aws:s3:::acme", access: "read" as const, prefix: "*", kmsKeyArn: "alias/aws/s3" }] };
+        expect(validateWorkloadRoleArgs(args).map((i) => i.key)).to.deep.equal(["buckets[0].prefix", "buckets[0].kmsKeyArn"]);
         const error = await failure(
             inAccount(CONSUMER_ACCOUNT, (provider) => {
                 new WorkloadRole("workload", args, { providers: [provider] });
