@@ -60,6 +60,7 @@ export async function consumerProgram(
         vpceAccountId: endpoint.ownerAccountId,
         ...(endpoint.prefixListId ? { prefixListId: endpoint.prefixListId } : {}),
         routeTableIds: endpoint.routeTableIds,
+        endpointPolicyManaged: endpoint.policy !== undefined,
         roleArn: role.roleArn,
         ...(role.instanceProfileName ? { instanceProfileName: role.instanceProfileName } : {}),
         region: settings.region,

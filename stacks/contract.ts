@@ -49,6 +49,8 @@ export interface ConsumerExports {
     readonly vpceAccountId: pulumi.Output<string>;
     /** Absent for an endpoint of a shared VPC, which the consumer cannot read. */
     readonly prefixListId?: pulumi.Output<string>;
+    /** True when this stack sets the endpoint's policy: two stacks that do so on one endpoint are refused. */
+    readonly endpointPolicyManaged: boolean;
     readonly routeTableIds: string[];
     readonly roleArn: pulumi.Output<string>;
     readonly instanceProfileName?: pulumi.Output<string>;
@@ -74,6 +76,7 @@ export const CONSUMER_OUTPUTS = [
     "roleArn",
     "vpceId",
     "vpceAccountId",
+    "endpointPolicyManaged",
     "accountId",
     "region",
     "access",

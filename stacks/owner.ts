@@ -6,6 +6,7 @@ import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
+import { checkSharedEndpointPolicies } from "./endpoint-sharing";
 import { IssueList } from "../domain/issues";
 import { StackIdentity } from "../domain/stack-identity";
 import { ConsumerGrant } from "../domain/terms";
@@ -21,6 +22,10 @@ export async function ownerProgram(
     const issues = new IssueList();
     const outputs = await Promise.all(settings.consumers.map((entry) => readStackOutputs(entry.stack, CONSUMER_OUTPUTS)));
     const views: ConsumerView[] = settings.consumers.map((entry, i) => readConsumerOutputs(outputs[i], entry, settings, issues));
+    checkSharedEndpointPolicies(
+        settings.consumers.map((entry, i) => ({ stack: entry.stack, outputs: outputs[i] })),
+        issues,
+    );
     issues.throwIfAny(`Owner stack "${identity.stack}" cannot use what its consumer stacks export`);
 
     const grants: ConsumerGrant[] = [];

@@ -143,6 +143,7 @@ describe("consumer stack (through index.ts)", () => {
             ]);
             expect(all(run.resources, TYPES.endpointPolicy)).to.deep.equal([]);
             expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
+            expect(run.outputs.endpointPolicyManaged).to.equal(false);
         });
 
         it("applies an endpoint policy to the adopted endpoint when one is chosen, warning what that does to its other users", async () => {
@@ -150,6 +151,7 @@ describe("consumer stack (through index.ts)", () => {
             const run = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner });
             const policy = the(run.resources, TYPES.endpointPolicy);
             expect(policy.inputs.vpcEndpointId).to.equal("vpce-0123456789abcdef0");
+            expect(run.outputs.endpointPolicyManaged).to.equal(true);
             expect(policyOf(policy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnAccountBuckets"]);
             expect(run.logs).to.deep.equal([`warning: ${adoptedPolicyWarning("vpce-0123456789abcdef0")}`]);
             expect(run.logs[0]).to.match(/every workload that uses that endpoint.*resets the policy to AWS's default \(full access\)/);
