@@ -47,6 +47,13 @@ export const CONSUMER_KEYS = [
     "existingRoleArn",
 ];
 
+/**
+ * Settings that state facts about resources this stack does not manage (an adopted endpoint, its
+ * owner, an existing role). Neither a preview nor the offline plan can confirm them: they are taken
+ * as given, and the plan shows them as declared.
+ */
+export const DECLARED_KEYS = ["existingEndpointId", "endpointOwnerAccountId", "existingRoleArn"] as const;
+
 /** The consumer stack's settings from its raw config, or a ConfigError listing every problem. */
 export function parseConsumerSettings(
     raw: Readonly<Record<string, string>>,

@@ -1,6 +1,7 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
 import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
+import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 /**
@@ -40,6 +41,8 @@ export interface PlannedPhase {
     readonly logs: string[];
     /** Values AWS would assign (ids, ARNs, generated names), made up offline from resource names. */
     readonly placeholders: string[];
+    /** What the stack file declares about resources it does not manage (`endpointOwnerAccountId = …`): taken as given. */
+    readonly declared: string[];
 }
 
 export interface Plan {
@@ -89,6 +92,9 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
                 outputs: result.outputs,
                 logs: [...result.logs],
                 placeholders: placeholders(result.resources, JSON.stringify([result.resources.map((r) => r.inputs), result.outputs])),
+                declared: DECLARED_KEYS.filter((k) => typeof file.config[`${PROJECT}:${k}`] === "string").map(
+                    (k) => `${k} = ${String(file.config[`${PROJECT}:${k}`])}`,
+                ),
             });
         } catch (error) {
             const message = error instanceof StackRunError ? error.message : String(error);
