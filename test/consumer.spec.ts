@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { adoptedPolicyWarning } from "../components/s3GatewayEndpoint";
 import { runStack } from "../offline/runStack";
-import { CONSUMER_ACCOUNT, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, REGION } from "./fixtures";
+import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, qualified, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
 
 const deployedOwner = { [OWNER_STACK]: ownerOutputs() };
@@ -124,6 +124,56 @@ describe("consumer stack (through index.ts)", () => {
             expect(the(run.resources, TYPES.rolePolicy).inputs.role).to.equal("batch-worker");
             expect(run.outputs.roleArn).to.equal(existing);
             expect(run.outputs).not.to.have.property("instanceProfileName");
+        });
+    });
+
+    describe("reading several owner stacks (ownerStacks)", () => {
+        const SECOND_OWNER = qualified("owner-b");
+        const secondBucket = "arn:aws:s3:::producer-b-data";
+        const grants = (access: string, prefix?: string) => ({ [CONSUMER_STACK]: { access, ...(prefix ? { prefix } : {}) } });
+        const owners = (second: Record<string, unknown> = {}) => ({
+            [OWNER_STACK]: ownerOutputs({ consumerStacks: [CONSUMER_STACK], consumerGrants: grants("read-write") }),
+            [SECOND_OWNER]: ownerOutputs({
+                bucketName: "producer-b-data",
+                bucketArn: secondBucket,
+                accountId: "444444444444",
+                consumerStacks: [CONSUMER_STACK],
+                consumerGrants: grants("read", "reports/"),
+                ...second,
+            }),
+        });
+        const config = consumerConfig({ [key("ownerStacks")]: ["owner", "owner-b"], [key("endpointPolicy")]: "owner-only", [key("access")]: "read" });
+
+        it("gives one role and one endpoint every bucket, each with its owner's exported grant rather than what this stack asks for", async () => {
+            const run = await runStack({ stack: "consumer", config, stackOutputs: owners() });
+            expect(all(run.resources, TYPES.role)).to.have.length(1);
+            const role = policyOf(the(run.resources, TYPES.rolePolicy));
+            expect(role.Statement.find((s) => s.Sid === "SharedBucketObjects")).to.deep.include({
+                Action: ["s3:GetObject", "s3:PutObject"],
+                Resource: `${BUCKET_ARN}/*`,
+            });
+            expect(role.Statement.find((s) => s.Sid === "SharedBucket2Objects")).to.deep.include({
+                Action: "s3:GetObject",
+                Resource: `${secondBucket}/reports/*`,
+            });
+            const endpoint = policyOf(the(run.resources, TYPES.endpoint));
+            expect(endpoint.Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnerBucket2"]);
+        });
+
+        it("uses what this stack asks for with an owner that exports no grants", async () => {
+            const run = await runStack({ stack: "consumer", config, stackOutputs: owners({ consumerGrants: undefined }) });
+            const role = policyOf(the(run.resources, TYPES.rolePolicy));
+            expect(role.Statement.find((s) => s.Sid === "SharedBucket2Objects")).to.deep.include({ Action: "s3:GetObject", Resource: `${secondBucket}/*` });
+        });
+
+        it("refuses a malformed grant and reports every owner's problems at once, before anything is created", async () => {
+            const stackOutputs = { ...owners({ consumerGrants: grants("admin") }), [OWNER_STACK]: ownerOutputs({ region: "us-east-1" }) };
+            const error = await failure(runStack({ stack: "consumer", config, stackOutputs }));
+            expect(error.message).to.contain(`Cannot read the owner stacks "${OWNER_STACK}", "${SECOND_OWNER}"`);
+            expect(error.message).to.contain("(2 problems)");
+            expect(error.message).to.contain(`${SECOND_OWNER} output consumerGrants["${CONSUMER_STACK}"] = "admin": access must be one of read, read-write`);
+            expect(error.message).to.contain(`${OWNER_STACK} output region = "us-east-1": differs from this stack's region`);
+            expectNothingCreated(error);
         });
     });
 
