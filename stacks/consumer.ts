@@ -1,6 +1,7 @@
 import { parseConsumerSettings } from "../config/consumer";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsumerExports, OWNER_OUTPUTS, readOwners } from "./contract";
+import { ConsumerExports, OWNER_OUTPUTS } from "./contract";
+import { readOwners } from "./owner-outputs";
 import { S3GatewayEndpoint } from "../components/s3GatewayEndpoint";
 import { WorkloadRole } from "../components/workloadRole";
 import { accountProvider } from "./provider";

@@ -1,9 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ConsumerEntry, OwnerSettings } from "../config/owner";
-import { ConsumerSettings } from "../config/consumer";
 import { IssueList } from "../domain/issues";
 import * as rules from "../domain/rules";
-import { ACCESS_LEVELS, AccessLevel, ConsumerGrant } from "../domain/terms";
+import { AccessLevel, ConsumerGrant } from "../domain/terms";
 
 /**
  * The contract between the stacks: what each exports, which of those outputs the other side reads,
@@ -85,134 +84,11 @@ export const CONSUMER_OUTPUTS = [
 
 export type Outputs = Readonly<Record<string, unknown>>;
 
-export interface OwnerView {
-    /** The owner stack, fully qualified. */
-    readonly stack: string;
-    readonly bucketArn: string;
-    readonly bucketName: string;
-    readonly region: string;
-    readonly accountId: string;
-    readonly kmsKeyArn?: string;
-    /** What this owner grants the consumer: its exported grant, or what the consumer asks for when the owner exports none. */
-    readonly grant: OwnerGrant;
-    /** False when the owner's consumer list leaves this consumer out: it grants nothing. */
-    readonly listed: boolean;
-}
-
 /** One output as text: its value when it is a string that keeps `rule`, else "" with the problem recorded. */
-function textOutput(outputs: Outputs, name: string, rule: rules.Rule, issues: IssueList, key: string, fix: string): string {
+export function textOutput(outputs: Outputs, name: string, rule: rules.Rule, issues: IssueList, key: string, fix: string): string {
     const value = outputs[name];
     const broken = typeof value === "string" ? rule(value) : value === undefined ? "is missing" : "must be a string";
     return issues.check(key, value, broken, fix) ? (value as string) : "";
-}
-
-/** The owners a consumer reads, and what it says about those that leave it out. */
-export interface OwnersView {
-    /** The owners that list this consumer, in the consumer's order: at least one. */
-    readonly owners: readonly OwnerView[];
-    readonly warnings: readonly string[];
-}
-
-/**
- * Every owner's outputs, checked together: problems of all owners are reported at once. An owner
- * whose consumer list leaves this stack out grants it nothing, which is said; when none lists it,
- * every request would be refused, so it stops.
- * @param self this consumer stack, fully qualified: an owner's consumer list must name it
- */
-export function readOwners(read: readonly { stack: string; outputs: Outputs }[], consumer: ConsumerSettings, self: string): OwnersView {
-    const issues = new IssueList();
-    const views = read.map(({ stack, outputs }) => readOwnerOutputs(outputs, stack, consumer, self, issues));
-    const context = `Cannot read the owner stack${read.length > 1 ? "s" : ""} ${read.map((r) => `"${r.stack}"`).join(", ")}`;
-    issues.throwIfAny(context);
-    const listed = views.filter((v) => v.listed);
-    for (const [i, view] of (listed.length === 0 ? views : []).entries()) {
-        const stacks = read[i].outputs.consumerStacks;
-        issues.check(
-            `${view.stack} output consumerStacks`,
-            Array.isArray(stacks) && stacks.length > 5 ? `${stacks.length} stacks` : stacks,
-            `does not list this stack "${self}": the owner grants it nothing${views.length > 1 ? ", and neither does any other owner this stack reads" : ""}, so every request it makes would be refused (403)`,
-            `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${view.stack.split("/").pop()}, then this stack`,
-        );
-    }
-    issues.throwIfAny(context);
-    const warnings = views
-        .filter((v) => !v.listed)
-        .map(
-            (v) =>
-                `Owner stack ${v.stack} does not list this stack "${self}" among its consumers: it grants nothing on ${v.bucketName}, so this stack's role and endpoint policies leave that bucket out. ` +
-                `To share it, add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to that owner's cross-account-s3:consumers, run pulumi up -s ${v.stack.split("/").pop()}, then this stack.`,
-        );
-    return { owners: listed, warnings };
-}
-
-/** One owner's outputs, its problems added to `issues`. */
-export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer: ConsumerSettings, self: string, issues: IssueList): OwnerView {
-    const asked: OwnerGrant = { access: consumer.access, ...(consumer.prefix === undefined ? {} : { prefix: consumer.prefix }) };
-    const none: OwnerView = { stack: ownerStack, bucketArn: "", bucketName: "", region: "", accountId: "", grant: asked, listed: false };
-    if (
-        !issues.check(
-            `${ownerStack} output bucketArn`,
-            undefined,
-            outputs.bucketArn === undefined && "is missing: the owner stack has not been deployed yet",
-            `deploy the owner first (pulumi up -s ${ownerStack.split("/").pop()} with the owner account's credentials), then this stack`,
-        )
-    ) {
-        return none;
-    }
-    const text = (name: string, rule: rules.Rule) =>
-        textOutput(
-            outputs,
-            name,
-            rule,
-            issues,
-            `${ownerStack} output ${name}`,
-            `run pulumi up -s ${ownerStack.split("/").pop()} so that it exports a valid ${name}`,
-        );
-    const bucketArn = text("bucketArn", rules.bucketArn);
-    const bucketName = text("bucketName", rules.bucketName);
-    const region = text("region", rules.region);
-    const accountId = text("accountId", rules.accountId);
-    const kmsKeyArn = outputs.kmsKeyArn === undefined ? undefined : text("kmsKeyArn", rules.kmsKeyArn);
-    issues.check(
-        `${ownerStack} output region`,
-        region,
-        region !== "" &&
-            region !== consumer.region &&
-            `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
-        consumer.ownerStacks.length === 1
-            ? `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region}) with a VPC there`
-            : `read only owners in ${consumer.region} from this stack: remove ${ownerStack.split("/").pop()} from cross-account-s3:ownerStacks and read it from a consumer stack in ${region}`,
-    );
-    issues.check(
-        `${ownerStack} output accountId`,
-        accountId,
-        accountId !== "" && accountId === consumer.accountId && "is this consumer's own account; the product shares a bucket across accounts",
-        "deploy the owner and the consumer into different accounts",
-    );
-    // Owners deployed before the list was exported say nothing here, and so list everyone.
-    const stacks = outputs.consumerStacks;
-    const listed = !Array.isArray(stacks) || stacks.includes(self);
-    const grant = listed ? ownerGrant(outputs.consumerGrants, self, asked, ownerStack, issues) : asked;
-    return { stack: ownerStack, bucketArn, bucketName, region, accountId, ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }), grant, listed };
-}
-
-/** The owner's exported grant for this stack, checked; what the consumer asks for when the owner exports none. */
-function ownerGrant(grants: unknown, self: string, asked: OwnerGrant, ownerStack: string, issues: IssueList): OwnerGrant {
-    const exported = typeof grants === "object" && grants !== null ? (grants as Record<string, unknown>)[self] : undefined;
-    if (exported === undefined) {
-        return asked;
-    }
-    const { access, prefix } = exported as { access?: unknown; prefix?: unknown };
-    const key = `${ownerStack} output consumerGrants["${self}"]`;
-    const fix = `run pulumi up -s ${ownerStack.split("/").pop()} so that it exports a valid grant`;
-    const accessOk = issues.check(key, access, !ACCESS_LEVELS.includes(access as AccessLevel) && `access must be one of ${ACCESS_LEVELS.join(", ")}`, fix);
-    const prefixOk = issues.check(
-        key,
-        prefix,
-        prefix !== undefined && (typeof prefix !== "string" ? "prefix must be a string" : rules.keyPrefix(prefix) && `prefix ${rules.keyPrefix(prefix)}`),
-        fix,
-    );
-    return accessOk && prefixOk ? { access: access as AccessLevel, ...(prefix === undefined ? {} : { prefix: prefix as string }) } : asked;
 }
 
 /** How a consumer's exports compare with what the owner agreed for it: the one check the owner program and status share. */
