@@ -24,6 +24,8 @@ export interface OwnerExports {
     readonly consumerStacks: string[];
     /** What the owner grants each of those stacks: the consumer's role and endpoint policies follow it. */
     readonly consumerGrants: Record<string, OwnerGrant>;
+    /** The consumer stacks that manage each endpoint's policy, by endpoint id: a second one is refused. */
+    readonly endpointPolicyManagers: Record<string, string[]>;
     readonly kmsKeyArn?: pulumi.Output<string>;
     /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
     readonly accessLogBucketName?: pulumi.Output<string>;
@@ -69,6 +71,7 @@ export const OWNER_OUTPUTS = [
     "kmsKeyArn",
     "consumerStacks",
     "consumerGrants",
+    "endpointPolicyManagers",
 ] as const satisfies readonly (keyof OwnerExports)[];
 /** The consumer stack outputs the owner uses. */
 export const CONSUMER_OUTPUTS = [

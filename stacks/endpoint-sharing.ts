@@ -9,13 +9,7 @@ import { Outputs } from "./contract";
  * for all of them: this is refused, with the way out, rather than composed.
  */
 export function checkSharedEndpointPolicies(consumers: readonly { readonly stack: string; readonly outputs: Outputs }[], issues: IssueList): void {
-    const managers = new Map<string, string[]>();
-    for (const { stack, outputs } of consumers) {
-        if (outputs.endpointPolicyManaged === true && typeof outputs.vpceId === "string") {
-            managers.set(outputs.vpceId, [...(managers.get(outputs.vpceId) ?? []), stack]);
-        }
-    }
-    for (const [vpceId, stacks] of managers) {
+    for (const [vpceId, stacks] of Object.entries(endpointPolicyManagers(consumers))) {
         const short = stacks.map((s) => s.split("/").pop()!);
         issues.check(
             `${stacks.join(", ")} output endpointPolicyManaged`,
@@ -26,4 +20,31 @@ export function checkSharedEndpointPolicies(consumers: readonly { readonly stack
                 `and give ${short[0]} endpointPolicy allow-all, which lets every stack's bucket through (or set unmanaged everywhere and let the endpoint's account set a policy that allows every bucket)`,
         );
     }
+}
+
+/** The consumer stacks that manage each endpoint's policy, by endpoint id: what an owner exports so a consumer can check before it deploys. */
+export function endpointPolicyManagers(consumers: readonly { readonly stack: string; readonly outputs: Outputs }[]): Record<string, string[]> {
+    const managers: Record<string, string[]> = {};
+    for (const { stack, outputs } of consumers) {
+        if (outputs.endpointPolicyManaged === true && typeof outputs.vpceId === "string") {
+            managers[outputs.vpceId] = [...(managers[outputs.vpceId] ?? []), stack];
+        }
+    }
+    return managers;
+}
+
+/**
+ * The same conflict seen from a consumer about to manage an adopted endpoint's policy: another stack
+ * that an owner reports as managing it. Caught at this stack's preview, before it overwrites the policy.
+ */
+export function checkEndpointPolicyNotManagedElsewhere(managers: unknown, endpointId: string, self: string, ownerStack: string, issues: IssueList): void {
+    const listed = typeof managers === "object" && managers !== null ? (managers as Record<string, unknown>)[endpointId] : undefined;
+    const others = Array.isArray(listed) ? listed.map(String).filter((stack) => stack !== self) : [];
+    issues.check(
+        `${ownerStack} output endpointPolicyManagers`,
+        { [endpointId]: others },
+        others.length > 0 &&
+            `says ${others.join(", ")} already manages the policy of ${endpointId}: it holds one policy, so this stack's pulumi up would replace that one and refuse the other stack's workloads`,
+        `pulumi config set cross-account-s3:endpointPolicy unmanaged on this stack (${others.map((o) => o.split("/").pop()).join(", ")} keeps managing it; make that one allow-all so every stack's bucket passes)`,
+    );
 }

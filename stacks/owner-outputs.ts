@@ -3,6 +3,7 @@ import { IssueList } from "../domain/issues";
 import * as rules from "../domain/rules";
 import { ACCESS_LEVELS, AccessLevel } from "../domain/terms";
 import { OwnerGrant, Outputs, textOutput } from "./contract";
+import { checkEndpointPolicyNotManagedElsewhere } from "./endpoint-sharing";
 
 /**
  * What a consumer reads from its owner stacks, by the contract: each owner's bucket, region, key and
@@ -106,6 +107,9 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
         accountId !== "" && accountId === consumer.accountId && "is this consumer's own account; the product shares a bucket across accounts",
         "deploy the owner and the consumer into different accounts",
     );
+    if (consumer.existingEndpointId !== undefined && consumer.endpointPolicy !== "unmanaged") {
+        checkEndpointPolicyNotManagedElsewhere(outputs.endpointPolicyManagers, consumer.existingEndpointId, self, ownerStack, issues);
+    }
     // Owners deployed before the list was exported say nothing here, and so list everyone.
     const stacks = outputs.consumerStacks;
     const listed = !Array.isArray(stacks) || stacks.includes(self);

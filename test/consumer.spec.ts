@@ -209,6 +209,22 @@ describe("consumer stack (through index.ts)", () => {
             expect(preview.logs).to.deep.equal(run.logs);
         });
 
+        it("refuses to manage an adopted endpoint's policy that an owner reports another stack manages, before anything is created", async () => {
+            const other = qualified("consumer-b");
+            const config = { ...adopt, [key("endpointPolicy")]: "owner-only" };
+            const reported = (stacks: string[]) => ({ [OWNER_STACK]: ownerOutputs({ endpointPolicyManagers: { "vpce-0123456789abcdef0": stacks } }) });
+            const error = await failure(runStack({ stack: "consumer", config, stackOutputs: reported([other]) }));
+            expect(error.message).to.contain(
+                `${OWNER_STACK} output endpointPolicyManagers = {"vpce-0123456789abcdef0":["${other}"]}: says ${other} already manages the policy of vpce-0123456789abcdef0`,
+            );
+            expect(error.message).to.contain("Fix: pulumi config set cross-account-s3:endpointPolicy unmanaged on this stack (consumer-b keeps managing it");
+            expectNothingCreated(error);
+            const own = await runStack({ stack: "consumer", config, stackOutputs: reported([CONSUMER_STACK]) });
+            expect(all(own.resources, TYPES.endpointPolicy)).to.have.length(1);
+            const unmanaged = await runStack({ stack: "consumer", config: adopt, stackOutputs: reported([other]) });
+            expect(all(unmanaged.resources, TYPES.endpointPolicy)).to.deep.equal([]);
+        });
+
         it("leaves an adopted endpoint's policy alone without a word by default", async () => {
             const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
             expect(run.logs).to.deep.equal([]);

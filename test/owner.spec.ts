@@ -290,10 +290,11 @@ describe("owner stack (through index.ts)", () => {
                 expectNothingCreated(error);
             });
 
-            it("are granted and locked when only one manages it", async () => {
+            it("are granted and locked when only one manages it, which the owner reports for the others to check", async () => {
                 const run = await runStack({ stack: "owner", config, stackOutputs: outputs(false) });
                 expect(run.outputs.lockedVpceIds).to.deep.equal([shared]);
                 expect(run.outputs.grantedRoleArns).to.have.length(2);
+                expect(run.outputs.endpointPolicyManagers).to.deep.equal({ [shared]: [CONSUMER_STACK] });
             });
         });
 
