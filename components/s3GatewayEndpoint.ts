@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
 import { compact, LIMITS, overLimit } from "../policies/document";
-import { buildEndpointPolicy, EndpointPolicyInput } from "../policies/endpoint-policy";
+import { buildEndpointPolicy, EndpointPolicyInput, OwnerBucketPassage } from "../policies/endpoint-policy";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
 
 export interface S3GatewayEndpointArgs {
@@ -22,8 +22,17 @@ export interface S3GatewayEndpointArgs {
      * one S3 gateway endpoint, so a VPC that already has one must reuse it.
      */
     readonly existingEndpointId?: string;
-    /** The endpoint policy to apply; leave undefined to keep an adopted endpoint's policy as it is. */
-    readonly endpointPolicy?: Omit<EndpointPolicyInput, "partition">;
+    /**
+     * The account that owns the adopted endpoint, when it is another account (the VPC owner's, in a
+     * shared VPC). The endpoint is then taken as declared and never read: a participant cannot describe
+     * the VPC owner's endpoints. Requires `existingEndpointId`; excludes `routeTableIds` and `endpointPolicy`.
+     */
+    readonly endpointOwnerAccountId?: string;
+    /**
+     * The endpoint policy to apply, with the first owner's bucket and, for a consumer of several owners,
+     * the others' (`otherOwners`); leave undefined to keep an adopted endpoint's policy as it is.
+     */
+    readonly endpointPolicy?: Omit<EndpointPolicyInput, "partition"> & { readonly otherOwners?: readonly OwnerBucketPassage[] };
 }
 
 /** Everything wrong with the args, checked before any resource exists. */
@@ -54,8 +63,30 @@ export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): read
         !adopting && args.endpointPolicy === undefined && "is required when creating an endpoint",
         "pass the policy inputs",
     );
+    const shared = args.endpointOwnerAccountId !== undefined;
+    issues.check(
+        "endpointOwnerAccountId",
+        args.endpointOwnerAccountId,
+        shared && (rules.accountId(args.endpointOwnerAccountId!) ?? (!adopting && "requires existingEndpointId")),
+        "pass the 12-digit account id of the VPC owner, with existingEndpointId",
+    );
+    issues.check(
+        "routeTableIds",
+        args.routeTableIds,
+        shared && args.routeTableIds.length > 0 && "must be empty for an endpoint of another account: its route tables are the VPC owner's",
+        "leave the route tables to the VPC owner",
+    );
+    issues.check(
+        "endpointPolicy",
+        "managed",
+        shared && args.endpointPolicy !== undefined && "must be left out for an endpoint of another account: its policy is the VPC owner's",
+        "leave the endpoint policy to the VPC owner",
+    );
     if (args.endpointPolicy !== undefined && issues.size === 0) {
-        const over = overLimit(buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }), LIMITS.endpointPolicy);
+        const over = overLimit(
+            buildEndpointPolicy({ ...args.endpointPolicy, partition: args.partition ?? "aws" }, ...(args.endpointPolicy.otherOwners ?? [])),
+            LIMITS.endpointPolicy,
+        );
         issues.check(
             "extraBuckets",
             args.endpointPolicy.extraBuckets.length,
@@ -89,8 +120,11 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
     public readonly vpceId: pulumi.Output<string>;
     /** The account that owns the endpoint (`aws:VpceAccount`): in a shared VPC, the VPC owner's. */
     public readonly ownerAccountId: pulumi.Output<string>;
-    /** The S3 prefix list: what security-group egress rules must allow on 443. */
-    public readonly prefixListId: pulumi.Output<string>;
+    /**
+     * The S3 prefix list: what security-group egress rules must allow on 443. Absent for an endpoint of
+     * another account, which this stack cannot read.
+     */
+    public readonly prefixListId: pulumi.Output<string> | undefined;
     public readonly routeTableIds: string[];
     /** The endpoint policy sent to AWS, when managed here. */
     public readonly policy: string | undefined;
@@ -104,10 +138,12 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
 
         const partition = args.partition ?? "aws";
         const routeTableIds = [...args.routeTableIds].sort();
-        this.policy = args.endpointPolicy && compact(buildEndpointPolicy({ ...args.endpointPolicy, partition }));
+        this.policy = args.endpointPolicy && compact(buildEndpointPolicy({ ...args.endpointPolicy, partition }, ...(args.endpointPolicy.otherOwners ?? [])));
 
-        let endpoint: aws.ec2.VpcEndpoint;
-        if (args.existingEndpointId === undefined) {
+        let endpoint: aws.ec2.VpcEndpoint | undefined;
+        if (args.endpointOwnerAccountId !== undefined) {
+            endpoint = undefined; // another account's endpoint: declared, never read (declaredEndpoint)
+        } else if (args.existingEndpointId === undefined) {
             endpoint = new aws.ec2.VpcEndpoint(
                 name,
                 {
@@ -132,9 +168,10 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
             }
         }
 
-        this.vpceId = endpoint.id;
-        this.ownerAccountId = endpoint.ownerId;
-        this.prefixListId = endpoint.prefixListId;
+        const shared = endpoint === undefined ? declaredEndpoint(args.existingEndpointId!, args.endpointOwnerAccountId!) : undefined;
+        this.vpceId = shared?.vpceId ?? endpoint!.id;
+        this.ownerAccountId = shared?.ownerAccountId ?? endpoint!.ownerId;
+        this.prefixListId = shared ? undefined : endpoint!.prefixListId;
         this.routeTableIds = routeTableIds;
         this.registerOutputs({
             vpceId: this.vpceId,
@@ -144,4 +181,12 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
             policy: this.policy,
         });
     }
+}
+
+/**
+ * An endpoint of another account (a shared VPC's), as its id and its declared owner: no EC2 call, since
+ * a participant can neither describe nor change the VPC owner's endpoint, its route tables or its policy.
+ */
+function declaredEndpoint(vpceId: string, ownerAccountId: string): { vpceId: pulumi.Output<string>; ownerAccountId: pulumi.Output<string> } {
+    return { vpceId: pulumi.output(vpceId), ownerAccountId: pulumi.output(ownerAccountId) };
 }

@@ -2,19 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
 import { compact, LIMITS, overLimit } from "../policies/document";
-import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
+import { buildConsumerRolePolicy, ec2TrustPolicy, RolePolicyInput } from "../policies/role-policy";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
-import { AccessLevel, DEFAULT_ACCESS } from "../domain/terms";
 
 export interface WorkloadRoleArgs {
-    /** The owner bucket. Required. */
-    readonly bucketArn: string;
-    /** @default "read" */
-    readonly access?: AccessLevel;
-    /** Key prefix the role may use, ending in "/". @default the whole bucket */
-    readonly prefix?: string;
-    /** The owner's customer-managed key, when the bucket uses SSE-KMS. */
-    readonly kmsKeyArn?: string;
+    /**
+     * The owner buckets the role uses, one per owner, each with that owner's grant: access, key prefix
+     * (ending in "/"; the whole bucket when absent) and customer-managed key (with SSE-KMS). Required (one or more).
+     */
+    readonly buckets: readonly RolePolicyInput[];
     /**
      * Attach the policy to this existing role instead of creating a role and an instance profile.
      * Mutually exclusive with creating one: no instance profile is made for an existing role.
@@ -33,9 +29,21 @@ export interface WorkloadRoleArgs {
 export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue[] {
     const issues = new IssueList();
     const optional = (value: string | undefined, rule: rules.Rule) => value !== undefined && rule(value);
-    issues.check("bucketArn", args.bucketArn, rules.bucketArn(args.bucketArn), "pass the owner bucket's ARN");
-    issues.check("prefix", args.prefix, optional(args.prefix, rules.keyPrefix), 'pass a prefix such as "team-a/"');
-    issues.check("kmsKeyArn", args.kmsKeyArn, optional(args.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
+    issues.check("buckets", [], args.buckets.length === 0 && "must list at least one owner bucket", "pass each owner's bucket and grant");
+    for (const [i, b] of args.buckets.entries()) {
+        issues.check(`buckets[${i}].bucketArn`, b.bucketArn, rules.bucketArn(b.bucketArn), "pass the owner bucket's ARN");
+        issues.check(
+            `buckets[${i}].bucketArn`,
+            b.bucketArn,
+            rules.repeatedAt(
+                args.buckets.map((x) => x.bucketArn),
+                i,
+            ),
+            "list each bucket once",
+        );
+        issues.check(`buckets[${i}].prefix`, b.prefix, optional(b.prefix, rules.keyPrefix), 'pass a prefix such as "team-a/"');
+        issues.check(`buckets[${i}].kmsKeyArn`, b.kmsKeyArn, optional(b.kmsKeyArn, rules.kmsKeyArn), "pass the owner key's full ARN");
+    }
     issues.check("existingRoleArn", args.existingRoleArn, optional(args.existingRoleArn, rules.roleArn), "pass a role ARN");
     issues.check("verifyTester", args.verifyTester, optional(args.verifyTester, rules.roleArn), "pass a role ARN");
     issues.check("roleName", args.roleName, optional(args.roleName, rules.roleName), "pass an IAM role name");
@@ -49,15 +57,20 @@ export function validateWorkloadRoleArgs(args: WorkloadRoleArgs): readonly Issue
         "pass the role of that name, or no existingRoleArn",
     );
     if (issues.size === 0) {
-        const over = overLimit(buildConsumerRolePolicy({ ...args, access: args.access ?? DEFAULT_ACCESS }), LIMITS.roleInlinePolicy);
-        issues.check("prefix", args.prefix, over && `makes the role policy ${over.bytes} bytes, over ${over.limit}`, "use a shorter prefix");
+        const over = overLimit(buildConsumerRolePolicy(...args.buckets), LIMITS.roleInlinePolicy);
+        issues.check(
+            "buckets",
+            args.buckets.length,
+            over && `make the role policy ${over.bytes} bytes, over ${over.limit}`,
+            "use shorter prefixes, or split the owners between consumer stacks",
+        );
     }
     return issues.items;
 }
 
 /**
  * The consumer's workload identity: an EC2 role with an instance profile (or an existing role) and
- * an inline policy with exactly the shared bucket's granted actions — never `s3:*`.
+ * an inline policy with exactly each owner bucket's granted actions — never `s3:*`.
  */
 export class WorkloadRole extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
@@ -74,7 +87,7 @@ export class WorkloadRole extends pulumi.ComponentResource {
         }
         super("cross-account-s3:index:WorkloadRole", name, {}, opts);
 
-        this.policy = compact(buildConsumerRolePolicy({ ...args, access: args.access ?? "read" }));
+        this.policy = compact(buildConsumerRolePolicy(...args.buckets));
         if (args.existingRoleArn === undefined) {
             const role = new aws.iam.Role(
                 name,

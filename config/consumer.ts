@@ -9,14 +9,19 @@ import { qualifyStackName, StackIdentity } from "../domain/stack-identity";
 export type EndpointPolicySetting = EndpointPolicyMode | "unmanaged";
 
 export interface ConsumerSettings extends AccountSettings {
-    /** The owner stack, fully qualified. */
-    readonly ownerStack: string;
+    /** The owner stacks whose buckets this stack reads, fully qualified: one or more. */
+    readonly ownerStacks: readonly string[];
     /** The VPC for a new endpoint; absent when adopting one. */
     readonly vpcId?: string;
     /** Route tables to associate (the private subnets' ones). */
     readonly routeTableIds: readonly string[];
     /** An S3 gateway endpoint that already exists in the VPC, adopted instead of creating one. */
     readonly existingEndpointId?: string;
+    /**
+     * The account that owns the adopted endpoint when it is not this stack's own: the VPC owner's, in a
+     * VPC shared through AWS RAM. Declared, because a participant cannot read the VPC owner's endpoint.
+     */
+    readonly endpointOwnerAccountId?: string;
     readonly endpointPolicy: EndpointPolicySetting;
     /** Buckets the restricted endpoint policies also let through (read-only), presets expanded. */
     readonly extraBuckets: readonly string[];
@@ -32,9 +37,11 @@ export interface ConsumerSettings extends AccountSettings {
 export const CONSUMER_KEYS = [
     ...ACCOUNT_KEYS,
     "ownerStack",
+    "ownerStacks",
     "vpcId",
     "routeTableIds",
     "existingEndpointId",
+    "endpointOwnerAccountId",
     "endpointPolicy",
     "extraBuckets",
     "access",
@@ -42,6 +49,13 @@ export const CONSUMER_KEYS = [
     "existingRoleArn",
     "verifyTester",
 ];
+
+/**
+ * Settings that state facts about resources this stack does not manage (an adopted endpoint, its
+ * owner, an existing role). Neither a preview nor the offline plan can confirm them: they are taken
+ * as given, and the plan shows them as declared.
+ */
+export const DECLARED_KEYS = ["existingEndpointId", "endpointOwnerAccountId", "existingRoleArn"] as const;
 
 /** The consumer stack's settings from its raw config, or a ConfigError listing every problem. */
 export function parseConsumerSettings(
@@ -68,6 +82,32 @@ export function parseConsumerSettings(
         "endpointPolicy",
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
         adopting ? "unmanaged" : DEFAULT_ENDPOINT_POLICY,
+    );
+    const endpointOwner = config.optional("endpointOwnerAccountId", rules.accountId, "444455556666");
+    const sharedVpc = endpointOwner !== undefined && rules.accountId(endpointOwner) === undefined && endpointOwner !== account.accountId;
+    config.issues.check(
+        config.key("endpointOwnerAccountId"),
+        endpointOwner,
+        endpointOwner !== undefined && !adopting && "only applies to an adopted endpoint, but existingEndpointId is not set",
+        `pulumi config set ${config.key("existingEndpointId")} vpce-0123456789abcdef0 (the shared VPC's S3 gateway endpoint), or remove endpointOwnerAccountId`,
+    );
+    config.issues.check(
+        config.key("routeTableIds"),
+        routeTableIds,
+        sharedVpc &&
+            adopting &&
+            routeTableIds.length > 0 &&
+            `must be empty: the endpoint belongs to account ${endpointOwner} (endpointOwnerAccountId), and a participant of a shared VPC cannot change the VPC owner's route tables`,
+        `remove ${config.key("routeTableIds")}; the VPC owner (${endpointOwner}) associates its route tables with the endpoint`,
+    );
+    config.issues.check(
+        config.key("endpointPolicy"),
+        endpointPolicy,
+        sharedVpc &&
+            adopting &&
+            endpointPolicy !== "unmanaged" &&
+            `must be unmanaged: the endpoint belongs to account ${endpointOwner} (endpointOwnerAccountId), and a participant of a shared VPC cannot change the VPC owner's endpoint policy`,
+        `pulumi config set ${config.key("endpointPolicy")} unmanaged (the VPC owner sets the endpoint's policy)`,
     );
     const extraBucketEntries = config.list("extraBuckets", rules.bucketNameOrPreset(AWS_BUCKET_PRESETS), "preset:ssm");
     const extraBuckets = expandBucketPresets(extraBucketEntries, account.region);
@@ -101,14 +141,23 @@ export function parseConsumerSettings(
                 : "name a role of the consumer account",
         );
     }
-    const ownerStack = config.optional("ownerStack", rules.stackName, "owner") ?? "owner";
+    const ownerStack = config.optional("ownerStack", rules.stackName, "owner");
+    const listedOwners = config.list("ownerStacks", rules.stackName, "owner-a, owner-b");
+    config.issues.check(
+        config.key("ownerStacks"),
+        config.has("ownerStacks") ? listedOwners : undefined,
+        config.has("ownerStacks") &&
+            (ownerStack !== undefined ? `is set together with ${config.key("ownerStack")}` : listedOwners.length === 0 && "must list at least one owner stack"),
+        `keep one of them: ${config.key("ownerStacks")} lists every owner stack this consumer reads (one is a list of one)`,
+    );
     const prefix = config.optional("prefix", rules.keyPrefix, "team-a/");
     const settings: ConsumerSettings = {
         ...account,
-        ownerStack: qualifyStackName(ownerStack, identity),
+        ownerStacks: (listedOwners.length > 0 ? listedOwners : [ownerStack ?? "owner"]).map((stack) => qualifyStackName(stack, identity)),
         ...(vpcId === undefined ? {} : { vpcId }),
         routeTableIds,
         ...(existingEndpointId === undefined ? {} : { existingEndpointId }),
+        ...(sharedVpc ? { endpointOwnerAccountId: endpointOwner } : {}),
         endpointPolicy,
         extraBuckets,
         access: config.oneOf("access", ACCESS_LEVELS, DEFAULT_ACCESS),

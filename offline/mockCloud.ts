@@ -47,11 +47,6 @@ export interface MockCloudOptions {
     readonly stackOutputs?: StackOutputsFixture;
     /** The stack being run: made-up ids differ between stacks, as real ones would. */
     readonly stack?: string;
-    /**
-     * The owner account of existing endpoints that a stack reads, by id (one in a shared VPC belongs
-     * to the VPC owner); any other read endpoint belongs to the reading account.
-     */
-    readonly endpointOwners?: Readonly<Record<string, string>>;
 }
 
 export class MockCloud implements pulumi.runtime.Mocks {
@@ -60,12 +55,10 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
     private readonly stacks: StackOutputsFixture;
     private readonly stack: string;
-    private readonly endpointOwners: Readonly<Record<string, string>>;
 
     constructor(options: MockCloudOptions = {}) {
         this.stacks = options.stackOutputs ?? {};
         this.stack = options.stack ?? "stack";
-        this.endpointOwners = options.endpointOwners ?? {};
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
@@ -107,7 +100,8 @@ export class MockCloud implements pulumi.runtime.Mocks {
                 read ? args.id : undefined,
             ));
             if (args.type === "aws:ec2/vpcEndpoint:VpcEndpoint") {
-                state = { ...state, ownerId: this.endpointOwners[id] ?? account.accountId };
+                // A stack can read only its own account's endpoints: a shared VPC's endpoint is declared, not read.
+                state = { ...state, ownerId: account.accountId };
             }
         } else {
             id = "";

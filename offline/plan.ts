@@ -1,13 +1,14 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
 import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
+import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock
- * runtime, owner → each consumer → owner again, each stack's exports fed to the others'
- * StackReferences as a real rollout would. When the owner lists none of the planned consumers (they are
- * all under organization grants), the owner has nothing to add and the plan ends after the consumers.
+ * runtime, every owner → each consumer → every owner again, each stack's exports fed to the others'
+ * StackReferences as a real rollout would. An owner that lists none of the planned consumers (they are
+ * all under its organization grants) has nothing to add: it does not run again.
  */
 
 export interface PlannedResource {
@@ -41,6 +42,8 @@ export interface PlannedPhase {
     readonly logs: string[];
     /** Values AWS would assign (ids, ARNs, generated names), made up offline from resource names. */
     readonly placeholders: string[];
+    /** What the stack file declares about resources it does not manage (`endpointOwnerAccountId = …`): taken as given. */
+    readonly declared: string[];
 }
 
 export interface Plan {
@@ -71,10 +74,9 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     const names = options.stacks ?? discoverStacks(options.configDir);
     const files = names.map((stack) => readStackFile(options.configDir, stack));
     const owners = files.filter((f) => f.role === "owner");
-    if (owners.length !== 1) {
-        throw new PlanError(names.join(","), 0, `A plan needs exactly one owner stack; found ${owners.length} among ${names.join(", ") || "(none)"}`);
+    if (owners.length === 0) {
+        throw new PlanError(names.join(","), 0, `A plan needs at least one owner stack; found none among ${names.join(", ") || "(none)"}`);
     }
-    const [owner] = owners;
     const consumers = files.filter((f) => f.role === "consumer");
 
     // Every planned stack exists from the start, with no outputs until its phase has run.
@@ -91,6 +93,9 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
                 outputs: result.outputs,
                 logs: [...result.logs],
                 placeholders: placeholders(result.resources, JSON.stringify([result.resources.map((r) => r.inputs), result.outputs])),
+                declared: DECLARED_KEYS.filter((k) => typeof file.config[`${PROJECT}:${k}`] === "string").map(
+                    (k) => `${k} = ${String(file.config[`${PROJECT}:${k}`])}`,
+                ),
             });
         } catch (error) {
             const message = error instanceof StackRunError ? error.message : String(error);
@@ -98,15 +103,21 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
         }
     };
 
-    await run(owner, 1);
+    // Every owner first (its bucket, no grants yet), then the consumers, then every owner again to grant and lock.
+    for (const owner of owners) {
+        await run(owner, 1);
+    }
     for (const consumer of consumers) {
         await run(consumer, 2);
     }
     sameRoleNameTwice(phases);
-    // Consumers under an organization grant change nothing on the owner's side: no return to the owner
-    // when the owner lists none of the planned consumers.
-    const listed = outputs[qualified(owner.stack)].consumerStacks;
-    if (consumers.length === 0 || consumers.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
+    // Consumers under an organization grant change nothing on the owner's side: an owner returns only
+    // when it lists one of the planned consumers.
+    for (const owner of owners) {
+        const listed = outputs[qualified(owner.stack)].consumerStacks;
+        if (consumers.length > 0 && !consumers.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
+            continue;
+        }
         await run(owner, 3);
     }
     return { project: PROJECT, phases };
@@ -138,10 +149,14 @@ function unknownStackHint(message: string, file: StackFile): string {
     if (unknown === undefined) {
         return "";
     }
+    const ownerStacks = file.config[`${PROJECT}:ownerStacks`];
+    const key = Array.isArray(ownerStacks) ? "ownerStacks" : "ownerStack";
     const ownerStack = file.config[`${PROJECT}:ownerStack`];
-    const named = typeof ownerStack === "string" ? ownerStack : "owner";
-    if (file.role === "consumer" && (named === unknown || qualified(named) === unknown)) {
-        return ` (the consumer's ${PROJECT}:ownerStack names "${named}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name the owner stack, "owner" by default)`;
+    const named = (Array.isArray(ownerStacks) ? ownerStacks : [typeof ownerStack === "string" ? ownerStack : "owner"]).find(
+        (n) => n === unknown || qualified(String(n)) === unknown,
+    );
+    if (file.role === "consumer" && named !== undefined) {
+        return ` (the consumer's ${PROJECT}:${key} names "${String(named)}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name an owner stack, "owner" by default)`;
     }
     return ` (plan that stack too: add it to --stacks, with its Pulumi.<stack>.yaml)`;
 }

@@ -8,8 +8,8 @@ export interface Change {
 }
 
 /** What the owner's second run changes compared with its first: the grants and the lock. */
-export function ownerChanges(plan: Plan): Change[] {
-    const owners = plan.phases.filter((p) => p.phase !== 2);
+export function ownerChanges(plan: Plan, stack?: string): Change[] {
+    const owners = plan.phases.filter((p) => p.phase !== 2 && (stack === undefined || p.stack === stack));
     if (owners.length !== 2) {
         return [];
     }
@@ -69,6 +69,7 @@ export function renderJson(plan: Plan): string {
                 outputs: p.outputs,
                 logs: p.logs,
                 placeholders: p.placeholders,
+                declared: p.declared,
             })),
             ownerChanges: ownerChanges(plan),
         },
@@ -112,15 +113,21 @@ export function renderHuman(plan: Plan, options: HumanOptions = {}): string {
         if (phase.placeholders.length) {
             lines.push(`  Placeholders: ${phase.placeholders.join(", ")}`);
         }
+        if (phase.declared.length) {
+            lines.push(`  Declared in the stack file, taken as given (not read from AWS): ${phase.declared.join(", ")}`);
+        }
     }
     lines.push("", "━━ Summary ━━");
     for (const phase of plan.phases) {
         const created = phase.resources.filter((r) => r.type.startsWith("aws:")).length;
         lines.push(`  phase ${phase.phase} · ${phase.stack}: ${created} AWS resources`);
     }
-    const changes = ownerChanges(plan);
-    lines.push("  The owner's second run, compared with its first:");
-    lines.push(...(changes.length ? changes.map((c) => `    ${c.what}: ${c.detail}`) : ["    no change (no consumer exported a role and endpoint)"]));
+    const owners = [...new Set(plan.phases.filter((p) => p.phase === 1).map((p) => p.stack))];
+    for (const owner of owners) {
+        const changes = ownerChanges(plan, owner);
+        lines.push(owners.length === 1 ? "  The owner's second run, compared with its first:" : `  Owner ${owner}'s second run, compared with its first:`);
+        lines.push(...(changes.length ? changes.map((c) => `    ${c.what}: ${c.detail}`) : ["    no change (no consumer exported a role and endpoint)"]));
+    }
     return `${lines.join("\n")}\n`;
 }
 

@@ -14,8 +14,6 @@ export interface MockRunOptions {
     readonly stackOutputs?: StackOutputsFixture;
     /** Run as `pulumi preview` would. @default false */
     readonly preview?: boolean;
-    /** Owner accounts of existing endpoints the program reads (shared VPCs), by endpoint id. */
-    readonly endpointOwners?: Readonly<Record<string, string>>;
 }
 
 export type StackRunOptions = MockRunOptions;
@@ -67,7 +65,7 @@ export async function runUnderMocks(
     options: MockRunOptions,
     program: () => Promise<Record<string, unknown>> | Record<string, unknown>,
 ): Promise<StackRunResult> {
-    const cloud = new MockCloud({ stackOutputs: options.stackOutputs, stack: options.stack, endpointOwners: options.endpointOwners });
+    const cloud = new MockCloud({ stackOutputs: options.stackOutputs, stack: options.stack });
     await pulumi.runtime.setMocks(cloud, PROJECT, options.stack, options.preview ?? false, ORGANIZATION);
     const requestOptions = recordRequestOptions();
     pulumi.runtime.setAllConfig(storedConfig(options.config));

@@ -2,6 +2,7 @@ import { KMS_ACTIONS, LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { oneOrMany, policy, PolicyDocument, Statement } from "./document";
 import { AccessLevel } from "../domain/terms";
 
+/** One owner's bucket as a consumer role may use it: that owner's grant. */
 export interface RolePolicyInput {
     readonly bucketArn: string;
     readonly access: AccessLevel;
@@ -10,18 +11,27 @@ export interface RolePolicyInput {
     readonly kmsKeyArn?: string;
 }
 
-/** The consumer workload role's permissions on the owner bucket: exactly the granted actions. */
-export function buildConsumerRolePolicy(input: RolePolicyInput): PolicyDocument {
+/**
+ * The consumer workload role's permissions on the owners' buckets: for each bucket exactly that
+ * owner's granted actions, under its prefix, with its key — never `s3:*`. Statements stay per bucket
+ * so that no grant of one owner reaches another's bucket or key. The first bucket's Sids carry no
+ * number, so a consumer of one owner keeps the policy it always had.
+ */
+export function buildConsumerRolePolicy(...buckets: readonly RolePolicyInput[]): PolicyDocument {
+    return policy(buckets.flatMap((bucket, i) => bucketStatements(bucket, i === 0 ? "SharedBucket" : `SharedBucket${i + 1}`)));
+}
+
+function bucketStatements(input: RolePolicyInput, sid: string): Statement[] {
     const { bucketArn, access, prefix, kmsKeyArn } = input;
     const statements: Statement[] = [
         {
-            Sid: "SharedBucketObjects",
+            Sid: `${sid}Objects`,
             Effect: "Allow",
             Action: oneOrMany([...OBJECT_ACTIONS[access]]),
             Resource: `${bucketArn}/${prefix ?? ""}*`,
         },
         {
-            Sid: "SharedBucketList",
+            Sid: `${sid}List`,
             Effect: "Allow",
             Action: LIST_BUCKET,
             Resource: bucketArn,
@@ -30,13 +40,13 @@ export function buildConsumerRolePolicy(input: RolePolicyInput): PolicyDocument 
     ];
     if (kmsKeyArn !== undefined) {
         statements.push({
-            Sid: "SharedBucketKey",
+            Sid: `${sid}Key`,
             Effect: "Allow",
             Action: oneOrMany([...KMS_ACTIONS[access]]),
             Resource: kmsKeyArn,
         });
     }
-    return policy(statements);
+    return statements;
 }
 
 /** Lets EC2 instances (through their instance profile) assume the workload role. */

@@ -1,9 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ConsumerEntry, OwnerSettings } from "../config/owner";
-import { ConsumerSettings } from "../config/consumer";
 import { IssueList } from "../domain/issues";
 import * as rules from "../domain/rules";
-import { ACCESS_LEVELS, AccessLevel, ConsumerGrant, OrganizationGrant } from "../domain/terms";
+import { AccessLevel, ConsumerGrant, OrganizationGrant } from "../domain/terms";
 
 /**
  * The contract between the stacks: what each exports, which of those outputs the other side reads,
@@ -21,10 +20,14 @@ export interface OwnerExports {
     readonly lockedVpceIds: string[];
     /** Consumer stacks listed in config that have not exported a role and endpoint yet. */
     readonly pendingConsumers: string[];
-    /** Every consumer stack the owner shares with (fully qualified): a consumer not listed needs an organization grant. */
+    /** Every consumer stack the owner shares with (fully qualified): a consumer listed by none of its owners needs an organization grant. */
     readonly consumerStacks: string[];
     /** Role names granted under OU paths: a consumer there deploys unlisted, naming its role to match. */
     readonly organizationGrants: OrganizationGrantExport[];
+    /** What the owner grants each of those stacks: the consumer's role and endpoint policies follow it. */
+    readonly consumerGrants: Record<string, OwnerGrant>;
+    /** The consumer stacks that manage each endpoint's policy, by endpoint id: a second one is refused. */
+    readonly endpointPolicyManagers: Record<string, string[]>;
     readonly kmsKeyArn?: pulumi.Output<string>;
     /** With access logs on: the log bucket, the Athena catalog and workgroup, and the saved query ids. */
     readonly accessLogBucketName?: pulumi.Output<string>;
@@ -36,12 +39,21 @@ export interface OwnerExports {
     readonly accessAnalyzerName?: pulumi.Output<string>;
 }
 
+/** One owner's grant to one consumer stack, as the owner exports it. */
+export interface OwnerGrant {
+    readonly access: AccessLevel;
+    readonly prefix?: string;
+}
+
 /** The consumer stack's outputs: what the owner reads to grant and lock. */
 export interface ConsumerExports {
     readonly vpceId: pulumi.Output<string>;
     /** The account that owns the endpoint: the VPC owner's, for an endpoint of a shared VPC. */
     readonly vpceAccountId: pulumi.Output<string>;
-    readonly prefixListId: pulumi.Output<string>;
+    /** Absent for an endpoint of a shared VPC, which the consumer cannot read. */
+    readonly prefixListId?: pulumi.Output<string>;
+    /** True when this stack sets the endpoint's policy: two stacks that do so on one endpoint are refused. */
+    readonly endpointPolicyManaged: boolean;
     readonly routeTableIds: string[];
     readonly roleArn: pulumi.Output<string>;
     readonly instanceProfileName?: pulumi.Output<string>;
@@ -66,12 +78,15 @@ export const OWNER_OUTPUTS = [
     "kmsKeyArn",
     "consumerStacks",
     "organizationGrants",
+    "consumerGrants",
+    "endpointPolicyManagers",
 ] as const satisfies readonly (keyof OwnerExports)[];
 /** The consumer stack outputs the owner uses. */
 export const CONSUMER_OUTPUTS = [
     "roleArn",
     "vpceId",
     "vpceAccountId",
+    "endpointPolicyManaged",
     "accountId",
     "region",
     "access",
@@ -80,135 +95,11 @@ export const CONSUMER_OUTPUTS = [
 
 export type Outputs = Readonly<Record<string, unknown>>;
 
-export interface OwnerView {
-    readonly bucketArn: string;
-    readonly bucketName: string;
-    readonly region: string;
-    readonly accountId: string;
-    readonly kmsKeyArn?: string;
-    /** The organization grant this consumer deploys under (it is not listed): its role must take the grant's name. */
-    readonly organizationGrant?: OrganizationGrantExport;
-}
-
 /** One output as text: its value when it is a string that keeps `rule`, else "" with the problem recorded. */
-function textOutput(outputs: Outputs, name: string, rule: rules.Rule, issues: IssueList, key: string, fix: string): string {
+export function textOutput(outputs: Outputs, name: string, rule: rules.Rule, issues: IssueList, key: string, fix: string): string {
     const value = outputs[name];
     const broken = typeof value === "string" ? rule(value) : value === undefined ? "is missing" : "must be a string";
     return issues.check(key, value, broken, fix) ? (value as string) : "";
-}
-
-/**
- * @param self this consumer stack, fully qualified: the owner's consumer list must name it
- */
-export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer: ConsumerSettings, self: string): OwnerView {
-    const context = `Cannot read the owner stack "${ownerStack}"`;
-    const issues = new IssueList();
-    issues.check(
-        `${ownerStack} output bucketArn`,
-        undefined,
-        outputs.bucketArn === undefined && "is missing: the owner stack has not been deployed yet",
-        "deploy the owner first (pulumi up -s owner with the owner account's credentials), then this stack",
-    );
-    issues.throwIfAny(context);
-    const text = (name: string, rule: rules.Rule) =>
-        textOutput(outputs, name, rule, issues, `${ownerStack} output ${name}`, `run pulumi up -s owner so that it exports a valid ${name}`);
-    const bucketArn = text("bucketArn", rules.bucketArn);
-    const bucketName = text("bucketName", rules.bucketName);
-    const region = text("region", rules.region);
-    const accountId = text("accountId", rules.accountId);
-    const kmsKeyArn = outputs.kmsKeyArn === undefined ? undefined : text("kmsKeyArn", rules.kmsKeyArn);
-    issues.check(
-        `${ownerStack} output region`,
-        region,
-        region !== "" &&
-            region !== consumer.region &&
-            `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
-        `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region}) with a VPC there`,
-    );
-    // Owners deployed before the list was exported say nothing here.
-    const listed = outputs.consumerStacks;
-    const unlisted = Array.isArray(listed) && !listed.includes(self);
-    const organizationGrant = unlisted ? organizationGrantFor(outputs.organizationGrants, ownerStack, consumer, issues) : undefined;
-    issues.check(
-        `${ownerStack} output consumerStacks`,
-        Array.isArray(listed) && listed.length > 5 ? `${listed.length} stacks` : listed,
-        unlisted &&
-            organizationGrant === null &&
-            `does not list this stack "${self}", and no organization grant gives ${consumer.access} access${consumer.prefix ? ` under ${consumer.prefix}` : ""}: the owner grants it nothing, so every request it makes would be refused (403)`,
-        `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack; or ask for the access and prefix of one of the owner's organizationGrants`,
-    );
-    issues.check(
-        `${ownerStack} output accountId`,
-        accountId,
-        accountId !== "" && accountId === consumer.accountId && "is this consumer's own account; the product shares a bucket across accounts",
-        "deploy the owner and the consumer into different accounts",
-    );
-    issues.throwIfAny(context);
-    return {
-        bucketArn,
-        bucketName,
-        region,
-        accountId,
-        ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
-        ...(organizationGrant ? { organizationGrant } : {}),
-    };
-}
-
-/**
- * The owner's organization grant for a consumer it does not list: the one whose access and prefix are
- * what the consumer asks for. null when none is; undefined when the grants are unreadable (recorded).
- * The consumer cannot see its own OU path, so whether its account is under the grant's path is the
- * owner's organization's business: outside it, every request is refused (403).
- */
-function organizationGrantFor(value: unknown, ownerStack: string, consumer: ConsumerSettings, issues: IssueList): OrganizationGrantExport | null | undefined {
-    const key = `${ownerStack} output organizationGrants`;
-    const fix = `run pulumi up -s ${ownerStack.split("/").pop()} so that it exports valid organization grants`;
-    if (value === undefined) {
-        return null;
-    }
-    const readable = (g: unknown): g is OrganizationGrantExport => {
-        const x = g as Record<string, unknown>;
-        return (
-            typeof x === "object" &&
-            x !== null &&
-            typeof x.orgPath === "string" &&
-            rules.organizationPath(x.orgPath) === undefined &&
-            typeof x.roleName === "string" &&
-            rules.roleName(x.roleName) === undefined &&
-            ACCESS_LEVELS.includes(x.access as AccessLevel) &&
-            (x.prefix === undefined || (typeof x.prefix === "string" && rules.keyPrefix(x.prefix) === undefined))
-        );
-    };
-    if (!issues.check(key, value, (!Array.isArray(value) || !value.every(readable)) && "must be a list of { orgPath, roleName, access, prefix }", fix)) {
-        return undefined;
-    }
-    const matching = (value as OrganizationGrantExport[]).filter((g) => g.access === consumer.access && g.prefix === consumer.prefix);
-    const names = [...new Set(matching.map((g) => g.roleName))];
-    if (
-        !issues.check(
-            key,
-            matching.map((g) => `${g.roleName} under ${g.orgPath}`),
-            names.length > 1 &&
-                `has several grants of ${consumer.access} access${consumer.prefix ? ` under ${consumer.prefix}` : ""} with different role names`,
-            "ask the owner to list this stack in cross-account-s3:consumers, or to use one role name for the same access and prefix",
-        )
-    ) {
-        return undefined;
-    }
-    if (matching.length === 0) {
-        return null;
-    }
-    const grant = matching[0];
-    const existing = consumer.existingRoleArn;
-    issues.check(
-        "cross-account-s3:existingRoleArn",
-        existing,
-        existing !== undefined &&
-            !existing.endsWith(`:role/${grant.roleName}`) &&
-            `is not a role named ${grant.roleName} (path /), the name the owner's organization grant under ${grant.orgPath} lets in`,
-        `name the existing role ${grant.roleName}, or remove existingRoleArn so that this stack creates a role of that name`,
-    );
-    return grant;
 }
 
 /** How a consumer's exports compare with what the owner agreed for it: the one check the owner program and status share. */

@@ -6,6 +6,7 @@ import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
+import { checkSharedEndpointPolicies, endpointPolicyManagers } from "./endpoint-sharing";
 import { IssueList } from "../domain/issues";
 import { StackIdentity } from "../domain/stack-identity";
 import { ConsumerGrant, OrganizationGrant } from "../domain/terms";
@@ -24,6 +25,8 @@ export async function ownerProgram(
     const issues = new IssueList();
     const outputs = await Promise.all(settings.consumers.map((entry) => readStackOutputs(entry.stack, CONSUMER_OUTPUTS)));
     const views: ConsumerView[] = settings.consumers.map((entry, i) => readConsumerOutputs(outputs[i], entry, settings, issues));
+    const consumerOutputs = settings.consumers.map((entry, i) => ({ stack: entry.stack, outputs: outputs[i] }));
+    checkSharedEndpointPolicies(consumerOutputs, issues);
     issues.throwIfAny(`Owner stack "${identity.stack}" cannot use what its consumer stacks export`);
 
     const grants: ConsumerGrant[] = [];
@@ -90,6 +93,10 @@ export async function ownerProgram(
         pendingConsumers: pending,
         consumerStacks: settings.consumers.map((entry) => entry.stack),
         organizationGrants: settings.organizationGrants.map(exportedGrant),
+        endpointPolicyManagers: endpointPolicyManagers(consumerOutputs),
+        consumerGrants: Object.fromEntries(
+            settings.consumers.map((entry) => [entry.stack, { access: entry.access, ...(entry.prefix === undefined ? {} : { prefix: entry.prefix }) }]),
+        ),
         ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}),
         ...(logs
             ? {

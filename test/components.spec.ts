@@ -225,10 +225,31 @@ describe("S3GatewayEndpoint", () => {
     });
 });
 
+describe("S3GatewayEndpoint of another account (shared VPC)", () => {
+    const policy = { mode: "owner-only" as const, ownerBucketArn: "arn:aws:s3:::acme", access: "read" as const, accountId: CONSUMER_ACCOUNT, extraBuckets: [] };
+    const shared = { region: REGION, routeTableIds: [], existingEndpointId: "vpce-0123456789abcdef0", endpointOwnerAccountId: "555555555555" };
+
+    it("accepts the endpoint id and its owner alone", () => {
+        expect(validateS3GatewayEndpointArgs(shared)).to.deep.equal([]);
+    });
+
+    it("refuses what would need the VPC owner's endpoint: route tables, a policy, no endpoint id, a bad account", () => {
+        const keys = (args: Parameters<typeof validateS3GatewayEndpointArgs>[0]) => validateS3GatewayEndpointArgs(args).map((i) => `${i.key}: ${i.rule}`);
+        expect(keys({ ...shared, routeTableIds: ["rtb-0a1b2c3d"] })).to.deep.equal([
+            "routeTableIds: must be empty for an endpoint of another account: its route tables are the VPC owner's",
+        ]);
+        expect(keys({ ...shared, endpointPolicy: policy })).to.deep.equal([
+            "endpointPolicy: must be left out for an endpoint of another account: its policy is the VPC owner's",
+        ]);
+        expect(keys({ ...shared, existingEndpointId: undefined, vpcId: "vpc-0a1b2c3d" })).to.include("endpointOwnerAccountId: requires existingEndpointId");
+        expect(keys({ ...shared, endpointOwnerAccountId: "5555" })).to.deep.equal(["endpointOwnerAccountId: must be a 12-digit AWS account id"]);
+    });
+});
+
 describe("WorkloadRole", () => {
     it("refuses a prefix with a wildcard and a KMS alias instead of a key ARN", async () => {
-        const args = { bucketArn: "arn:aws:s3:::acme", prefix: "*", kmsKeyArn: "alias/aws/s3" };
-        expect(validateWorkloadRoleArgs(args).map((i) => i.key)).to.deep.equal(["prefix", "kmsKeyArn"]);
+        const args = { buckets: [{ bucketArn: "arn:aws:s3:::acme", access: "read" as const, prefix: "*", kmsKeyArn: "alias/aws/s3" }] };
+        expect(validateWorkloadRoleArgs(args).map((i) => i.key)).to.deep.equal(["buckets[0].prefix", "buckets[0].kmsKeyArn"]);
         const error = await failure(
             inAccount(CONSUMER_ACCOUNT, (provider) => {
                 new WorkloadRole("workload", args, { providers: [provider] });

@@ -145,6 +145,14 @@ const consumerCases: Case[] = [
         "names no preset; the presets are preset:ssm, preset:amazon-linux, preset:ecr",
     ],
     ["owner stack with spaces", { [key("ownerStack")]: "the owner" }, 'cross-account-s3:ownerStack = "the owner"', "must be a stack name"],
+    [
+        "ownerStack and ownerStacks together",
+        { [key("ownerStack")]: "owner", [key("ownerStacks")]: ["owner-a"] },
+        'cross-account-s3:ownerStacks = ["owner-a"]',
+        "is set together with cross-account-s3:ownerStack",
+    ],
+    ["an empty ownerStacks", { [key("ownerStacks")]: [] }, "cross-account-s3:ownerStacks = []", "must list at least one owner stack"],
+    ["an owner listed twice", { [key("ownerStacks")]: ["owner", "owner"] }, 'cross-account-s3:ownerStacks[1] = "owner"', "appears twice"],
 ];
 
 function withOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { adoptedPolicyWarning } from "../components/s3GatewayEndpoint";
 import { runStack } from "../offline/runStack";
-import { CONSUMER_ACCOUNT, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, REGION } from "./fixtures";
+import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, qualified, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
 
 const deployedOwner = { [OWNER_STACK]: ownerOutputs() };
@@ -143,6 +143,56 @@ describe("consumer stack (through index.ts)", () => {
         ]);
     });
 
+    describe("reading several owner stacks (ownerStacks)", () => {
+        const SECOND_OWNER = qualified("owner-b");
+        const secondBucket = "arn:aws:s3:::producer-b-data";
+        const grants = (access: string, prefix?: string) => ({ [CONSUMER_STACK]: { access, ...(prefix ? { prefix } : {}) } });
+        const owners = (second: Record<string, unknown> = {}) => ({
+            [OWNER_STACK]: ownerOutputs({ consumerStacks: [CONSUMER_STACK], consumerGrants: grants("read-write") }),
+            [SECOND_OWNER]: ownerOutputs({
+                bucketName: "producer-b-data",
+                bucketArn: secondBucket,
+                accountId: "444444444444",
+                consumerStacks: [CONSUMER_STACK],
+                consumerGrants: grants("read", "reports/"),
+                ...second,
+            }),
+        });
+        const config = consumerConfig({ [key("ownerStacks")]: ["owner", "owner-b"], [key("endpointPolicy")]: "owner-only", [key("access")]: "read" });
+
+        it("gives one role and one endpoint every bucket, each with its owner's exported grant rather than what this stack asks for", async () => {
+            const run = await runStack({ stack: "consumer", config, stackOutputs: owners() });
+            expect(all(run.resources, TYPES.role)).to.have.length(1);
+            const role = policyOf(the(run.resources, TYPES.rolePolicy));
+            expect(role.Statement.find((s) => s.Sid === "SharedBucketObjects")).to.deep.include({
+                Action: ["s3:GetObject", "s3:PutObject"],
+                Resource: `${BUCKET_ARN}/*`,
+            });
+            expect(role.Statement.find((s) => s.Sid === "SharedBucket2Objects")).to.deep.include({
+                Action: "s3:GetObject",
+                Resource: `${secondBucket}/reports/*`,
+            });
+            const endpoint = policyOf(the(run.resources, TYPES.endpoint));
+            expect(endpoint.Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnerBucket2"]);
+        });
+
+        it("uses what this stack asks for with an owner that exports no grants", async () => {
+            const run = await runStack({ stack: "consumer", config, stackOutputs: owners({ consumerGrants: undefined }) });
+            const role = policyOf(the(run.resources, TYPES.rolePolicy));
+            expect(role.Statement.find((s) => s.Sid === "SharedBucket2Objects")).to.deep.include({ Action: "s3:GetObject", Resource: `${secondBucket}/*` });
+        });
+
+        it("refuses a malformed grant and reports every owner's problems at once, before anything is created", async () => {
+            const stackOutputs = { ...owners({ consumerGrants: grants("admin") }), [OWNER_STACK]: ownerOutputs({ region: "us-east-1" }) };
+            const error = await failure(runStack({ stack: "consumer", config, stackOutputs }));
+            expect(error.message).to.contain(`Cannot read the owner stacks "${OWNER_STACK}", "${SECOND_OWNER}"`);
+            expect(error.message).to.contain("(2 problems)");
+            expect(error.message).to.contain(`${SECOND_OWNER} output consumerGrants["${CONSUMER_STACK}"] = "admin": access must be one of read, read-write`);
+            expect(error.message).to.contain(`${OWNER_STACK} output region = "us-east-1": differs from this stack's region`);
+            expectNothingCreated(error);
+        });
+    });
+
     describe("adopting an existing gateway endpoint", () => {
         const adopt = consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("vpcId")]: undefined });
         delete adopt[key("vpcId")];
@@ -159,6 +209,7 @@ describe("consumer stack (through index.ts)", () => {
             ]);
             expect(all(run.resources, TYPES.endpointPolicy)).to.deep.equal([]);
             expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
+            expect(run.outputs.endpointPolicyManaged).to.equal(false);
         });
 
         it("applies an endpoint policy to the adopted endpoint when one is chosen, warning what that does to its other users", async () => {
@@ -166,6 +217,7 @@ describe("consumer stack (through index.ts)", () => {
             const run = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner });
             const policy = the(run.resources, TYPES.endpointPolicy);
             expect(policy.inputs.vpcEndpointId).to.equal("vpce-0123456789abcdef0");
+            expect(run.outputs.endpointPolicyManaged).to.equal(true);
             expect(policyOf(policy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnAccountBuckets"]);
             expect(run.logs).to.deep.equal([`warning: ${adoptedPolicyWarning("vpce-0123456789abcdef0")}`]);
             expect(run.logs[0]).to.match(/every workload that uses that endpoint.*resets the policy to AWS's default \(full access\)/);
@@ -173,23 +225,82 @@ describe("consumer stack (through index.ts)", () => {
             expect(preview.logs).to.deep.equal(run.logs);
         });
 
+        it("refuses to manage an adopted endpoint's policy that an owner reports another stack manages, before anything is created", async () => {
+            const other = qualified("consumer-b");
+            const config = { ...adopt, [key("endpointPolicy")]: "owner-only" };
+            const reported = (stacks: string[]) => ({ [OWNER_STACK]: ownerOutputs({ endpointPolicyManagers: { "vpce-0123456789abcdef0": stacks } }) });
+            const error = await failure(runStack({ stack: "consumer", config, stackOutputs: reported([other]) }));
+            expect(error.message).to.contain(
+                `${OWNER_STACK} output endpointPolicyManagers = {"vpce-0123456789abcdef0":["${other}"]}: says ${other} already manages the policy of vpce-0123456789abcdef0`,
+            );
+            expect(error.message).to.contain("Fix: pulumi config set cross-account-s3:endpointPolicy unmanaged on this stack (consumer-b keeps managing it");
+            expectNothingCreated(error);
+            const own = await runStack({ stack: "consumer", config, stackOutputs: reported([CONSUMER_STACK]) });
+            expect(all(own.resources, TYPES.endpointPolicy)).to.have.length(1);
+            const unmanaged = await runStack({ stack: "consumer", config: adopt, stackOutputs: reported([other]) });
+            expect(all(unmanaged.resources, TYPES.endpointPolicy)).to.deep.equal([]);
+        });
+
         it("leaves an adopted endpoint's policy alone without a word by default", async () => {
             const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
             expect(run.logs).to.deep.equal([]);
         });
 
-        it("exports the account that owns the endpoint: the VPC owner's, in a shared VPC", async () => {
-            const vpcOwner = "666666666666";
-            const shared = { ...adopt, [key("routeTableIds")]: [] };
-            const run = await runStack({
+        it("reads its own account's endpoint when endpointOwnerAccountId names that account, as without the key", async () => {
+            const own = await runStack({
                 stack: "consumer",
-                config: shared,
+                config: { ...adopt, [key("endpointOwnerAccountId")]: CONSUMER_ACCOUNT },
                 stackOutputs: deployedOwner,
-                endpointOwners: { "vpce-0123456789abcdef0": vpcOwner },
             });
+            const plain = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
+            expect(the(own.resources, TYPES.endpoint).read).to.equal(true);
+            expect(own.resources.map((r) => `${r.type} ${r.name}`)).to.deep.equal(plain.resources.map((r) => `${r.type} ${r.name}`));
+            expect(own.outputs).to.deep.equal(plain.outputs);
+            expect(own.outputs.vpceAccountId).to.equal(CONSUMER_ACCOUNT);
+        });
+    });
+
+    describe("adopting the endpoint of a shared VPC (endpointOwnerAccountId names another account)", () => {
+        const vpcOwner = "666666666666";
+        const shared = consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("endpointOwnerAccountId")]: vpcOwner });
+        delete shared[key("vpcId")];
+        delete shared[key("routeTableIds")];
+
+        it("makes no EC2 call on the endpoint and exports the declared owner as vpceAccountId", async () => {
+            const run = await runStack({ stack: "consumer", config: shared, stackOutputs: deployedOwner });
+            expect(run.resources.filter((r) => r.type.startsWith("aws:ec2"))).to.deep.equal([]);
+            expect(run.outputs.vpceId).to.equal("vpce-0123456789abcdef0");
             expect(run.outputs.vpceAccountId).to.equal(vpcOwner);
             expect(run.outputs.accountId).to.equal(CONSUMER_ACCOUNT);
-            expect(all(run.resources, TYPES.routeTableAssociation)).to.deep.equal([]);
+            expect(run.outputs).not.to.have.property("prefixListId");
+            expect(the(run.resources, TYPES.rolePolicy).inputs.policy).to.contain(BUCKET_ARN);
+        });
+
+        for (const [name, value, rule] of [
+            ["routeTableIds", ["rtb-0a1b2c3d4e5f60718"], "cannot change the VPC owner's route tables"],
+            ["endpointPolicy", "owner-only", "cannot change the VPC owner's endpoint policy"],
+        ] as const) {
+            it(`refuses ${name}, which would change the VPC owner's endpoint, before anything is created`, async () => {
+                const error = await failure(runStack({ stack: "consumer", config: { ...shared, [key(name)]: value }, stackOutputs: deployedOwner }));
+                expect(error.message).to.contain(`${key(name)} = ${JSON.stringify(value)}: must be`);
+                expect(error.message).to.contain(
+                    `the endpoint belongs to account ${vpcOwner} (endpointOwnerAccountId), and a participant of a shared VPC ${rule}`,
+                );
+                expectNothingCreated(error);
+            });
+        }
+
+        it("refuses endpointOwnerAccountId without an adopted endpoint, and one that is not an account id", async () => {
+            const a = await failure(
+                runStack({ stack: "consumer", config: consumerConfig({ [key("endpointOwnerAccountId")]: vpcOwner }), stackOutputs: deployedOwner }),
+            );
+            expect(a.message).to.contain(`${key("endpointOwnerAccountId")} = "${vpcOwner}": only applies to an adopted endpoint`);
+            expectNothingCreated(a);
+            const b = await failure(
+                runStack({ stack: "consumer", config: { ...shared, [key("endpointOwnerAccountId")]: "6666" }, stackOutputs: deployedOwner }),
+            );
+            expect(b.message).to.contain(`${key("endpointOwnerAccountId")} = "6666": must be a 12-digit AWS account id`);
+            expectNothingCreated(b);
         });
     });
 

@@ -50,6 +50,7 @@ export function consumerOutputs(account = CONSUMER_ACCOUNT, suffix = "a", overri
         vpceId: `vpce-0${suffix.repeat(16)}`,
         vpceAccountId: account,
         prefixListId: "pl-6da54004",
+        endpointPolicyManaged: true,
         routeTableIds: ["rtb-0a1b2c3d4e5f60718"],
         roleArn: `arn:aws:iam::${account}:role/workload-${suffix.repeat(7)}`,
         instanceProfileName: `workload-${suffix.repeat(7)}`,

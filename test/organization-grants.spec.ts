@@ -99,6 +99,38 @@ describe("organization grants: a consumer stack the owner does not list", () => 
         expect(run.outputs.organizationGrant).to.deep.equal(GRANT);
     });
 
+    describe("with several owners (ownerStacks)", () => {
+        const SECOND = "organization/cross-account-s3/owner-b";
+        const several = (second: Record<string, unknown>) => ({
+            ...owner(),
+            [SECOND]: ownerOutputs({ bucketName: "producer-b-data", bucketArn: "arn:aws:s3:::producer-b-data", accountId: "444444444444", ...second }),
+        });
+        const reading = asking({ [key("ownerStacks")]: ["owner", "owner-b"] });
+
+        it("names its one role by the grant of the owner that does not list it, and keeps the other owner's listed grant", async () => {
+            const run = await runStack({
+                stack: "consumer",
+                config: reading,
+                stackOutputs: several({ consumerStacks: [CONSUMER_STACK], consumerGrants: { [CONSUMER_STACK]: { access: "read" } } }),
+            });
+            expect(the(run.resources, TYPES.role).inputs.name).to.equal("shared-data-exchange");
+            const objects = policyOf(the(run.resources, TYPES.rolePolicy)).Statement.filter((s) => String(s.Sid).endsWith("Objects"));
+            expect(objects.map((s) => s.Resource)).to.deep.equal(["arn:aws:s3:::shared-data-abc1234/exchange/*", "arn:aws:s3:::producer-b-data/*"]);
+        });
+
+        it("refuses owners whose organization grants name different roles, since one role serves every owner", async () => {
+            const error = await failure(
+                runStack({
+                    stack: "consumer",
+                    config: reading,
+                    stackOutputs: several({ consumerStacks: [], organizationGrants: [{ ...GRANT, roleName: "other-exchange" }] }),
+                }),
+            );
+            expect(error.message).to.contain("name different roles in the owners this stack reads under organization grants");
+            expectNothingCreated(error);
+        });
+    });
+
     it("keeps an auto-named role when the owner lists it, grants or not", async () => {
         const run = await runStack({ stack: "consumer", config: asking(), stackOutputs: owner({ consumerStacks: [CONSUMER_STACK] }) });
         expect(the(run.resources, TYPES.role).inputs).not.to.have.property("name");
@@ -137,11 +169,15 @@ describe("organization grants: a consumer stack the owner does not list", () => 
 describe("WorkloadRole roleName", () => {
     const bucketArn = "arn:aws:s3:::shared-data-abc1234";
     it("accepts an IAM role name and refuses one with a wildcard", () => {
-        expect(validateWorkloadRoleArgs({ bucketArn, roleName: "shared-data-exchange" })).to.deep.equal([]);
-        expect(validateWorkloadRoleArgs({ bucketArn, roleName: "app*" }).map((i) => i.key)).to.deep.equal(["roleName"]);
+        expect(validateWorkloadRoleArgs({ buckets: [{ bucketArn, access: "read" }], roleName: "shared-data-exchange" })).to.deep.equal([]);
+        expect(validateWorkloadRoleArgs({ buckets: [{ bucketArn, access: "read" }], roleName: "app*" }).map((i) => i.key)).to.deep.equal(["roleName"]);
     });
     it("requires an existing role to carry that name", () => {
-        const issues = validateWorkloadRoleArgs({ bucketArn, roleName: "x", existingRoleArn: "arn:aws:iam::222222222222:role/y" });
+        const issues = validateWorkloadRoleArgs({
+            buckets: [{ bucketArn, access: "read" }],
+            roleName: "x",
+            existingRoleArn: "arn:aws:iam::222222222222:role/y",
+        });
         expect(issues.map((i) => i.rule)).to.deep.equal(["must name a role called x (path /), as roleName requires"]);
     });
 });

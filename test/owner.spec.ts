@@ -263,6 +263,41 @@ describe("owner stack (through index.ts)", () => {
             });
         }
 
+        describe("two consumer stacks that adopt one endpoint", () => {
+            const shared = "vpce-0123456789abcdef0";
+            const config = ownerConfig({}, [
+                { stack: "consumer", accountId: CONSUMER_ACCOUNT },
+                { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT },
+            ]);
+            const outputs = (secondManages: boolean) => ({
+                [CONSUMER_STACK]: consumerOutputs(CONSUMER_ACCOUNT, "a", { vpceId: shared, vpceAccountId: CONSUMER_ACCOUNT }),
+                [SECOND_CONSUMER_STACK]: consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", {
+                    vpceId: shared,
+                    vpceAccountId: CONSUMER_ACCOUNT,
+                    endpointPolicyManaged: secondManages,
+                }),
+            });
+
+            it("are refused when both manage its policy, naming both stacks and the fix", async () => {
+                const error = await failure(runStack({ stack: "owner", config, stackOutputs: outputs(true) }));
+                expect(error.message).to.contain(
+                    `${CONSUMER_STACK}, ${SECOND_CONSUMER_STACK} output endpointPolicyManaged = "${shared}": consumer and consumer-eu each manage the policy of this one endpoint`,
+                );
+                expect(error.message).to.contain("the last one wins");
+                expect(error.message).to.contain(
+                    "Fix: manage it from one stack only: pulumi config set cross-account-s3:endpointPolicy unmanaged -s consumer-eu",
+                );
+                expectNothingCreated(error);
+            });
+
+            it("are granted and locked when only one manages it, which the owner reports for the others to check", async () => {
+                const run = await runStack({ stack: "owner", config, stackOutputs: outputs(false) });
+                expect(run.outputs.lockedVpceIds).to.deep.equal([shared]);
+                expect(run.outputs.grantedRoleArns).to.have.length(2);
+                expect(run.outputs.endpointPolicyManagers).to.deep.equal({ [shared]: [CONSUMER_STACK] });
+            });
+        });
+
         it("reports the problems of every consumer at once", async () => {
             const config = ownerConfig({}, [
                 { stack: "consumer", accountId: CONSUMER_ACCOUNT },

@@ -37,6 +37,8 @@ import {
     THIRD_ACCOUNT,
     throughEndpointOf,
     throughOwnEndpoint,
+    twoOwnerWorld,
+    SECOND_OWNER_KEY,
     VPC_OWNER,
 } from "./policy-world";
 import { renderPolicyTable, tableInDesign, TABLES } from "./policy-table";
@@ -148,6 +150,50 @@ for (const lockMode of LOCK_MODES) {
         }
     });
 }
+
+describe("a consumer of two owners (independent IAM evaluator)", () => {
+    const SSE = { "s3:x-amz-server-side-encryption": "aws:kms" };
+    for (const lockMode of LOCK_MODES) {
+        describe(`lockMode ${lockMode}`, () => {
+            const world = twoOwnerWorld(lockMode);
+            const [one, two] = world.owners;
+            const request = (principal: Principal, owner: typeof one, action: string, key: string, headers: Record<string, string> = {}) =>
+                evaluate(
+                    { principal, path: world.path, action, resource: `${owner.bucketArn}/${key}`, resourceAccount: owner.account, headers },
+                    owner.policy,
+                ).then((e) => {
+                    expect(e.error, "simulation error").to.equal(undefined);
+                    expect(e.ignoredContextKeys).to.deep.equal([]);
+                    return e.decision;
+                });
+            const ownKey = (owner: typeof one) => ({ ...SSE, "s3:x-amz-server-side-encryption-aws-kms-key-id": owner === one ? BUCKET_KEY : SECOND_OWNER_KEY });
+
+            it("gets each owner's grant through its one endpoint and role", async () => {
+                expect(await request(world.role, one, "s3:GetObject", "exports/a.csv")).to.equal("Allowed");
+                expect(await request(world.role, one, "s3:PutObject", "exports/a.csv", ownKey(one))).to.equal("Allowed");
+                expect(await request(world.role, two, "s3:GetObject", "reports/q1.csv")).to.equal("Allowed");
+            });
+
+            for (const [label, principal] of [
+                ["its generated role policy", "role"],
+                ["a role allowed S3 on every bucket", "broadRole"],
+            ] as const) {
+                it(`gets nothing on owner 2's bucket beyond owner 2's grant, with ${label}`, async () => {
+                    const who = world[principal];
+                    expect(await request(who, two, "s3:PutObject", "reports/q1.csv", ownKey(two))).to.not.equal("Allowed");
+                    expect(await request(who, two, "s3:GetObject", "exports/a.csv")).to.not.equal("Allowed");
+                    expect(await request(who, two, "s3:GetObject", "data/file.csv")).to.not.equal("Allowed");
+                });
+            }
+
+            it("cannot write to owner 1's bucket under owner 2's key", async () => {
+                const underSecondKey = { ...SSE, "s3:x-amz-server-side-encryption-aws-kms-key-id": SECOND_OWNER_KEY };
+                expect(await request(world.role, one, "s3:PutObject", "exports/a.csv", underSecondKey)).to.equal("ExplicitlyDenied");
+                expect(await request(world.broadRole, one, "s3:PutObject", "exports/a.csv", underSecondKey)).to.equal("ExplicitlyDenied");
+            });
+        });
+    }
+});
 
 describe("when S3 does not set aws:VpceAccount on a request", () => {
     const withoutVpceAccount = (c: ConsumerGrant): Path => {

@@ -12,7 +12,7 @@ import { anonymousPrincipal, runSimulation, runUnsafeSimulation, Simulation } fr
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument } from "../policies/document";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
-import { buildConsumerRolePolicy } from "../policies/role-policy";
+import { buildConsumerRolePolicy, RolePolicyInput } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import { ConsumerGrant, EndpointPolicyMode, Grant, LockMode, OrganizationGrant } from "../domain/terms";
 
@@ -470,4 +470,51 @@ export function organizationScenarios(): Scenario[] {
         s(b, PATHS.bEndpoint, "s3:PutObject", "reports/q1.csv", "ImplicitlyDenied"),
         s(ownerAdmin, PATHS.internet, "s3:GetObject", "exchange/file.csv", "Allowed"),
     ];
+}
+
+/**
+ * A consumer of two owners (a data mesh): owner 1 (`OWNER`, `BUCKET`, `BUCKET_KEY`) grants consumer
+ * A read-write under `exports/`; owner 2 (`THIRD_ACCOUNT`) grants A read under `reports/`, with a key
+ * of its own. A's role and endpoint policies are built from both grants, as the consumer program does.
+ */
+export const SECOND_OWNER_BUCKET = "arn:aws:s3:::producer-two-data";
+export const SECOND_OWNER_KEY = `arn:aws:kms:eu-west-1:${THIRD_ACCOUNT}:key/2c2c2c2c-2c2c-2c2c-2c2c-2c2c2c2c2c2c`;
+
+export function twoOwnerWorld(lockMode: LockMode) {
+    type OwnerGrant = RolePolicyInput & { readonly kmsKeyArn: string };
+    const first: OwnerGrant = { bucketArn: BUCKET, access: "read-write", prefix: "exports/", kmsKeyArn: BUCKET_KEY };
+    const second: OwnerGrant = { bucketArn: SECOND_OWNER_BUCKET, access: "read", prefix: "reports/", kmsKeyArn: SECOND_OWNER_KEY };
+    const grantOf = (g: OwnerGrant): ConsumerGrant => ({ ...CONSUMER_A, access: g.access, prefix: g.prefix });
+    const bucketPolicy = (g: OwnerGrant, owner: string) =>
+        buildBucketPolicy({
+            bucketArn: g.bucketArn,
+            ownerAccountId: owner,
+            grants: [grantOf(g)],
+            encryption: { kind: "sse-kms", kmsKeyArn: g.kmsKeyArn },
+            lockMode,
+        });
+    const endpointPolicy = buildEndpointPolicy(
+        {
+            mode: "owner-only",
+            ownerBucketArn: first.bucketArn,
+            access: first.access,
+            prefix: first.prefix,
+            accountId: ACCOUNT_A,
+            extraBuckets: [],
+            partition: "aws",
+        },
+        { ownerBucketArn: second.bucketArn, access: second.access, prefix: second.prefix },
+    );
+    const path: Path = { ...throughEndpointOf(CONSUMER_A, "A's endpoint"), endpointPolicy };
+    const role: Principal = { label: "consumer A role", arn: CONSUMER_A.roleArn, identityPolicy: buildConsumerRolePolicy(first, second) };
+    return {
+        role,
+        /** The same role with S3 read and write on every bucket: what the owners' bucket policies alone allow. */
+        broadRole: { ...role, identityPolicy: allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]) } as Principal,
+        path,
+        owners: [
+            { bucketArn: first.bucketArn, account: OWNER, policy: bucketPolicy(first, OWNER) },
+            { bucketArn: second.bucketArn, account: THIRD_ACCOUNT, policy: bucketPolicy(second, THIRD_ACCOUNT) },
+        ],
+    };
 }
