@@ -4,6 +4,7 @@ import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
+import { analyzerName, catalogName } from "./names";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
 import { IssueList } from "../domain/issues";
@@ -66,7 +67,7 @@ export async function ownerProgram(
                   region: settings.region,
                   retentionDays: settings.accessLogRetentionDays,
                   consumerRoleArns: bucket.grantedRoleArns,
-                  catalogName: catalogName(identity.stack),
+                  catalogName: catalogName(identity),
               },
               { providers: [provider] },
           )
@@ -74,7 +75,7 @@ export async function ownerProgram(
 
     // One external-access analyzer per account and region: opt-in, since the account may have one already.
     const analyzer = settings.accessAnalyzer
-        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: `${identity.project}-${identity.stack}`, type: "ACCOUNT" }, { provider })
+        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: analyzerName(identity), type: "ACCOUNT" }, { provider })
         : undefined;
 
     return {
@@ -98,9 +99,4 @@ export async function ownerProgram(
             : {}),
         ...(analyzer ? { accessAnalyzerName: analyzer.analyzerName } : {}),
     };
-}
-
-/** Athena names allow lowercase letters, digits and underscores; the stack name keeps them unique per account. */
-function catalogName(stack: string): string {
-    return `${stack.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_shared_data`;
 }
