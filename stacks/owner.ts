@@ -73,9 +73,10 @@ export async function ownerProgram(
           )
         : undefined;
 
-    // One external-access analyzer per account and region: opt-in, since the account may have one already.
+    // One account-level external-access analyzer per account and region (an AWS quota of 1): opt-in,
+    // since the account may have one already, and replaced by deleting first (a new name).
     const analyzer = settings.accessAnalyzer
-        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: analyzerName(identity), type: "ACCOUNT" }, { provider })
+        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: analyzerName(identity), type: "ACCOUNT" }, { provider, deleteBeforeReplace: true })
         : undefined;
 
     return {

@@ -214,6 +214,8 @@ describe("owner stack (through index.ts)", () => {
             expect(analyzer.inputs.type).to.equal("ACCOUNT");
             expect(analyzer.inputs.analyzerName).to.match(/^cross-account-s3-owner-[0-9a-f]{8}$/);
             expect(analyzer.provider).to.equal("owner-account");
+            // AWS allows one account-level analyzer per account and region: a new name must delete the old one first.
+            expect(analyzer.deleteBeforeReplace).to.equal(true);
             expect(run.outputs.accessAnalyzerName).to.equal(analyzer.inputs.analyzerName);
         });
 
