@@ -231,9 +231,16 @@ export const CHANGE_ROWS: readonly ChangeRow[] = [
     {
         stack: "consumer",
         key: "routeTableIds",
-        change: "a table added or removed",
+        change: "a table added or taken out",
         play: { from: {}, to: { [key("routeTableIds")]: ["rtb-0a1b2c3d4e5f60718"] } },
-        then: "The created endpoint's routes. On an adopted endpoint a table is added, never taken off: see *Adopted endpoints*.",
+        then: "The created endpoint's routes.",
+    },
+    {
+        stack: "consumer",
+        key: "routeTableIds",
+        change: "a table taken out, adopted endpoint",
+        play: { from: adopt, to: { ...adopt, [key("routeTableIds")]: ["rtb-0a1b2c3d4e5f60718"] } },
+        then: "The association is forgotten and the route stays: the stack cannot tell a table it added from one the endpoint carried before. Take off one you added with `aws ec2 modify-vpc-endpoint --remove-route-table-ids`.",
     },
     {
         stack: "consumer",
@@ -247,7 +254,14 @@ export const CHANGE_ROWS: readonly ChangeRow[] = [
         key: "endpointPolicy",
         change: "another mode",
         play: { from: {}, to: { [key("endpointPolicy")]: "owner-only" } },
-        then: "The endpoint's policy. On an adopted endpoint, `unmanaged` leaves the last policy this stack set: see *Adopted endpoints*.",
+        then: "The endpoint's policy.",
+    },
+    {
+        stack: "consumer",
+        key: "endpointPolicy",
+        change: "a mode → `unmanaged`, adopted endpoint",
+        play: { from: { ...adopt, [key("endpointPolicy")]: "owner-only" }, to: { ...adopt, [key("endpointPolicy")]: "unmanaged" } },
+        then: "The policy this stack set stays on the endpoint (deleting it would reset the endpoint to full access). Put back the one saved before adopting with `aws ec2 modify-vpc-endpoint --policy-document`.",
     },
     {
         stack: "consumer",
@@ -302,8 +316,14 @@ export function playedRun(stack: "owner" | "consumer", overrides: Config): Promi
     return run;
 }
 
-/** What separates two runs of one program: the effect, and the resources it names (replaced or blocked). */
-export function effectOf(before: readonly PlacedRegistration[], after: readonly PlacedRegistration[]): { effect: Effect; names: string[] } {
+/**
+ * What separates two runs of one program: the effect, the resources it names (replaced, or stopping
+ * the preview), and the removed resources that are retained on delete (forgotten, left in AWS).
+ */
+export function effectOf(
+    before: readonly PlacedRegistration[],
+    after: readonly PlacedRegistration[],
+): { effect: Effect; names: string[]; leftInAws: string[] } {
     const managed = (rs: readonly PlacedRegistration[]) => new Map(rs.filter((r) => r.custom && !r.read).map((r) => [`${r.type} ${r.name}`, r]));
     const [a, b] = [managed(before), managed(after)];
     const removed = [...a.keys()].filter((k) => !b.has(k)).map((k) => a.get(k)!);
@@ -312,16 +332,18 @@ export function effectOf(before: readonly PlacedRegistration[], after: readonly 
     const differs = (x: PlacedRegistration, y: PlacedRegistration, field: string) => JSON.stringify(x.inputs[field]) !== JSON.stringify(y.inputs[field]);
     const replaced = kept.filter(([x, y]) => (FORCE_NEW[x.type] ?? []).some((f) => differs(x, y, f))).map(([x]) => x);
     const blocked = [...removed, ...replaced].filter((r) => r.protect);
+    const leftInAws = removed.filter((r) => r.retainOnDelete).map((r) => r.name);
     if (blocked.length > 0) {
-        return { effect: EFFECTS.blocked, names: blocked.map((r) => r.name) };
+        return { effect: EFFECTS.blocked, names: blocked.map((r) => r.name), leftInAws: [] };
     }
     if (replaced.length > 0) {
-        return { effect: EFFECTS.replaces, names: replaced.map((r) => r.name) };
+        return { effect: EFFECTS.replaces, names: replaced.map((r) => r.name), leftInAws };
     }
     if (removed.length > 0 || added.length > 0) {
-        return { effect: EFFECTS.addsOrRemoves, names: [] };
+        return { effect: EFFECTS.addsOrRemoves, names: [], leftInAws };
     }
-    return { effect: kept.some(([x, y]) => JSON.stringify(x.inputs) !== JSON.stringify(y.inputs)) ? EFFECTS.inPlace : EFFECTS.nothing, names: [] };
+    const changed = kept.some(([x, y]) => JSON.stringify(x.inputs) !== JSON.stringify(y.inputs));
+    return { effect: changed ? EFFECTS.inPlace : EFFECTS.nothing, names: [], leftInAws };
 }
 
 /** The effect of one row, as the table shows it: played through the stack program, or as declared. */
@@ -332,8 +354,9 @@ export async function playRow(row: ChangeRow): Promise<string> {
     const stack = row.stack === "consumer" ? "consumer" : "owner";
     const before = await playedRun(stack, row.play.from);
     const after = await playedRun(stack, row.play.to);
-    const { effect, names } = effectOf(before, after);
-    return names.length === 0 ? effect : `${effect}: ${names.map((n) => `\`${n}\``).join(", ")}`;
+    const { effect, names, leftInAws } = effectOf(before, after);
+    const list = (ns: string[]) => ns.map((n) => `\`${n}\``).join(", ");
+    return `${effect}${names.length > 0 ? `: ${list(names)}` : ""}${leftInAws.length > 0 ? `; left in AWS (retained): ${list(leftInAws)}` : ""}`;
 }
 
 const BEGIN = "<!-- change-table:begin (generated by npm run docs:change-table) -->";
