@@ -42,6 +42,7 @@ describe("what a change does (docs/design.md)", () => {
             const row = CHANGE_ROWS.find((r) => r.key === "encryption" && r.change.startsWith("`sse-kms`"))!;
             expect(row.then).to.contain(`pulumi state unprotect '${urn}' -s owner`);
             expect(row.then).to.match(/re-encrypt/);
+            expect(row.then.indexOf("re-encrypt"), "re-encrypt before the consumers drop the key").to.be.below(row.then.indexOf("`pulumi up` every consumer"));
             expect(row.then).to.match(/forgotten, not deleted/);
         });
 

@@ -139,7 +139,7 @@ export const CHANGE_ROWS: readonly ChangeRow[] = [
         key: "encryption",
         change: "`sse-kms` → `sse-s3`",
         play: { from: { [key("encryption")]: "sse-kms" }, to: {} },
-        then: `The key leaves the program but is protected. Objects written so far stay encrypted under it, and consumers lose the key with the switch: first re-encrypt what they must still read (copy each object onto itself with \`--sse AES256\`), then ${unprotect("shared-data-key", "aws:kms/key:Key")}, \`pulumi up -s owner\` (the key is forgotten, not deleted: it still decrypts older versions), and \`pulumi up\` every consumer.`,
+        then: `The key leaves the program but is protected, and objects written so far stay encrypted under it. In order: ${unprotect("shared-data-key", "aws:kms/key:Key")} (or \`protect: false\` and \`pulumi up -s owner\` while still on \`sse-kms\`); \`pulumi up -s owner\` (the key is forgotten, not deleted: it still decrypts older objects and versions); re-encrypt what consumers must still read, which the bucket now allows (\`aws s3 cp s3://<bucket>/ s3://<bucket>/ --recursive --sse AES256\`); then \`pulumi up\` every consumer, which drops the key from its role.`,
     },
     {
         stack: "owner",
