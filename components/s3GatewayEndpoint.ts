@@ -72,7 +72,7 @@ export function adoptedPolicyWarning(endpointId: string): string {
         `The endpoint policy of ${endpointId} is replaced by this stack's, and every workload that uses that endpoint is held to it: ` +
         "S3 requests the new policy does not allow are refused, from now on. Destroying this stack, or setting endpointPolicy to unmanaged " +
         "later, leaves this stack's policy on the endpoint: it does not go back to the policy it had before, nor to AWS's default. " +
-        `Keep the current policy to put it back later: aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ${endpointId} ` +
+        `Before the first pulumi up that sets it, save the policy the endpoint has now, to put it back later: aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ${endpointId} ` +
         "--query 'VpcEndpoints[0].PolicyDocument' --output text > endpoint-policy.json (restore: aws ec2 modify-vpc-endpoint " +
         `--vpc-endpoint-id ${endpointId} --policy-document file://endpoint-policy.json). To leave the policy as it is, set endpointPolicy to unmanaged.`
     );
