@@ -41,6 +41,15 @@ export type Effect = (typeof EFFECTS)[keyof typeof EFFECTS];
  */
 export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
     "aws:s3/bucket:Bucket": ["bucket"],
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ["bucket"],
+    "aws:s3/bucketVersioning:BucketVersioning": ["bucket"],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ["bucket"],
+    "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+    "aws:s3/bucketLogging:BucketLogging": ["bucket"],
+    "aws:iam/role:Role": ["name", "namePrefix"],
+    "aws:iam/instanceProfile:InstanceProfile": ["name", "namePrefix"],
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["vpcId", "serviceName", "vpcEndpointType"],
     "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation": ["vpcEndpointId", "routeTableId"],
     "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy": ["vpcEndpointId"],
