@@ -260,6 +260,13 @@ export const CHANGE_ROWS: readonly ChangeRow[] = [
     },
     {
         stack: "consumer",
+        key: "existingEndpointId",
+        change: "another adopted endpoint",
+        play: { from: adopt, to: { ...adopt, [key("existingEndpointId")]: "vpce-0fedcba9876543210" } },
+        then: "The route tables stay on the first endpoint, and a route table carries one S3 gateway endpoint, so the new associations fail with `RouteAlreadyExists`: first take them off the first endpoint (`aws ec2 modify-vpc-endpoint --remove-route-table-ids`), then `pulumi up`, then `pulumi up -s owner` to lock the new id.",
+    },
+    {
+        stack: "consumer",
         key: "endpointPolicy",
         change: "another mode",
         play: { from: {}, to: { [key("endpointPolicy")]: "owner-only" } },
@@ -327,7 +334,7 @@ export function playedRun(stack: "owner" | "consumer", overrides: Config): Promi
 
 /**
  * What separates two runs of one program: the effect, the resources it names (replaced, or stopping
- * the preview), and the removed resources that are retained on delete (forgotten, left in AWS).
+ * the preview), and the removed or replaced resources that are retained on delete (forgotten, left in AWS).
  */
 export function effectOf(
     before: readonly PlacedRegistration[],
@@ -341,7 +348,8 @@ export function effectOf(
     const differs = (x: PlacedRegistration, y: PlacedRegistration, field: string) => JSON.stringify(x.inputs[field]) !== JSON.stringify(y.inputs[field]);
     const replaced = kept.filter(([x, y]) => (FORCE_NEW[x.type] ?? []).some((f) => differs(x, y, f))).map(([x]) => x);
     const blocked = [...removed, ...replaced].filter((r) => r.protect);
-    const leftInAws = removed.filter((r) => r.retainOnDelete).map((r) => r.name);
+    // The delete half of a replacement forgets a retained resource too.
+    const leftInAws = [...removed, ...replaced].filter((r) => r.retainOnDelete).map((r) => r.name);
     if (blocked.length > 0) {
         return { effect: EFFECTS.blocked, names: blocked.map((r) => r.name), leftInAws: [] };
     }
