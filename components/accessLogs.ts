@@ -42,12 +42,29 @@ export interface AccessLogsArgs {
 const RESULTS_PREFIX = "athena-results/";
 const TABLE = "s3_access_logs";
 
+/** AWS's limits on the names built from `catalogName`: a Glue database 255 characters, an Athena workgroup 128. */
+export const NAME_LIMITS = { database: 255, workgroup: 128 } as const;
+
+/** The Glue database and Athena workgroup names for a catalog name. */
+export function accessLogNames(catalogName: string): { database: string; workgroup: string } {
+    return { database: `${catalogName}_access_logs`, workgroup: `${catalogName.replace(/_/g, "-")}-access-logs` };
+}
+
 export function validateAccessLogsArgs(args: AccessLogsArgs): readonly Issue[] {
     const issues = new IssueList();
     const days = args.retentionDays ?? ACCESS_LOG_RETENTION_DAYS.default;
     const { min, max } = ACCESS_LOG_RETENTION_DAYS;
     issues.check("retentionDays", days, rules.wholeNumber(min, max)(String(days)), `pass e.g. ${ACCESS_LOG_RETENTION_DAYS.default}`);
     issues.check("catalogName", args.catalogName, rules.athenaName(args.catalogName), 'pass e.g. "owner_shared_data"');
+    const names = accessLogNames(args.catalogName);
+    for (const what of ["database", "workgroup"] as const) {
+        issues.check(
+            "catalogName",
+            args.catalogName,
+            names[what].length > NAME_LIMITS[what] && `makes the ${what} name ${names[what].length} characters, over AWS's limit of ${NAME_LIMITS[what]}`,
+            "pass a shorter name",
+        );
+    }
     issues.check("accountId", args.accountId, rules.accountId(args.accountId), "pass the owner account's id");
     return issues.items;
 }
@@ -76,14 +93,17 @@ export class AccessLogs extends pulumi.ComponentResource {
         super("cross-account-s3:index:AccessLogs", name, {}, opts);
 
         const retentionDays = args.retentionDays ?? ACCESS_LOG_RETENTION_DAYS.default;
+        const names = accessLogNames(args.catalogName);
         // Log records are data too: a destroy forgets the log bucket and its settings, never deletes them.
         const keep = { parent: this, retainOnDelete: true };
 
         const { bucket, ownership } = privateBucket(name, this);
-        // Server access log delivery supports only SSE-S3 on the target bucket.
+        // Server access log delivery supports only SSE-S3 on the target bucket. SSE-C is blocked, as
+        // S3 does by default on new buckets: a rule that left it unset would differ from what S3
+        // reports back (["SSE-C"]) and show a diff on every update.
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] }] },
             { ...keep, dependsOn: [ownership] },
         );
         const lifecycle = new aws.s3.BucketLifecycleConfiguration(
@@ -122,7 +142,7 @@ export class AccessLogs extends pulumi.ComponentResource {
 
         const database = new aws.glue.CatalogDatabase(
             `${name}-database`,
-            { name: `${args.catalogName}_access_logs`, description: "S3 server access logs of the shared bucket" },
+            { name: names.database, description: "S3 server access logs of the shared bucket" },
             { parent: this },
         );
         const location = pulumi
@@ -149,7 +169,7 @@ export class AccessLogs extends pulumi.ComponentResource {
         const workgroup = new aws.athena.Workgroup(
             `${name}-workgroup`,
             {
-                name: `${args.catalogName.replace(/_/g, "-")}-access-logs`,
+                name: names.workgroup,
                 description: "Queries over the shared bucket's access logs",
                 configuration: {
                     enforceWorkgroupConfiguration: true,
@@ -160,14 +180,17 @@ export class AccessLogs extends pulumi.ComponentResource {
                         expectedBucketOwner: args.accountId,
                     },
                 },
-                forceDestroy: false,
+                // Query history is not data (results stay in the retained log bucket): without this, AWS
+                // refuses DeleteWorkGroup once the workgroup has run a query, and a destroy or
+                // accessLogs: false fails after npm run verify -- --logs.
+                forceDestroy: true,
             },
             { parent: this },
         );
 
         this.queryIds = {};
         for (const q of accessLogQueries({
-            database: `${args.catalogName}_access_logs`,
+            database: names.database,
             table: TABLE,
             ownerAccountId: args.accountId,
             consumerRoleArns: args.consumerRoleArns ?? [],

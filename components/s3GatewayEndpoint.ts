@@ -101,8 +101,21 @@ export function validateS3GatewayEndpointArgs(args: S3GatewayEndpointArgs): read
 export function adoptedPolicyWarning(endpointId: string): string {
     return (
         `The endpoint policy of ${endpointId} is replaced by this stack's, and every workload that uses that endpoint is held to it: ` +
-        "S3 requests the new policy does not allow are refused, from now on. Destroying this stack resets the policy to AWS's default " +
-        "(full access), not to the policy it had before. To leave the policy as it is, set endpointPolicy to unmanaged."
+        "S3 requests the new policy does not allow are refused, from now on. Destroying this stack, or setting endpointPolicy to unmanaged " +
+        "later, leaves this stack's policy on the endpoint: it does not go back to the policy it had before, nor to AWS's default. " +
+        `Before the first pulumi up that sets it, save the policy the endpoint has now, to put it back later: aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ${endpointId} ` +
+        "--query 'VpcEndpoints[0].PolicyDocument' --output text > endpoint-policy.json (restore: aws ec2 modify-vpc-endpoint " +
+        `--vpc-endpoint-id ${endpointId} --policy-document file://endpoint-policy.json). To leave the policy as it is, set endpointPolicy to unmanaged.`
+    );
+}
+
+/** Said at every preview of an adopted endpoint that this stack adds route tables to. */
+export function adoptedRouteTablesNotice(endpointId: string, routeTableIds: readonly string[]): string {
+    return (
+        `Route tables ${routeTableIds.join(", ")} are added to the adopted endpoint ${endpointId} and stay on it when this stack is destroyed ` +
+        "or a table is taken out of routeTableIds: the stack cannot tell a route table it added from one the endpoint already carried, " +
+        "which other workloads may route through. To take off one that this stack added and nothing else uses: " +
+        `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${endpointId} --remove-route-table-ids <rtb-id>.`
     );
 }
 
@@ -159,12 +172,9 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
             // Read, not managed: the endpoint serves other workloads, so this stack never replaces
             // or deletes it; it only adds its route tables and, if asked, its policy.
             endpoint = aws.ec2.VpcEndpoint.get(name, args.existingEndpointId, undefined, { parent: this });
-            for (const routeTableId of routeTableIds) {
-                new aws.ec2.VpcEndpointRouteTableAssociation(`${name}-${routeTableId}`, { vpcEndpointId: endpoint.id, routeTableId }, { parent: this });
-            }
+            addRouteTables(name, args.existingEndpointId, endpoint.id, routeTableIds, this);
             if (this.policy !== undefined) {
-                pulumi.log.warn(adoptedPolicyWarning(args.existingEndpointId), this);
-                new aws.ec2.VpcEndpointPolicy(`${name}-policy`, { vpcEndpointId: endpoint.id, policy: this.policy }, { parent: this });
+                applyPolicy(name, args.existingEndpointId, endpoint.id, this.policy, this);
             }
         }
 
@@ -189,4 +199,30 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
  */
 function declaredEndpoint(vpceId: string, ownerAccountId: string): { vpceId: pulumi.Output<string>; ownerAccountId: pulumi.Output<string> } {
     return { vpceId: pulumi.output(vpceId), ownerAccountId: pulumi.output(ownerAccountId) };
+}
+
+/**
+ * Adds route tables to an adopted endpoint, each association retained on delete: once this stack has
+ * run, a read of the endpoint lists the route tables it added beside the ones it found, so it cannot
+ * tell them apart, and deleting an association removes the route whoever relied on it. A destroy, or
+ * a table taken out of the list, therefore leaves every association in place (and says so).
+ */
+function addRouteTables(name: string, endpointId: string, id: pulumi.Input<string>, routeTableIds: readonly string[], parent: pulumi.Resource): void {
+    if (routeTableIds.length === 0) {
+        return;
+    }
+    pulumi.log.info(adoptedRouteTablesNotice(endpointId, routeTableIds), parent);
+    for (const routeTableId of routeTableIds) {
+        new aws.ec2.VpcEndpointRouteTableAssociation(`${name}-${routeTableId}`, { vpcEndpointId: id, routeTableId }, { parent, retainOnDelete: true });
+    }
+}
+
+/**
+ * Sets an adopted endpoint's policy, retained on delete: deleting the resource would reset the policy
+ * to AWS's default (full access), which is neither what the endpoint had before nor what `unmanaged`
+ * promises. A destroy or a switch to `unmanaged` leaves this stack's last policy in place (and says so).
+ */
+function applyPolicy(name: string, endpointId: string, id: pulumi.Input<string>, policy: string, parent: pulumi.Resource): void {
+    pulumi.log.warn(adoptedPolicyWarning(endpointId), parent);
+    new aws.ec2.VpcEndpointPolicy(`${name}-policy`, { vpcEndpointId: id, policy }, { parent, retainOnDelete: true });
 }

@@ -44,6 +44,8 @@ export interface PlacedRegistration extends Registration {
     readonly parent?: string;
     readonly retainOnDelete: boolean;
     readonly protect: boolean;
+    /** Replaced by deleting first, then creating (a name or quota that allows only one). */
+    readonly deleteBeforeReplace: boolean;
     /** Names of the resources this one waits for (explicit `dependsOn` and its inputs). */
     readonly dependsOn: readonly string[];
 }
@@ -97,6 +99,7 @@ interface RequestOptions {
     readonly parent: string;
     readonly retainOnDelete: boolean;
     readonly protect: boolean;
+    readonly deleteBeforeReplace: boolean;
     readonly dependencies: readonly string[];
 }
 
@@ -106,6 +109,7 @@ interface RegisterRequest {
     getParent(): string;
     getRetainondelete?(): boolean | undefined;
     getProtect?(): boolean | undefined;
+    getDeletebeforereplace?(): boolean | undefined;
     getDependenciesList?(): string[];
 }
 
@@ -113,7 +117,7 @@ type MonitorMethod = (request: RegisterRequest, callback: unknown) => unknown;
 
 /**
  * The mock monitor hands `newResource` only type, name and inputs; the resource options (parent,
- * retainOnDelete, protect, dependencies) travel in the register request. Record them from there.
+ * retainOnDelete, protect, deleteBeforeReplace, dependencies) travel in the register request. Record them from there.
  */
 function recordRequestOptions(): Map<string, RequestOptions> {
     const seen = new Map<string, RequestOptions>();
@@ -125,6 +129,7 @@ function recordRequestOptions(): Map<string, RequestOptions> {
                 parent: request.getParent(),
                 retainOnDelete: request.getRetainondelete?.() === true,
                 protect: request.getProtect?.() === true,
+                deleteBeforeReplace: request.getDeletebeforereplace?.() === true,
                 dependencies: request.getDependenciesList?.() ?? [],
             });
             return original(request, callback);
@@ -140,7 +145,14 @@ function placed(registrations: readonly Registration[], options: Map<string, Req
     return registrations.map((r) => {
         const o = options.get(`${r.type}::${r.name}`);
         const parent = o?.parent ? { parent: urnName(o.parent), parentType: urnType(o.parent) } : {};
-        return { ...r, ...parent, retainOnDelete: o?.retainOnDelete ?? false, protect: o?.protect ?? false, dependsOn: (o?.dependencies ?? []).map(urnName) };
+        return {
+            ...r,
+            ...parent,
+            retainOnDelete: o?.retainOnDelete ?? false,
+            protect: o?.protect ?? false,
+            deleteBeforeReplace: o?.deleteBeforeReplace ?? false,
+            dependsOn: (o?.dependencies ?? []).map(urnName),
+        };
     });
 }
 

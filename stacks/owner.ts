@@ -4,6 +4,7 @@ import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OrganizationGrantExport, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
 import { CrossAccountBucket } from "../components/crossAccountBucket";
+import { analyzerName, catalogName } from "./names";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
 import { checkSharedEndpointPolicies, endpointPolicyManagers } from "./endpoint-sharing";
@@ -72,15 +73,16 @@ export async function ownerProgram(
                   region: settings.region,
                   retentionDays: settings.accessLogRetentionDays,
                   consumerRoleArns: bucket.grantedRoleArns,
-                  catalogName: catalogName(identity.stack),
+                  catalogName: catalogName(identity),
               },
               { providers: [provider] },
           )
         : undefined;
 
-    // One external-access analyzer per account and region: opt-in, since the account may have one already.
+    // One account-level external-access analyzer per account and region (an AWS quota of 1): opt-in,
+    // since the account may have one already, and replaced by deleting first (a new name).
     const analyzer = settings.accessAnalyzer
-        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: `${identity.project}-${identity.stack}`, type: "ACCOUNT" }, { provider })
+        ? new aws.accessanalyzer.Analyzer("access-analyzer", { analyzerName: analyzerName(identity), type: "ACCOUNT" }, { provider, deleteBeforeReplace: true })
         : undefined;
 
     return {
@@ -120,9 +122,4 @@ function exportedGrant(g: OrganizationGrant): OrganizationGrantExport {
         ...(g.prefix === undefined ? {} : { prefix: g.prefix }),
         ...(g.endpointInOrganization ? { endpointInOrganization: true } : {}),
     };
-}
-
-/** Athena names allow lowercase letters, digits and underscores; the stack name keeps them unique per account. */
-function catalogName(stack: string): string {
-    return `${stack.toLowerCase().replace(/[^a-z0-9]+/g, "_")}_shared_data`;
 }

@@ -281,4 +281,12 @@ describe("AccessLogs", () => {
         );
         expect(error.resources.filter((r) => r.type.startsWith("aws:") || r.type === "cross-account-s3:index:AccessLogs")).to.deep.equal([]);
     });
+
+    it("refuses a catalog name whose workgroup name would pass Athena's limit of 128 characters", () => {
+        const long = "a".repeat(117);
+        expect(validateAccessLogsArgs({ ...args, catalogName: "a".repeat(116) })).to.deep.equal([]);
+        expect(validateAccessLogsArgs({ ...args, catalogName: long }).map((i) => `${i.key}: ${i.rule}`)).to.deep.equal([
+            "catalogName: makes the workgroup name 129 characters, over AWS's limit of 128",
+        ]);
+    });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { adoptedPolicyWarning } from "../components/s3GatewayEndpoint";
-import { runStack } from "../offline/runStack";
+import { adoptedPolicyWarning, adoptedRouteTablesNotice } from "../components/s3GatewayEndpoint";
+import { PlacedRegistration, runStack } from "../offline/runStack";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, key, OWNER_ACCOUNT, OWNER_STACK, ownerOutputs, qualified, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
 
@@ -212,6 +212,23 @@ describe("consumer stack (through index.ts)", () => {
             expect(run.outputs.endpointPolicyManaged).to.equal(false);
         });
 
+        it("never takes a route table off the adopted endpoint: each association is retained, and the plan says what stays", async () => {
+            // Once the stack has run, a read of the endpoint lists the tables it added beside those it
+            // found; deleting an association removes the route for everyone, so none is ever deleted.
+            const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
+            const associations = all(run.resources, TYPES.routeTableAssociation) as PlacedRegistration[];
+            expect(associations).to.have.length(2);
+            expect(associations.map((a) => [a.inputs.routeTableId, a.retainOnDelete])).to.deep.equal([
+                ["rtb-0a1b2c3d4e5f60718", true],
+                ["rtb-0b1c2d3e4f5a60718", true],
+            ]);
+            expect(run.logs).to.deep.equal([`info: ${adoptedRouteTablesNotice("vpce-0123456789abcdef0", ["rtb-0a1b2c3d4e5f60718", "rtb-0b1c2d3e4f5a60718"])}`]);
+            expect(run.logs[0]).to.match(/stay on it when this stack is destroyed or a table is taken out of routeTableIds/);
+            expect(run.logs[0]).to.contain("aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-0123456789abcdef0 --remove-route-table-ids");
+            const preview = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner, preview: true });
+            expect(preview.logs).to.deep.equal(run.logs);
+        });
+
         it("applies an endpoint policy to the adopted endpoint when one is chosen, warning what that does to its other users", async () => {
             const config = { ...adopt, [key("endpointPolicy")]: "account-and-owner" };
             const run = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner });
@@ -219,8 +236,8 @@ describe("consumer stack (through index.ts)", () => {
             expect(policy.inputs.vpcEndpointId).to.equal("vpce-0123456789abcdef0");
             expect(run.outputs.endpointPolicyManaged).to.equal(true);
             expect(policyOf(policy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerBucket", "OwnAccountBuckets"]);
-            expect(run.logs).to.deep.equal([`warning: ${adoptedPolicyWarning("vpce-0123456789abcdef0")}`]);
-            expect(run.logs[0]).to.match(/every workload that uses that endpoint.*resets the policy to AWS's default \(full access\)/);
+            expect(run.logs.filter((l) => l.startsWith("warning:"))).to.deep.equal([`warning: ${adoptedPolicyWarning("vpce-0123456789abcdef0")}`]);
+            expect(run.logs.join("\n")).to.match(/every workload that uses that endpoint/);
             const preview = await runStack({ stack: "consumer", config, stackOutputs: deployedOwner, preview: true });
             expect(preview.logs).to.deep.equal(run.logs);
         });
@@ -241,9 +258,22 @@ describe("consumer stack (through index.ts)", () => {
             expect(all(unmanaged.resources, TYPES.endpointPolicy)).to.deep.equal([]);
         });
 
+        it("keeps its policy on the adopted endpoint after a destroy or a switch to unmanaged, and says so instead of resetting it", async () => {
+            // Deleting a VpcEndpointPolicy resets the endpoint to AWS's full-access default (ResetPolicy):
+            // retained, the resource is forgotten and the policy this stack set stays.
+            const managed = await runStack({ stack: "consumer", config: { ...adopt, [key("endpointPolicy")]: "owner-only" }, stackOutputs: deployedOwner });
+            expect((the(managed.resources, TYPES.endpointPolicy) as PlacedRegistration).retainOnDelete).to.equal(true);
+            const warning = managed.logs.find((l) => l.startsWith("warning:"));
+            expect(warning).to.match(/Destroying this stack, or setting endpointPolicy to unmanaged later, leaves this stack's policy on the endpoint/);
+            expect(warning).to.contain("aws ec2 describe-vpc-endpoints --vpc-endpoint-ids vpce-0123456789abcdef0");
+            const unmanaged = await runStack({ stack: "consumer", config: { ...adopt, [key("endpointPolicy")]: "unmanaged" }, stackOutputs: deployedOwner });
+            expect(all(unmanaged.resources, TYPES.endpointPolicy)).to.deep.equal([]);
+        });
+
         it("leaves an adopted endpoint's policy alone without a word by default", async () => {
             const run = await runStack({ stack: "consumer", config: adopt, stackOutputs: deployedOwner });
-            expect(run.logs).to.deep.equal([]);
+            expect(all(run.resources, TYPES.endpointPolicy)).to.deep.equal([]);
+            expect(run.logs.filter((l) => l.startsWith("warning:"))).to.deep.equal([]);
         });
 
         it("reads its own account's endpoint when endpointOwnerAccountId names that account, as without the key", async () => {
