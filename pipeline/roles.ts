@@ -8,7 +8,7 @@
  * and each role's trust policy for GitHub's OIDC provider, in both forms of the `sub` claim.
  */
 import { Plan, PlannedResource } from "../offline/plan";
-import { policy, PolicyDocument, Statement } from "../policies/document";
+import { LIMITS, overLimit, policy, PolicyDocument, Statement } from "../policies/document";
 import { Grant, grantsFor, Scope, tagCondition } from "./resource-permissions";
 import { CallPermission, mappedCalls, SdkCall, Target } from "./verify-calls";
 
@@ -196,12 +196,14 @@ function verifyGrants(
             if (where === undefined) {
                 continue;
             }
+            // Statements are named by what they do: reading, or running and writing (the probe, Athena's results).
+            const access = actions.every((a) => /^[\w-]+:(Get|List|Describe|Check|Validate)/.test(a)) ? "read" : "write";
             if ("tagged" in where) {
                 const condition =
                     on === "probe-instance" ? { StringEquals: { [`aws:ResourceTag/${PROBE_TAG}`]: account.stack } } : tagCondition(scope, "aws:ResourceTag");
-                grants.push({ access: "read", actions, resources: [where.tagged], condition });
+                grants.push({ access, actions, resources: [where.tagged], condition });
             } else {
-                grants.push({ access: "read", actions, resources: where });
+                grants.push({ access, actions, resources: where });
             }
         }
     }
@@ -246,10 +248,22 @@ export function pipelineRoles(
         const writes = found.resources.flatMap((r) => grantsFor(r, scope, false));
         const planned = verifyGrants(calls, scope, account, found, options, documents, true);
         const preview = account.role === "owner" ? ["pull_request", "ref:refs/heads/main"] : ["pull_request"];
-        roles[account.stack] = {
+        const policies = {
             preview: policy(statementsOf([...reads, ...planned])),
             deploy: policy(statementsOf(writes)),
             verify: policy(statementsOf(verifyGrants(calls, scope, account, found, options, documents, false))),
+        };
+        for (const [role, doc] of Object.entries(policies)) {
+            const over = overLimit(doc, LIMITS.roleInlinePolicy);
+            if (over !== undefined) {
+                throw new Error(
+                    `The ${role} role policy of stack ${account.stack} is ${over.bytes} characters, over IAM's ${over.limit} for a role's inline policies: ` +
+                        "split the stack, or fix the names of its resources in config so fewer patterns are needed.",
+                );
+            }
+        }
+        roles[account.stack] = {
+            ...policies,
             trust: {
                 preview: githubTrust(account, options.repository, preview),
                 deploy: githubTrust(account, options.repository, [`environment:${DEPLOY_ENVIRONMENTS[account.role]}`]),

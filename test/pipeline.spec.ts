@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { Plan } from "../offline/plan";
-import { PolicyDocument } from "../policies/document";
+import { LIMITS, PolicyDocument } from "../policies/document";
 import { CI_POLICIES, main } from "../pipeline/cli";
 import { RESOURCE_PERMISSIONS, UnknownResourceType } from "../pipeline/resource-permissions";
 import { PipelineRoles, pipelineRoles, PROBE_TAG, StackAccount } from "../pipeline/roles";
@@ -76,6 +76,28 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(run).to.throw(
                 UnknownResourceType,
                 /Stack consumer registers aws:sns\/topic:Topic, and pipeline\/resource-permissions\.ts has no IAM actions for it/,
+            );
+        });
+
+        it("keeps every role's policy within IAM's limit for a role's inline policies, and refuses one that would not fit", async () => {
+            for (const [stack, r] of Object.entries(roles)) {
+                for (const role of ["preview", "deploy", "verify"] as const) {
+                    expect(JSON.stringify(r[role]).length, `${stack} ${role}`).to.be.below(LIMITS.roleInlinePolicy.bytes);
+                }
+            }
+            const plan = await planOnce({ configDir: EVERY_RESOURCE });
+            const template = plan.phases.find((p) => p.stack === "consumer-adopted")!.resources.find((r) => r.type === TYPES.rolePolicy)!;
+            const many = Array.from({ length: 150 }, (_, i) => ({
+                ...template,
+                name: `grant-${i}`,
+                inputs: { ...template.inputs, role: `analytics-app-${i}` },
+            }));
+            const phases = plan.phases.map((p) => (p.stack === "consumer-adopted" ? { ...p, resources: [...p.resources, ...many] } : p));
+            const accounts: StackAccount[] = [
+                { stack: "consumer-adopted", role: "consumer", accountId: "333333333333", region: "eu-west-1", partition: "aws" },
+            ];
+            expect(() => pipelineRoles({ ...plan, phases }, accounts, [], [], { repository: { name: "a/b", ids: "1/2" }, probes: {} })).to.throw(
+                /The preview role policy of stack consumer-adopted is \d+ characters, over IAM's 10240 for a role's inline policies/,
             );
         });
 
