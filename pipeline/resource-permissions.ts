@@ -36,7 +36,7 @@ interface Tagged {
     readonly tagged: string;
 }
 
-interface TypePermissions {
+export interface TypePermissions {
     readonly read: readonly string[];
     readonly write: readonly string[];
     readonly remove: readonly string[];

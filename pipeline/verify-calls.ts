@@ -65,8 +65,9 @@ export const VERIFY_CALLS: Readonly<Record<SdkCall, CallPermission>> = {
     "accessanalyzer.CheckNoNewAccess": one("both", "access-analyzer:CheckNoNewAccess", "any", true),
     // ListAnalyzers takes no resource, whether it lists ACCOUNT or ORGANIZATION analyzers.
     "accessanalyzer.ListAnalyzers": one("owner", "access-analyzer:ListAnalyzers", "any"),
-    "accessanalyzer.ListFindingsV2": one("owner", "access-analyzer:ListFindingsV2", "analyzer"),
-    "accessanalyzer.GetFindingV2": one("owner", "access-analyzer:GetFindingV2", "analyzer"),
+    // The V2 calls are authorized as the original actions (Access Analyzer API Reference).
+    "accessanalyzer.ListFindingsV2": one("owner", "access-analyzer:ListFindings", "analyzer"),
+    "accessanalyzer.GetFindingV2": one("owner", "access-analyzer:GetFinding", "analyzer"),
     // Run Command acts as the instance's role: only the probe instance, only the one document.
     "ssm.SendCommand": {
         side: "consumer",

@@ -127,6 +127,40 @@ describe("npm run ci-policies: the pipeline roles", () => {
             );
         });
 
+        it("names only actions IAM knows (the evaluator refuses an unknown action name as invalid)", async () => {
+            const actions = new Set([
+                ...Object.values(roles).flatMap((r) => [r.preview, r.deploy, r.verify].flatMap((d) => d.Statement.flatMap((x) => [x.Action].flat()))),
+                ...Object.values(RESOURCE_PERMISSIONS).flatMap((p) => [...p.read, ...p.write, ...p.remove]),
+                ...Object.values(VERIFY_CALLS).flatMap((c) => c.grants.flatMap((g) => g.actions)),
+            ]);
+            const everything: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+            const unknown: string[] = [];
+            for (const action of actions) {
+                const principal = { label: "admin", arn: `arn:aws:iam::${OWNER}:role/admin`, identityPolicy: everything };
+                const result = await evaluate(
+                    { principal, path: { label: "internet", context: {} }, action, resource: "*", resourceAccount: OWNER },
+                    undefined,
+                );
+                if (result.decision === "error" && String(result.error).includes("invalid.action")) {
+                    unknown.push(action);
+                }
+            }
+            expect(actions.size).to.be.above(60);
+            expect(unknown).to.deep.equal([]);
+            // The check itself: the V2 name of an Access Analyzer call is no IAM action.
+            const v2 = await evaluate(
+                {
+                    principal: { label: "admin", arn: `arn:aws:iam::${OWNER}:role/admin`, identityPolicy: everything },
+                    path: { label: "internet", context: {} },
+                    action: "access-analyzer:ListFindingsV2",
+                    resource: "*",
+                    resourceAccount: OWNER,
+                },
+                undefined,
+            );
+            expect(String(v2.error)).to.include("invalid.action");
+        });
+
         it("grants the verify role only calls verify makes: the owner's role has no probe, the consumer's no Athena", () => {
             const actions = (doc: PolicyDocument) => doc.Statement.flatMap((s) => [s.Action].flat());
             expect(actions(roles.owner.verify)).to.include("athena:StartQueryExecution").and.not.include("ssm:SendCommand");
