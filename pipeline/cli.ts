@@ -8,6 +8,7 @@ import { CommandSpec, parseCommandLine, usage, UsageError, userPath } from "../c
 import { consumerSettingsOf, ownerSettingsOf, readProjectFiles } from "../config/stack-files";
 import { skipPulumiPromiseStacks } from "../offline/fast-stacks";
 import { planRollout, PlanError } from "../offline/plan";
+import { closeToData } from "./close-to-data";
 import { pipelineRoles, PipelineRoles, PROBE_TAG, StackAccount } from "./roles";
 import { documentsIn, readVerifySources, sdkCallsIn } from "./verify-calls";
 
@@ -87,6 +88,7 @@ function writeRoles(dir: string, roles: Record<string, PipelineRoles>, accounts:
             writeFileSync(join(dir, stack, `${role}-trust.json`), `${JSON.stringify(r.trust[role], null, 2)}\n`);
             const name = `cross-account-s3-${stack}-${role}`;
             lines.push(
+                ...closeToData(r[role]).map((n) => `#   ${role}: ${n}`),
                 `aws iam create-role --role-name ${name} --assume-role-policy-document file://${join(dir, stack, `${role}-trust.json`)}`,
                 `aws iam put-role-policy --role-name ${name} --policy-name ${role} --policy-document file://${join(dir, stack, `${role}-policy.json`)}`,
             );
@@ -102,6 +104,7 @@ function human(roles: Record<string, PipelineRoles>): string {
         for (const role of ROLES) {
             parts.push(
                 `━━ ${stack} · ${role} role policy ━━`,
+                ...closeToData(r[role]).map((n) => `close to data: ${n}`),
                 JSON.stringify(r[role], null, 2),
                 `━━ ${stack} · ${role} role trust ━━`,
                 JSON.stringify(r.trust[role], null, 2),

@@ -349,6 +349,12 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(JSON.stringify(written)).to.include("repo:acme@1/data@2:environment:consumer-account");
             expect(existsSync(join(dir, "owner", "verify-policy.json"))).to.equal(true);
             expect(out.join("")).to.include(
+                "#   verify: ssm:SendCommand on arn:aws:ec2:eu-west-1:222222222222:instance/*, arn:aws:ssm:eu-west-1:*:document/AWS-RunShellScript: runs a script as the instance's role",
+            );
+            expect(out.join("")).to.match(
+                /# {3}preview: s3:GetBucketPolicy on [^\n]*arn:aws:s3:::acme-shared-data[^\n]*: reads who may access the data, not the data/,
+            );
+            expect(out.join("")).to.include(
                 `aws iam put-role-policy --role-name cross-account-s3-owner-deploy --policy-name deploy --policy-document file://${join(dir, "owner", "deploy-policy.json")}`,
             );
         });
