@@ -229,6 +229,16 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(await decide(roles.owner.deploy, OWNER, "s3:PutBucketPolicy", "arn:aws:s3:::payroll-exports", OWNER)).to.equal("ImplicitlyDenied");
         });
 
+        it("gives it no way to delete what the stack keeps on destroy: the bucket, its settings, the key", async () => {
+            for (const action of ["s3:DeleteBucket", "s3:PutBucketPolicy"]) {
+                const expected = action === "s3:PutBucketPolicy" ? "Allowed" : "ImplicitlyDenied";
+                expect(await decide(roles.owner.deploy, OWNER, action, SHARED_BUCKET, OWNER), action).to.equal(expected);
+            }
+            const actions = roles.owner.deploy.Statement.flatMap((x) => [x.Action].flat());
+            expect(actions).to.include("kms:PutKeyPolicy").and.not.include("kms:ScheduleKeyDeletion");
+            expect(actions).to.include("s3:DeleteBucketPolicy").and.not.include("s3:DeleteBucket");
+        });
+
         it("lets it create a key only with the stack's tags, and change only keys that carry them", async () => {
             expect(await decide(roles.owner.deploy, OWNER, "kms:CreateKey", "*", OWNER, tagsOf("owner", "aws:RequestTag"))).to.equal("Allowed");
             expect(await decide(roles.owner.deploy, OWNER, "kms:CreateKey", "*", OWNER, tagsOf("other-project", "aws:RequestTag"))).to.equal(
