@@ -362,6 +362,16 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(CI_POLICIES.options.map((o) => o.name)).to.include.members(["json", "out", "config-dir"]);
         });
 
+        it("refuses --json with --out (exit 2), and says why it cannot plan a folder without an owner stack file (exit 1)", async () => {
+            const err: string[] = [];
+            const io = { stdout: () => undefined, stderr: (t: string) => err.push(t) };
+            expect(await main(["--json", "--out", "x"], io, planOnce)).to.equal(2);
+            expect(err.join("")).to.include("choose --json or --out, not both");
+            const empty = mkdtempSync(join(tmpdir(), "ci-empty-"));
+            expect(await main(["--json", "--config-dir", empty], io, planOnce)).to.equal(1);
+            expect(err.join("")).to.include(`The project needs exactly one owner stack file; found none in ${empty}`);
+        });
+
         it("writes each role's policy and trust with --out, and the AWS CLI commands that create them", async () => {
             const dir = mkdtempSync(join(tmpdir(), "ci-roles-"));
             const out: string[] = [];
