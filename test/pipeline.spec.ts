@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync } from "fs";
+import * as aws from "@pulumi/aws";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { Plan } from "../offline/plan";
@@ -70,6 +71,16 @@ describe("npm run ci-policies: the pipeline roles", () => {
             const known = Object.values(TYPES).filter((t) => t.startsWith("aws:"));
             expect([...planned].sort()).to.deep.equal([...known].sort());
             expect(known.filter((t) => RESOURCE_PERMISSIONS[t] === undefined)).to.deep.equal([]);
+        });
+
+        it("has an entry for every AWS resource class the program source constructs or reads, planned by this fixture or not", () => {
+            const dirs = ["components", "resources", "stacks"].map((d) => join(__dirname, "..", d));
+            const source = dirs.flatMap((d) => readdirSync(d).map((f) => readFileSync(join(d, f), "utf8"))).join("\n");
+            const classes = [...new Set([...source.matchAll(/aws\.(\w+)\.([A-Z]\w+)(?:\(|\.get\()/g)].map((m) => `${m[1]}.${m[2]}`))];
+            const namespaces = aws as unknown as Record<string, Record<string, { __pulumiType?: string }>>;
+            const types = classes.map((c) => namespaces[c.split(".")[0]][c.split(".")[1]].__pulumiType);
+            expect(types.length).to.be.above(15);
+            expect(types.filter((t) => t === undefined || RESOURCE_PERMISSIONS[t] === undefined)).to.deep.equal([]);
         });
 
         it("stops, naming the type, the stack and the file to extend, when the plan registers a type it has no entry for", async () => {
