@@ -147,6 +147,14 @@ export async function main(argv: readonly string[], io: Io, plan: typeof planRol
         }
         const configDir = typeof values["config-dir"] === "string" ? userPath(values["config-dir"]) : resolve(__dirname, "..");
         const accounts = accountsOf(configDir);
+        const consumers = accounts.filter((a) => a.role === "consumer").map((a) => a.stack);
+        const stray = Object.keys(probes).find((stack) => !consumers.includes(stack));
+        if (stray !== undefined) {
+            throw new UsageError(
+                `--probe-instance names ${stray}, which is not a consumer stack of this project (${consumers.join(", ") || "none"})`,
+                CI_POLICIES,
+            );
+        }
         const sources = readVerifySources();
         const roles = pipelineRoles(await plan({ configDir }), accounts, sdkCallsIn(sources), documentsIn(sources), {
             repository: {

@@ -373,11 +373,13 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(CI_POLICIES.options.map((o) => o.name)).to.include.members(["json", "out", "config-dir"]);
         });
 
-        it("refuses --json with --out (exit 2), and says why it cannot plan a folder without an owner stack file (exit 1)", async () => {
+        it("refuses --json with --out and a probe on no consumer stack (exit 2), and says why it cannot plan a folder without an owner stack file (exit 1)", async () => {
             const err: string[] = [];
             const io = { stdout: () => undefined, stderr: (t: string) => err.push(t) };
             expect(await main(["--json", "--out", "x"], io, planOnce)).to.equal(2);
             expect(err.join("")).to.include("choose --json or --out, not both");
+            expect(await main(["--config-dir", EVERY_RESOURCE, "--probe-instance", "owner=i-0123456789abcdef0"], io, planOnce)).to.equal(2);
+            expect(err.join("")).to.include("--probe-instance names owner, which is not a consumer stack of this project (consumer, consumer-adopted)");
             const empty = mkdtempSync(join(tmpdir(), "ci-empty-"));
             expect(await main(["--json", "--config-dir", empty], io, planOnce)).to.equal(1);
             expect(err.join("")).to.include(`The project needs exactly one owner stack file; found none in ${empty}`);
