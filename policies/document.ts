@@ -5,7 +5,7 @@ export type Values = string | string[];
 export interface Statement {
     readonly Sid?: string;
     readonly Effect: "Allow" | "Deny";
-    readonly Principal?: "*" | { readonly AWS: Values } | { readonly Service: Values };
+    readonly Principal?: "*" | { readonly AWS: Values } | { readonly Service: Values } | { readonly Federated: Values };
     readonly Action: Values;
     /** Absent only in role trust policies, where IAM refuses it ("Has prohibited field Resource"). */
     readonly Resource?: Values;
