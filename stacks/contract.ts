@@ -123,7 +123,7 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
         Array.isArray(listed) &&
             !listed.includes(self) &&
             `does not list this stack "${self}": the owner grants it nothing, so every request it makes would be refused (403)`,
-        `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack`,
+        `to keep it, add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in Pulumi.${ownerStack.split("/").pop()}.yaml, run pulumi up -s ${ownerStack.split("/").pop()}, then this stack; to remove it, run pulumi destroy -s ${self.split("/").pop()} (the owner already dropped its grant), then pulumi stack rm ${self.split("/").pop()}`,
     );
     issues.check(
         `${ownerStack} output accountId`,

@@ -22,7 +22,7 @@ import { AccountApi, clientsFor } from "../verify/aws";
 import { main, parseVerifyArgs, VerifyDeps } from "../verify/cli";
 import { expectedDocuments } from "../verify/expected";
 import { NEVER_GRANTED } from "../verify/judge";
-import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
+import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, stackFolder } from "./fixtures";
 import { planOnce } from "./helpers";
 
 const ROOT = join(__dirname, "..");
@@ -53,9 +53,9 @@ const OUTPUTS: Record<string, Record<string, unknown>> = {
     },
 };
 
-/** The documents the shipped stack files and these outputs generate: what AWS holds after a rollout. */
+/** The documents the example stack files and these outputs generate: what AWS holds after a rollout. */
 function generated() {
-    const files = readProjectFiles(ROOT);
+    const files = readProjectFiles(stackFolder("example"));
     const owner = { stack: "owner", settings: ownerSettingsOf(files.owner), outputs: OUTPUTS.owner };
     const consumers = files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f), outputs: OUTPUTS[f.stack] }));
     const docs = expectedDocuments(owner, consumers);
@@ -130,7 +130,7 @@ async function verify(argv: string[]): Promise<{ code: number; out: string; err:
         api: (_stack, settings) => new AccountApi(clientsFor(settings.region), { pollMs: 0, attempts: 5 }),
         plan: planOnce,
     };
-    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, deps);
+    const code = await main(["--config-dir", stackFolder("example"), ...argv], { stdout: (t) => (out += t), stderr: (t) => (err += t) }, deps);
     return { code, out, err };
 }
 
