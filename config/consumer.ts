@@ -20,7 +20,7 @@ export interface ConsumerSettings extends AccountSettings {
     readonly endpointPolicy: EndpointPolicySetting;
     /** Buckets the restricted endpoint policies also let through (read-only), presets expanded. */
     readonly extraBuckets: readonly string[];
-    /** The access this consumer's role asks for; the owner's grant decides what it gets. */
+    /** The access this consumer's role asks for; it gets what both this and the owner's grant allow. */
     readonly access: AccessLevel;
     readonly prefix?: string;
     /** Attach the role policy (the shared bucket's grants) to this existing role instead of creating a role and instance profile. */
@@ -46,12 +46,20 @@ export function parseConsumerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): ConsumerSettings {
-    const config = new ConfigReader(identity.project, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere, identity.stack);
     config.rejectUnknown(CONSUMER_KEYS);
     const account = readAccountSettings(config);
     const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");
     const adopting = existingEndpointId !== undefined;
     const vpcId = adopting ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0") : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
+    config.issues.check(
+        config.key("vpcId"),
+        vpcId,
+        adopting &&
+            vpcId !== undefined &&
+            `is set together with existingEndpointId: an adopted endpoint stays in the VPC it was created in, so vpcId would be ignored`,
+        `${config.removeLine("vpcId")} (to adopt ${existingEndpointId}), or ${config.removeLine("existingEndpointId")} (to create a new endpoint in ${vpcId})`,
+    );
     const routeTableIds = config.list("routeTableIds", rules.routeTableId, "rtb-0123456789abcdef0");
     config.issues.check(
         config.key("routeTableIds"),
@@ -59,7 +67,7 @@ export function parseConsumerSettings(
         !adopting &&
             routeTableIds.length === 0 &&
             "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
-        `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
+        `${config.setLine("routeTableIds[0]", "rtb-0123456789abcdef0")} (the private subnets' route tables)`,
     );
     const endpointPolicy = config.oneOf<EndpointPolicySetting>(
         "endpointPolicy",
@@ -74,7 +82,7 @@ export function parseConsumerSettings(
         extraBuckets.length > 0 &&
             (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged") &&
             `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
-        `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
+        `${config.setLine("endpointPolicy", "owner-only")} (or account-and-owner), or ${config.removeLine("extraBuckets")}`,
     );
     const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");
     if (existingRoleArn !== undefined && rules.roleArn(existingRoleArn) === undefined) {
@@ -83,6 +91,12 @@ export function parseConsumerSettings(
             existingRoleArn,
             rules.roleOfAccount(account.accountId, "this stack's account")(existingRoleArn),
             "name a role of the consumer account, or remove the key to create one",
+        );
+        config.issues.check(
+            config.key("existingRoleArn"),
+            existingRoleArn,
+            rules.notServiceLinkedRole(existingRoleArn),
+            `name a role your workloads assume, or ${config.removeLine("existingRoleArn")} to create one`,
         );
     }
     const ownerStack = config.optional("ownerStack", rules.stackName, "owner") ?? "owner";
@@ -99,6 +113,6 @@ export function parseConsumerSettings(
         ...(prefix === undefined ? {} : { prefix }),
         ...(existingRoleArn === undefined ? {} : { existingRoleArn }),
     };
-    config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}"`);
+    config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}" in ${config.file}`);
     return settings;
 }

@@ -61,7 +61,7 @@ export function parseOwnerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): OwnerSettings {
-    const config = new ConfigReader(identity.project, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere, identity.stack);
     config.rejectUnknown(OWNER_KEYS);
     const account = readAccountSettings(config);
     const settings: OwnerSettings = {
@@ -80,7 +80,7 @@ export function parseOwnerSettings(
         protect: config.boolean("protect", true),
         accessAnalyzer: config.boolean("accessAnalyzer", false),
     };
-    config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
+    config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}" in ${config.file}`);
     return settings;
 }
 
@@ -129,9 +129,7 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
                 return undefined;
             }
             const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
-            return config.issues.check(config.key(`${at}.${name}`), v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`)
-                ? (v as string)
-                : undefined;
+            return config.issues.check(config.key(`${at}.${name}`), v, broken, config.setLine(`${at}.${name}`, example)) ? (v as string) : undefined;
         };
         const stack = field("stack", rules.stackName, "consumer", true);
         const accountId = field("accountId", rules.accountId, "444455556666", true);

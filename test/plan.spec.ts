@@ -222,7 +222,7 @@ describe("offline plan (npm run plan)", function () {
             expect(run.stdout).to.equal("");
             expect(run.stderr).to.contain("Plan stopped at phase 1 (stack owner):");
             expect(run.stderr).to.contain(
-                'Invalid configuration for owner stack "owner" (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.',
+                'Invalid configuration for owner stack "owner" in Pulumi.owner.yaml (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.',
             );
         });
 
