@@ -11,7 +11,7 @@ export const REGION = "eu-west-1";
  * A folder of the specs' own stack files, one per layout (test/stacks/<layout>/): `example` is the
  * shipped owner/consumer pair. The stack files at the project root are the user's: no spec reads them.
  */
-export const stackFolder = (layout: "example" | "own-accounts" | "aws-cn" | "aws-us-gov") => join(__dirname, "stacks", layout);
+export const stackFolder = (layout: "example" | "own-accounts" | "aws-cn" | "aws-us-gov" | "shared-account") => join(__dirname, "stacks", layout);
 
 export const key = (name: string) => `${PROJECT}:${name}`;
 export const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;

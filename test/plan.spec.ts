@@ -457,13 +457,15 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             expect(await planCli(["--format", "mermaid"])).to.deep.equal(run);
             const chart = run.stdout;
             expect(chart.split("\n")[0]).to.equal("flowchart LR");
-            expect(chart).to.contain(`owner account ${OWNER_ACCOUNT} · stack owner · ${REGION}`);
+            expect(chart).to.contain(`owner account ${OWNER_ACCOUNT} · ${REGION} · stack owner`);
             expect(chart).to.contain(`S3 bucket ${String(owner.bucketName)}`);
             expect(chart).to.contain(`access logs ${String(owner.accessLogBucketName)}`);
-            expect(chart).to.contain(`consumer account ${CONSUMER_ACCOUNT} · stack consumer`);
+            expect(chart).to.contain(`consumer account ${CONSUMER_ACCOUNT} · ${REGION} · stack consumer`);
             expect(chart).to.contain("VPC vpc-0a1b2c3d4e5f60718");
             expect(chart).to.contain(`S3 gateway endpoint ${String(consumer.vpceId)}`);
-            expect(chart).to.contain(`c1vpce -->|"read-write · whole bucket · locked to ${String(consumer.vpceId)} (account-match)"| bucket`);
+            expect(chart).to.contain(
+                `a1s1vpce -->|"read-write · whole bucket · account-match lock: only via endpoints of account ${CONSUMER_ACCOUNT} (${String(consumer.vpceId)})"| bucket`,
+            );
         });
 
         it("shows a consumer not granted yet, a prefix and the per-consumer lock", async () => {
@@ -472,7 +474,7 @@ describe("offline plan: layouts and mistakes a user makes", function () {
                 consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d", { [ns("prefix")]: "team-a/" }),
             });
             const chart = (await planCli(["--config-dir", dir, "--mermaid"])).stdout;
-            expect(chart).to.match(/c1vpce -->\|"read · team-a\/ · locked to vpce-[0-9a-f]+ \(per-consumer\)"\| bucket/);
+            expect(chart).to.match(/a1s1vpce -->\|"read · team-a\/ · per-account lock: only via vpce-[0-9a-f]+"\| bucket/);
         });
 
         it("refuses two formats at once and an unknown one", async () => {
