@@ -29,7 +29,7 @@ const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
 export function readStackFile(dir: string, stack: string): StackFile {
     const path = [join(dir, `Pulumi.${stack}.yaml`), join(dir, `Pulumi.${stack}.yml`)].find(existsSync);
     if (path === undefined) {
-        throw new Error(`No Pulumi.${stack}.yaml in ${dir}: create it, or choose stacks with --stacks`);
+        throw new Error(`No Pulumi.${stack}.yaml in ${dir}, but the stack ${stack} was asked for (--stacks): create the file, or leave ${stack} out`);
     }
     let document: Record<string, unknown> & { config?: Record<string, unknown> };
     try {

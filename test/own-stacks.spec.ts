@@ -131,6 +131,14 @@ describe("your own stack files", function () {
             ]);
         });
 
+        it("--stacks naming a stack without a file: says --stacks asked for it", async () => {
+            const answer = await run(main, ["--config-dir", stackFolder("example"), "--stacks", "owner,consumer-x"]);
+            expect([answer.status, answer.stdout]).to.deep.equal([1, ""]);
+            expect(answer.stderr).to.equal(
+                `No Pulumi.consumer-x.yaml in ${stackFolder("example")}, but the stack consumer-x was asked for (--stacks): create the file, or leave consumer-x out\n`,
+            );
+        });
+
         it("stack files without an owner: names the stacks found and how to mark the owner", async () => {
             const dir = folder({ "consumer-a": { "cross-account-s3:accountId": "222222222222" } });
             const answer = await run(main, ["--config-dir", dir]);
