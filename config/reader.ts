@@ -174,7 +174,7 @@ export class ConfigReader {
                 this.key(name),
                 this.raw[name],
                 !known.includes(name) && "is not a setting of this stack (unknown key)",
-                close ? `did you mean ${this.key(close)}?` : `remove it; the settings are ${known.join(", ")}`,
+                close ? `did you mean ${this.key(close)}? Rename the key in ${this.file}` : `remove it from ${this.file}; the settings are ${known.join(", ")}`,
             );
         }
         for (const [fullKey, value] of Object.entries(this.elsewhere)) {
@@ -187,7 +187,7 @@ export class ConfigReader {
                 fullKey,
                 value,
                 misplaced && `is not a setting of this stack (unknown key): it ${where}, and this stack reads ${this.key(name)}`,
-                `did you mean ${this.key(name)}? Rename the key`,
+                `did you mean ${this.key(name)}? Rename the key in ${this.file}`,
             );
         }
     }

@@ -79,6 +79,14 @@ describe("your own stack files", function () {
     });
 
     describe("npm run check", () => {
+        it("passes a consumer stack file the owner no longer lists, saying so", async () => {
+            const checked = await run(check, ["--config-dir", stackFolder("shared-account")]);
+            expect(checked.status, checked.stderr).to.equal(0);
+            expect(checked.stdout).to.contain(
+                "Pulumi.consumer-old.yaml: not on the owner's consumers list, so it gets nothing; npm run plan shows how to finish\n",
+            );
+        });
+
         it("fails a problem with the plan's own message and exit 1, printing no plan", async () => {
             const dir = folder({ owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": "eu-west-1" } });
             const [checked, planned] = [await run(check, ["--config-dir", dir]), await run(main, ["--config-dir", dir])];
