@@ -26,8 +26,10 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
         config.boolean("allowUnlistedRegion", false) ? rules.region : rules.knownRegion,
         (typed) => (typed === undefined ? undefined : rules.didYouMean(typed, rules.PROVIDER_REGIONS)) ?? "eu-west-1",
     );
-    const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, "arn:aws:iam::111122223333:role/deploy");
+    const partition = rules.partitionOf(region);
+    const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, `arn:${partition}:iam::111122223333:role/deploy`);
     if (deployRoleArn !== undefined && rules.roleArn(deployRoleArn) === undefined) {
+        checkPartition(config, "deployRoleArn", deployRoleArn, region);
         config.issues.check(
             config.key("deployRoleArn"),
             deployRoleArn,
@@ -38,7 +40,21 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
     const profile = config.optional("profile", rules.awsProfile, "account-b-admin");
     const tags = config.stringMap("tags");
     checkTags(config, tags);
-    return { accountId, region, partition: rules.partitionOf(region), deployRoleArn, profile, tags };
+    return { accountId, region, partition, deployRoleArn, profile, tags };
+}
+
+/** A role ARN of another partition than the region's: refused, with the ARN in the right one as the fix. */
+export function checkPartition(config: ConfigReader, name: string, arn: string, region: string): void {
+    if (rules.region(region) !== undefined) {
+        return;
+    }
+    const partition = rules.partitionOf(region);
+    config.issues.check(
+        config.key(name),
+        arn,
+        rules.arnInPartition(partition, region)(arn),
+        config.setLine(name, arn.replace(/^arn:[^:]+:/, `arn:${partition}:`)),
+    );
 }
 
 /** Tags every resource carries besides the user's (the provider's default tags). */

@@ -1,5 +1,5 @@
 import { AWS_BUCKET_PRESETS, expandBucketPresets } from "../policies/aws-owned-buckets";
-import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
+import { ACCOUNT_KEYS, AccountSettings, checkPartition, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
 import * as rules from "../domain/rules";
 import { ACCESS_LEVELS, AccessLevel, DEFAULT_ACCESS, DEFAULT_ENDPOINT_POLICY, ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../domain/terms";
@@ -84,8 +84,9 @@ export function parseConsumerSettings(
             `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
         `${config.setLine("endpointPolicy", "owner-only")} (or account-and-owner), or ${config.removeLine("extraBuckets")}`,
     );
-    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");
+    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, `arn:${account.partition}:iam::444455556666:role/app`);
     if (existingRoleArn !== undefined && rules.roleArn(existingRoleArn) === undefined) {
+        checkPartition(config, "existingRoleArn", existingRoleArn, account.region);
         config.issues.check(
             config.key("existingRoleArn"),
             existingRoleArn,

@@ -179,6 +179,16 @@ export const athenaName: Rule = (v) => (/^[a-z0-9_]{1,200}$/.test(v) ? undefined
 /** A profile name of the AWS shared config files. */
 export const awsProfile: Rule = (v) => (/^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)");
 
+/** An ARN of the partition a stack's region belongs to: IAM in one partition knows no role of another. */
+export function arnInPartition(partition: string, region: string): Rule {
+    return (v) => {
+        const actual = v.split(":")[1];
+        return actual === partition
+            ? undefined
+            : `is in the ${actual} partition, but this stack's region ${region} is in ${partition}, whose IAM knows no such role`;
+    };
+}
+
 /** A role ARN that is not a service-linked role: IAM refuses inline policies on those. */
 export const notServiceLinkedRole: Rule = (v) =>
     /:role\/aws-service-role\//.test(v)

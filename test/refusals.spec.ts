@@ -140,6 +140,18 @@ describe("what would fail, or silently do nothing, later is refused at plan and 
         });
     });
 
+    it("a role ARN of another partition than the stack's region", async () => {
+        const arn = `arn:aws:iam::${CONSUMER_ACCOUNT}:role/deploy`;
+        const error = await failure(consumer({ [key("region")]: "cn-north-1", [key("deployRoleArn")]: arn, [key("existingRoleArn")]: arn }));
+        for (const name of ["deployRoleArn", "existingRoleArn"]) {
+            expect(error.message).to.contain(
+                `cross-account-s3:${name} = "${arn}": is in the aws partition, but this stack's region cn-north-1 is in aws-cn, whose IAM knows no such role`,
+            );
+            expect(error.message).to.contain(`Fix: pulumi config set cross-account-s3:${name} arn:aws-cn:iam::${CONSUMER_ACCOUNT}:role/deploy -s consumer-b`);
+        }
+        expectNothingCreated(error);
+    });
+
     it("an existingRoleArn naming a service-linked role", async () => {
         const arn = `arn:aws:iam::${CONSUMER_ACCOUNT}:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2`;
         const error = await failure(consumer({ [key("existingRoleArn")]: arn }));
