@@ -27,7 +27,9 @@ export interface QueryInput {
     readonly table: string;
     /** The owner account: its principals are not consumers. */
     readonly ownerAccountId: string;
-    /** Granted consumer roles; their sessions appear as `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+    /** The ARN partition of the bucket's region (`aws`, `aws-cn`, `aws-us-gov`): requesters' ARNs use it. */
+    readonly partition: string;
+    /** Granted consumer roles; their sessions appear as `arn:<partition>:sts::<account>:assumed-role/<name>/<session>`. */
     readonly consumerRoleArns: readonly string[];
     /** How many days back the queries look. @default 7 */
     readonly days?: number;
@@ -43,9 +45,9 @@ export function accessLogQueries(input: QueryInput): SavedQuery[] {
     const consumers =
         input.consumerRoleArns.length > 0
             ? `(${input.consumerRoleArns
-                  .map((arn) => `requester LIKE '${quote(`arn:aws:sts::${roleArnAccount(arn)}:assumed-role/${roleArnName(arn)}/`)}%'`)
+                  .map((arn) => `requester LIKE '${quote(`arn:${input.partition}:sts::${roleArnAccount(arn)}:assumed-role/${roleArnName(arn)}/`)}%'`)
                   .join("\n       OR ")})`
-            : `requester NOT LIKE '${quote(`arn:aws:%::${input.ownerAccountId}:%`)}'`;
+            : `requester NOT LIKE '${quote(`arn:${input.partition}:%::${input.ownerAccountId}:%`)}'`;
     return [
         {
             key: "requestsByNetwork",

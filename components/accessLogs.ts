@@ -12,6 +12,7 @@ import {
     tableParameters,
 } from "../analytics/access-log-table";
 import { accessLogQueries } from "../analytics/queries";
+import { partitionOf } from "../domain/rules";
 import * as rules from "../domain/rules";
 import { compact } from "../policies/document";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
@@ -193,6 +194,7 @@ export class AccessLogs extends pulumi.ComponentResource {
             database: names.database,
             table: TABLE,
             ownerAccountId: args.accountId,
+            partition: partitionOf(args.region),
             consumerRoleArns: args.consumerRoleArns ?? [],
         })) {
             const saved = new aws.athena.NamedQuery(

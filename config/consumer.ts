@@ -1,5 +1,5 @@
 import { AWS_BUCKET_PRESETS, expandBucketPresets } from "../policies/aws-owned-buckets";
-import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
+import { ACCOUNT_KEYS, AccountSettings, checkPartition, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
 import * as rules from "../domain/rules";
 import { ACCESS_LEVELS, AccessLevel, DEFAULT_ACCESS, DEFAULT_ENDPOINT_POLICY, ENDPOINT_POLICY_MODES, EndpointPolicyMode } from "../domain/terms";
@@ -25,7 +25,7 @@ export interface ConsumerSettings extends AccountSettings {
     readonly endpointPolicy: EndpointPolicySetting;
     /** Buckets the restricted endpoint policies also let through (read-only), presets expanded. */
     readonly extraBuckets: readonly string[];
-    /** The access this consumer's role asks for; the owner's grant decides what it gets. */
+    /** The access this consumer's role asks for; it gets what both this and the owner's grant allow. */
     readonly access: AccessLevel;
     readonly prefix?: string;
     /** Attach the role policy (the shared bucket's grants) to this existing role instead of creating a role and instance profile. */
@@ -63,12 +63,20 @@ export function parseConsumerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): ConsumerSettings {
-    const config = new ConfigReader(identity.project, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere, identity.stack);
     config.rejectUnknown(CONSUMER_KEYS);
     const account = readAccountSettings(config);
     const existingEndpointId = config.optional("existingEndpointId", rules.vpceId, "vpce-0123456789abcdef0");
     const adopting = existingEndpointId !== undefined;
     const vpcId = adopting ? config.optional("vpcId", rules.vpcId, "vpc-0123456789abcdef0") : config.require("vpcId", rules.vpcId, "vpc-0123456789abcdef0");
+    config.issues.check(
+        config.key("vpcId"),
+        vpcId,
+        adopting &&
+            vpcId !== undefined &&
+            `is set together with existingEndpointId: an adopted endpoint stays in the VPC it was created in, so vpcId would be ignored`,
+        `${config.removeLine("vpcId")} (to adopt ${existingEndpointId}), or ${config.removeLine("existingEndpointId")} (to create a new endpoint in ${vpcId})`,
+    );
     const routeTableIds = config.list("routeTableIds", rules.routeTableId, "rtb-0123456789abcdef0");
     config.issues.check(
         config.key("routeTableIds"),
@@ -76,7 +84,7 @@ export function parseConsumerSettings(
         !adopting &&
             routeTableIds.length === 0 &&
             "must list at least one route table: a gateway endpoint only works for subnets whose route table carries its route",
-        `pulumi config set --path '${config.key("routeTableIds[0]")}' rtb-0123456789abcdef0 (the private subnets' route tables)`,
+        `${config.setLine("routeTableIds[0]", "rtb-0123456789abcdef0")} (the private subnets' route tables)`,
     );
     const endpointPolicy = config.oneOf<EndpointPolicySetting>(
         "endpointPolicy",
@@ -117,15 +125,22 @@ export function parseConsumerSettings(
         extraBuckets.length > 0 &&
             (endpointPolicy === "allow-all" || endpointPolicy === "unmanaged") &&
             `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
-        `pulumi config set ${config.key("endpointPolicy")} owner-only (or account-and-owner), or remove extraBuckets`,
+        `${config.setLine("endpointPolicy", "owner-only")} (or account-and-owner), or ${config.removeLine("extraBuckets")}`,
     );
-    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, "arn:aws:iam::444455556666:role/app");
+    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, `arn:${account.partition}:iam::444455556666:role/app`);
     if (existingRoleArn !== undefined && rules.roleArn(existingRoleArn) === undefined) {
+        checkPartition(config, "existingRoleArn", existingRoleArn, account.region);
         config.issues.check(
             config.key("existingRoleArn"),
             existingRoleArn,
             rules.roleOfAccount(account.accountId, "this stack's account")(existingRoleArn),
             "name a role of the consumer account, or remove the key to create one",
+        );
+        config.issues.check(
+            config.key("existingRoleArn"),
+            existingRoleArn,
+            rules.notServiceLinkedRole(existingRoleArn),
+            `name a role your workloads assume, or ${config.removeLine("existingRoleArn")} to create one`,
         );
     }
     const verifyTester = config.optional("verifyTester", rules.roleArn, "arn:aws:iam::444455556666:role/verify");
@@ -165,6 +180,6 @@ export function parseConsumerSettings(
         ...(existingRoleArn === undefined ? {} : { existingRoleArn }),
         ...(verifyTester === undefined || existingRoleArn !== undefined ? {} : { verifyTester }),
     };
-    config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}"`);
+    config.issues.throwIfAny(`Invalid configuration for consumer stack "${identity.stack}" in ${config.file}`);
     return settings;
 }

@@ -68,7 +68,7 @@ export function parseOwnerSettings(
     identity: StackIdentity,
     elsewhere: Readonly<Record<string, unknown>> = {},
 ): OwnerSettings {
-    const config = new ConfigReader(identity.project, raw, elsewhere);
+    const config = new ConfigReader(identity.project, raw, elsewhere, identity.stack);
     config.rejectUnknown(OWNER_KEYS);
     const account = readAccountSettings(config);
     const settings: OwnerSettings = {
@@ -92,9 +92,9 @@ export function parseOwnerSettings(
         config.key("lockMode"),
         settings.lockMode,
         settings.lockMode === "per-consumer" && settings.organizationGrants.length > 0 && `is "per-consumer", which ${PER_CONSUMER_CANNOT_LOCK_ORGANIZATION}`,
-        `pulumi config set ${config.key("lockMode")} account-match (or remove ${config.key("organizationGrants")})`,
+        `${config.setLine("lockMode", "account-match")} (or remove ${config.key("organizationGrants")} from ${config.file})`,
     );
-    config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}"`);
+    config.issues.throwIfAny(`Invalid configuration for owner stack "${identity.stack}" in ${config.file}`);
     return settings;
 }
 
@@ -215,9 +215,7 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
                 return undefined;
             }
             const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
-            return config.issues.check(config.key(`${at}.${name}`), v, broken, `pulumi config set --path '${config.key(`${at}.${name}`)}' ${example}`)
-                ? (v as string)
-                : undefined;
+            return config.issues.check(config.key(`${at}.${name}`), v, broken, config.setLine(`${at}.${name}`, example)) ? (v as string) : undefined;
         };
         const stack = field("stack", rules.stackName, "consumer", true);
         const accountId = field("accountId", rules.accountId, "444455556666", true);

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
+import { IssueList } from "../domain/issues";
 import { ORGANIZATION, PROJECT, resolveStackRole, StackIdentity, StackRole } from "../domain/stack-identity";
-import { ConsumerSettings, parseConsumerSettings } from "./consumer";
-import { OwnerSettings, parseOwnerSettings } from "./owner";
+import { ACCOUNT_KEYS } from "./account";
+import { CONSUMER_KEYS, ConsumerSettings, parseConsumerSettings } from "./consumer";
+import { OWNER_KEYS, OwnerSettings, parseOwnerSettings } from "./owner";
 import { configOutside, namespaceConfig, storedConfig } from "./reader";
 
 /** One stack's settings file, `Pulumi.<stack>.yaml`. */
@@ -27,16 +29,17 @@ const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
 export function readStackFile(dir: string, stack: string): StackFile {
     const path = [join(dir, `Pulumi.${stack}.yaml`), join(dir, `Pulumi.${stack}.yml`)].find(existsSync);
     if (path === undefined) {
-        throw new Error(`No Pulumi.${stack}.yaml in ${dir}: create it, or choose stacks with --stacks`);
+        throw new Error(`No Pulumi.${stack}.yaml in ${dir}, but the stack ${stack} was asked for (--stacks): create the file, or leave ${stack} out`);
     }
-    let document: { config?: Record<string, unknown> };
+    let document: Record<string, unknown> & { config?: Record<string, unknown> };
     try {
-        document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+        document = (parse(readFileSync(path, "utf8")) ?? {}) as typeof document;
     } catch (error) {
         const at = error instanceof YAMLError && error.linePos ? `:${error.linePos[0].line}:${error.linePos[0].col}` : "";
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
         throw new Error(`${path}${at}: not valid YAML: ${reason}`);
     }
+    refuseSettingsOutsideConfig(document, stack);
     const config = document.config ?? {};
     const secret = Object.entries(config).find(([, v]) => typeof v === "object" && v !== null && "secure" in v);
     if (secret) {
@@ -44,6 +47,31 @@ export function readStackFile(dir: string, stack: string): StackFile {
     }
     const role = config[`${PROJECT}:role`];
     return { stack, role: resolveStackRole(typeof role === "string" ? role : undefined, stack, PROJECT), config };
+}
+
+/** The top-level keys of a stack file besides `config:` that Pulumi itself reads. */
+const PULUMI_STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/**
+ * A setting written beside `config:` instead of under it: Pulumi never hands it to the program, so
+ * the stack would deploy without it (a region, a consumer list) and no message would say why.
+ */
+function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: string): void {
+    const names = new Set<string>([...ACCOUNT_KEYS, ...OWNER_KEYS, ...CONSUMER_KEYS]);
+    const issues = new IssueList();
+    for (const [key, value] of Object.entries(document)) {
+        const setting = key.startsWith(`${PROJECT}:`) || (key.includes(":") && !key.startsWith("pulumi:")) || names.has(key);
+        issues.check(
+            key,
+            value,
+            key !== "config" &&
+                !PULUMI_STACK_FILE_KEYS.includes(key) &&
+                setting &&
+                "is written outside config:, so Pulumi never passes it to the program and the stack would deploy without it",
+            `indent it under config: in Pulumi.${stack}.yaml${key.includes(":") ? "" : ` as ${PROJECT}:${key}`}`,
+        );
+    }
+    issues.throwIfAny(`Invalid stack file for stack "${stack}" (Pulumi.${stack}.yaml)`);
 }
 
 /** The project's stack files: exactly one owner, and its consumers. */

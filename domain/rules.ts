@@ -191,6 +191,47 @@ export const athenaName: Rule = (v) => (/^[a-z0-9_]{1,200}$/.test(v) ? undefined
 /** A profile name of the AWS shared config files. */
 export const awsProfile: Rule = (v) => (/^[\w.+@-]{1,64}$/.test(v) ? undefined : "must be an AWS profile name (letters, digits and . _ + @ -)");
 
+/** An ARN of the partition a stack's region belongs to: IAM in one partition knows no role of another. */
+export function arnInPartition(partition: string, region: string): Rule {
+    return (v) => {
+        const actual = v.split(":")[1];
+        return actual === partition
+            ? undefined
+            : `is in the ${actual} partition, but this stack's region ${region} is in ${partition}, whose IAM knows no such role`;
+    };
+}
+
+/** A role ARN that is not a service-linked role: IAM refuses inline policies on those. */
+export const notServiceLinkedRole: Rule = (v) =>
+    /:role\/aws-service-role\//.test(v)
+        ? "is a service-linked role (path /aws-service-role/): IAM refuses inline policies on service-linked roles, so its grant could never be attached"
+        : undefined;
+
+/** AWS's limits on tags (the same for S3, IAM, EC2, KMS, Glue and Athena resources). */
+export const TAG_LIMITS = { perResource: 50, key: 128, value: 256 } as const;
+
+/** Letters, digits and spaces in any script, and _ . : / = + - @ : the characters every AWS service takes in tags. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** A tag key AWS accepts; the message follows "has a key that …". */
+export const tagKey: Rule = (v) => {
+    if (v.toLowerCase().startsWith("aws:")) {
+        return 'begins with "aws:", a prefix AWS reserves for its own tags';
+    }
+    if ([...v].length < 1 || [...v].length > TAG_LIMITS.key) {
+        return `is ${[...v].length} characters long; AWS takes 1 to ${TAG_LIMITS.key}`;
+    }
+    return TAG_TEXT.test(v) ? undefined : "holds characters outside AWS's tag character set (letters, digits, spaces and _ . : / = + - @)";
+};
+
+/** A tag value AWS accepts. */
+export const tagValue: Rule = (v) => {
+    if ([...v].length > TAG_LIMITS.value) {
+        return `is ${[...v].length} characters long; AWS takes at most ${TAG_LIMITS.value}`;
+    }
+    return TAG_TEXT.test(v) ? undefined : "holds characters outside AWS's tag character set (letters, digits, spaces and _ . : / = + - @)";
+};
+
 /** The AWS partition a region belongs to, which every ARN built for it must use. */
 export function partitionOf(regionCode: string): string {
     if (regionCode.startsWith("cn-")) {

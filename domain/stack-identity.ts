@@ -21,6 +21,11 @@ export function qualifyStackName(name: string, identity: StackIdentity): string 
     return name.includes("/") ? name : `${identity.organization}/${identity.project}/${name}`;
 }
 
+/** The file that holds a stack's settings, `Pulumi.<stack>.yaml`, for a bare or fully qualified stack name. */
+export function stackFileName(stack: string): string {
+    return `Pulumi.${stack.split("/").pop()}.yaml`;
+}
+
 /** Which program a stack runs. */
 export type StackRole = "owner" | "consumer";
 
@@ -37,18 +42,18 @@ export function resolveStackRole(configured: string | undefined, stack: string, 
         if ((STACK_ROLES as readonly string[]).includes(configured)) {
             return configured as StackRole;
         }
-        throw new ConfigError(`Cannot tell which program stack "${stack}" runs`, [
-            { key, value: configured, rule: 'must be "owner" or "consumer"', fix: `pulumi config set ${key} consumer` },
+        throw new ConfigError(`Cannot tell which program stack "${stack}" runs (${stackFileName(stack)})`, [
+            { key, value: configured, rule: 'must be "owner" or "consumer"', fix: `pulumi config set ${key} consumer -s ${stack}` },
         ]);
     }
     const derived = STACK_ROLES.find((role) => stack === role || stack.startsWith(`${role}-`) || stack.startsWith(`${role}_`));
     if (derived === undefined) {
-        throw new ConfigError(`Cannot tell which program stack "${stack}" runs`, [
+        throw new ConfigError(`Cannot tell which program stack "${stack}" runs (${stackFileName(stack)})`, [
             {
                 key,
                 value: undefined,
                 rule: `is required because the stack name "${stack}" does not start with "owner" or "consumer"; valid values are "owner" and "consumer"`,
-                fix: `pulumi config set ${key} owner (or consumer)`,
+                fix: `pulumi config set ${key} owner -s ${stack} (or consumer)`,
             },
         ]);
     }

@@ -1,5 +1,6 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
+import { existsSync, statSync } from "fs";
 import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
@@ -19,6 +20,8 @@ export interface PlannedResource {
     /** Inputs as the program passed them; policy documents parsed to objects. */
     readonly inputs: Record<string, unknown>;
     readonly options: ResourceOptions;
+    /** Read or adopted, not created: the stack reads it (`Resource.get`) and never replaces or deletes it. */
+    readonly adopted: boolean;
 }
 
 /** The resource options that decide what an update or a destroy may do to a resource. */
@@ -46,9 +49,18 @@ export interface PlannedPhase {
     readonly declared: string[];
 }
 
+/** A consumer stack file the owner does not list: being removed, or not added yet. */
+export interface UnlistedConsumer {
+    readonly stack: string;
+    /** What to do next, in order. */
+    readonly steps: readonly string[];
+}
+
 export interface Plan {
     readonly project: string;
     readonly phases: PlannedPhase[];
+    /** Consumer stack files the owner does not list: the plan gives them nothing and says how to finish. */
+    readonly unlisted: readonly UnlistedConsumer[];
 }
 
 /** A plan that stopped: where, and the program's own message (the one preview would print). */
@@ -71,11 +83,12 @@ export interface PlanOptions {
 }
 
 export async function planRollout(options: PlanOptions): Promise<Plan> {
-    const names = options.stacks ?? discoverStacks(options.configDir);
+    const names = options.stacks ?? stacksInFolder(options.configDir);
     const files = names.map((stack) => readStackFile(options.configDir, stack));
     const owners = files.filter((f) => f.role === "owner");
     if (owners.length === 0) {
-        throw new PlanError(names.join(","), 0, `A plan needs at least one owner stack; found none among ${names.join(", ") || "(none)"}`);
+        const fix = `name the owner's file Pulumi.owner.yaml, or set cross-account-s3:role: owner in it${options.stacks === undefined ? "" : ", and name it in --stacks"}`;
+        throw new PlanError(names.join(","), 0, `A plan needs at least one owner stack; found none among ${names.join(", ")} in ${options.configDir}: ${fix}`);
     }
     const consumers = files.filter((f) => f.role === "consumer");
 
@@ -99,7 +112,7 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
             });
         } catch (error) {
             const message = error instanceof StackRunError ? error.message : String(error);
-            throw new PlanError(file.stack, phase, `${message}${unknownStackHint(message, file)}`);
+            throw new PlanError(file.stack, phase, `${message}${unknownStackHint(message, file, options)}`);
         }
     };
 
@@ -107,7 +120,14 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     for (const owner of owners) {
         await run(owner, 1);
     }
-    for (const consumer of consumers) {
+    // A consumer stack no owner lists, where no owner has organization grants either, is being removed
+    // (or not added yet): it is not played, and the plan says what to do with it.
+    const ownerOutputs = owners.map((o) => outputs[qualified(o.stack)]);
+    const listedByAny = (c: StackFile) => ownerOutputs.some((o) => Array.isArray(o.consumerStacks) && o.consumerStacks.includes(qualified(c.stack)));
+    const organizationGrants = ownerOutputs.some((o) => Array.isArray(o.organizationGrants) && o.organizationGrants.length > 0);
+    const unlisted = consumers.filter((c) => !listedByAny(c) && !organizationGrants);
+    const played = consumers.filter((c) => !unlisted.includes(c));
+    for (const consumer of played) {
         await run(consumer, 2);
     }
     sameRoleNameTwice(phases);
@@ -115,12 +135,39 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     // when it lists one of the planned consumers.
     for (const owner of owners) {
         const listed = outputs[qualified(owner.stack)].consumerStacks;
-        if (consumers.length > 0 && !consumers.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
+        if (played.length > 0 && !played.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
             continue;
         }
         await run(owner, 3);
     }
-    return { project: PROJECT, phases };
+    const ownerNames = owners.map((o) => o.stack);
+    return { project: PROJECT, phases, unlisted: unlisted.map((c) => ({ stack: c.stack, steps: unlistedSteps(c.stack, ownerNames) })) };
+}
+
+/** The stacks of a folder, or a message that says what is wrong with the folder the user named. */
+function stacksInFolder(dir: string): string[] {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new PlanError("", 0, `${dir} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
+    }
+    const stacks = discoverStacks(dir);
+    if (stacks.length === 0) {
+        throw new PlanError(
+            "",
+            0,
+            `${dir} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)`,
+        );
+    }
+    return stacks;
+}
+
+/** How to finish with a consumer stack the owner does not list: offboarding, or onboarding half done. */
+function unlistedSteps(stack: string, ownerStacks: readonly string[]): string[] {
+    return [
+        `${ownerStacks.map((o) => `pulumi up -s ${o}`).join(", ")} (with the owner account's credentials): the bucket policy no longer grants or locks ${stack}`,
+        `pulumi destroy -s ${stack} (with its account's credentials): its endpoint, route-table associations and role go; the bucket and its data stay`,
+        `pulumi stack rm ${stack}, and delete Pulumi.${stack}.yaml`,
+        `(adding it instead? list { stack: ${stack}, accountId: "…", access: read } in the owner's cross-account-s3:consumers, then roll out owner → ${stack} → owner)`,
+    ];
 }
 
 /** Two consumer stacks of one account under organization grants would create the same role name: IAM refuses the second. */
@@ -144,7 +191,7 @@ function sameRoleNameTwice(phases: readonly PlannedPhase[]): void {
 const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;
 
 /** What to do about a StackReference to a stack the plan does not have. */
-function unknownStackHint(message: string, file: StackFile): string {
+function unknownStackHint(message: string, file: StackFile, options: PlanOptions): string {
     const unknown = /unknown stack "([^"]+)"/.exec(message)?.[1];
     if (unknown === undefined) {
         return "";
@@ -158,7 +205,11 @@ function unknownStackHint(message: string, file: StackFile): string {
     if (file.role === "consumer" && named !== undefined) {
         return ` (the consumer's ${PROJECT}:${key} names "${String(named)}", and no such owner stack is planned: check its spelling in Pulumi.${file.stack}.yaml; it must name an owner stack, "owner" by default)`;
     }
-    return ` (plan that stack too: add it to --stacks, with its Pulumi.<stack>.yaml)`;
+    const stack = unknown.split("/").pop();
+    if (options.stacks !== undefined) {
+        return ` (plan that stack too: add ${stack} to --stacks, with its Pulumi.${stack}.yaml in ${options.configDir})`;
+    }
+    return ` (Pulumi.${file.stack}.yaml names the stack ${stack}, but ${options.configDir} has no Pulumi.${stack}.yaml: create it, or remove ${stack} from Pulumi.${file.stack}.yaml)`;
 }
 
 /** Inputs that hold policy documents (JSON strings the plan shows as objects). */
@@ -178,6 +229,7 @@ function planned(r: PlacedRegistration): PlannedResource {
         parent: r.parent ?? null,
         inputs,
         options: { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider ?? null, dependsOn: [...r.dependsOn] },
+        adopted: r.read,
     };
 }
 

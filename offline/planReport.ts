@@ -65,13 +65,14 @@ export function renderJson(plan: Plan): string {
             phases: plan.phases.map((p) => ({
                 stack: p.stack,
                 phase: p.phase,
-                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs, options: r.options })),
+                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, adopted: r.adopted, inputs: r.inputs, options: r.options })),
                 outputs: p.outputs,
                 logs: p.logs,
                 placeholders: p.placeholders,
                 declared: p.declared,
             })),
             ownerChanges: ownerChanges(plan),
+            unlisted: plan.unlisted,
         },
         null,
         2,
@@ -119,14 +120,23 @@ export function renderHuman(plan: Plan, options: HumanOptions = {}): string {
     }
     lines.push("", "━━ Summary ━━");
     for (const phase of plan.phases) {
-        const created = phase.resources.filter((r) => r.type.startsWith("aws:")).length;
-        lines.push(`  phase ${phase.phase} · ${phase.stack}: ${created} AWS resources`);
+        const aws = phase.resources.filter((r) => r.type.startsWith("aws:"));
+        const adopted = aws.filter((r) => r.adopted).length;
+        lines.push(`  phase ${phase.phase} · ${phase.stack}: ${aws.length - adopted} AWS resources created${adopted ? `, ${adopted} adopted` : ""}`);
     }
     const owners = [...new Set(plan.phases.filter((p) => p.phase === 1).map((p) => p.stack))];
     for (const owner of owners) {
         const changes = ownerChanges(plan, owner);
         lines.push(owners.length === 1 ? "  The owner's second run, compared with its first:" : `  Owner ${owner}'s second run, compared with its first:`);
         lines.push(...(changes.length ? changes.map((c) => `    ${c.what}: ${c.detail}`) : ["    no change (no consumer exported a role and endpoint)"]));
+    }
+    for (const u of plan.unlisted) {
+        lines.push(
+            "",
+            `━━ Removal of stack ${u.stack} (not on the owner's list) ━━`,
+            `  Pulumi.${u.stack}.yaml is not on the owner's consumers list: no grant, no lock, and its own deploy is refused.`,
+        );
+        lines.push("  To finish removing it:", ...u.steps.map((step, i) => `    ${i + 1}. ${step}`));
     }
     return `${lines.join("\n")}\n`;
 }
@@ -155,7 +165,8 @@ function statementLine(s: Statement): string {
 }
 
 function renderResource(r: PlannedResource, first: string, rest: string, shown: (key: string) => boolean, full: boolean): string[] {
-    const marks = [r.options.protect ? "protected" : "", r.options.retainOnDelete ? "kept on destroy" : ""].filter(Boolean);
+    const read = r.type === "pulumi:pulumi:StackReference" ? "read" : "adopted: read, never created or deleted by this stack";
+    const marks = [r.adopted ? read : "", r.options.protect ? "protected" : "", r.options.retainOnDelete ? "kept on destroy" : ""].filter(Boolean);
     const lines = [`${first}${r.type}  ${r.name}${marks.length ? `  (${marks.join(", ")})` : ""}`];
     for (const [key, value] of Object.entries(r.inputs)) {
         if ((key === "name" && r.type === "pulumi:pulumi:StackReference") || !shown(key)) {

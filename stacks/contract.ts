@@ -59,7 +59,7 @@ export interface ConsumerExports {
     readonly instanceProfileName?: pulumi.Output<string>;
     readonly region: string;
     readonly accountId: string;
-    /** The access this consumer asks for; the owner's grant decides. */
+    /** The access this consumer asks for; it gets what both this and the owner's grant allow. */
     readonly access: AccessLevel;
     readonly prefix?: string;
     /** The owner's organization grant this stack relies on, when the owner does not list it. */
@@ -116,6 +116,39 @@ export function compareWithAgreement(entry: Pick<ConsumerEntry, "accountId">, ou
     };
 }
 
+/**
+ * What a consumer really gets: a request needs both its role's policy and the bucket policy, so the
+ * effective access is what both allow — the lesser access, and the narrower prefix. A prefix that
+ * shares nothing with the grant leaves nothing: every request would be refused, so it is an issue.
+ * Returns a warning for each difference that still leaves access.
+ */
+function effectiveAccess(outputs: Outputs, entry: ConsumerEntry, owner: OwnerSettings, issues: IssueList, ownerStack: string): string[] {
+    const warnings: string[] = [];
+    const asked = { access: outputs.access, prefix: typeof outputs.prefix === "string" ? outputs.prefix : undefined };
+    if (asked.access !== undefined && asked.access !== entry.access) {
+        warnings.push(`${entry.stack} asks for ${String(asked.access)} access but is granted ${entry.access}; it gets what both allow: read`);
+    }
+    const [mine, granted] = [asked.prefix ?? "", entry.prefix ?? ""];
+    if (mine === granted) {
+        return warnings;
+    }
+    const narrower = mine.startsWith(granted) ? mine : granted.startsWith(mine) ? granted : undefined;
+    const stack = entry.stack.split("/").pop()!;
+    const index = owner.consumers.indexOf(entry);
+    issues.check(
+        `${entry.stack} output prefix`,
+        asked.prefix,
+        narrower === undefined &&
+            `shares nothing with the owner's grant "${granted}": the role may only use ${mine} and the bucket only lets it use ${granted}, so every request it makes would be refused (403)`,
+        `pulumi config set cross-account-s3:prefix ${granted} -s ${stack} (in Pulumi.${stack}.yaml), or change the grant: pulumi config set --path 'cross-account-s3:consumers[${index}].prefix' ${mine} -s ${ownerStack} (in Pulumi.${ownerStack}.yaml)`,
+    );
+    if (narrower !== undefined) {
+        const show = (p: string) => (p === "" ? "the whole bucket" : `prefix ${p}`);
+        warnings.push(`${entry.stack} asks for ${show(mine)} but is granted ${show(granted)}; it gets what both allow: ${show(narrower)}`);
+    }
+    return warnings;
+}
+
 /** A consumer whose stack has no outputs yet (first rollout) is pending, not an error. */
 export type ConsumerView =
     { readonly state: "pending"; readonly stack: string } | { readonly state: "ready"; readonly grant: ConsumerGrant; readonly warnings: readonly string[] };
@@ -124,7 +157,7 @@ export type ConsumerView =
  * A consumer's outputs, checked against the owner's terms for it. Problems are added to `issues`
  * so that every consumer is checked before the owner program stops.
  */
-export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owner: OwnerSettings, issues: IssueList): ConsumerView {
+export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owner: OwnerSettings, issues: IssueList, ownerStack = "owner"): ConsumerView {
     if (outputs.roleArn === undefined && outputs.vpceId === undefined) {
         return { state: "pending", stack: entry.stack };
     }
@@ -162,15 +195,9 @@ export function readConsumerOutputs(outputs: Outputs, entry: ConsumerEntry, owne
     if (issues.size > before) {
         return { state: "pending", stack: entry.stack };
     }
-    const warnings: string[] = [];
-    const requested = { access: outputs.access, prefix: outputs.prefix };
-    if (requested.access !== undefined && requested.access !== entry.access) {
-        warnings.push(`${entry.stack} asks for ${String(requested.access)} access but is granted ${entry.access}; the grant applies`);
-    }
-    if (requested.prefix !== entry.prefix && (requested.prefix !== undefined || entry.prefix !== undefined)) {
-        warnings.push(
-            `${entry.stack} asks for prefix ${String(requested.prefix ?? "(whole bucket)")} but is granted ${entry.prefix ?? "the whole bucket"}; the grant applies`,
-        );
+    const warnings = effectiveAccess(outputs, entry, owner, issues, ownerStack);
+    if (issues.size > before) {
+        return { state: "pending", stack: entry.stack };
     }
     const grant: ConsumerGrant = {
         roleArn,

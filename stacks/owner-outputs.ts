@@ -51,7 +51,7 @@ export function readOwners(read: readonly { stack: string; outputs: Outputs }[],
             `${view.stack} output consumerStacks`,
             Array.isArray(stacks) && stacks.length > 5 ? `${stacks.length} stacks` : stacks,
             `does not list this stack "${self}", and no organization grant gives ${consumer.access} access${consumer.prefix ? ` under ${consumer.prefix}` : ""}: the owner grants it nothing${views.length > 1 ? ", and neither does any other owner this stack reads" : ""}, so every request it makes would be refused (403)`,
-            `add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in the owner's stack file, run pulumi up -s ${view.stack.split("/").pop()}, then this stack; or ask for the access and prefix of one of the owner's organizationGrants`,
+            `to keep it, add { stack: ${self.split("/").pop()}, accountId: "${consumer.accountId}", access: ${consumer.access} } to cross-account-s3:consumers in Pulumi.${view.stack.split("/").pop()}.yaml, run pulumi up -s ${view.stack.split("/").pop()}, then this stack (or ask for the access and prefix of one of the owner's organizationGrants); to remove it, run pulumi destroy -s ${self.split("/").pop()} (the owner already dropped its grant), then pulumi stack rm ${self.split("/").pop()}`,
         );
     }
     // One role serves every owner: organization grants of several owners must name the same role.
@@ -108,7 +108,7 @@ export function readOwnerOutputs(outputs: Outputs, ownerStack: string, consumer:
             region !== consumer.region &&
             `differs from this stack's region "${consumer.region}": gateway endpoints only carry requests to S3 in their own region`,
         consumer.ownerStacks.length === 1
-            ? `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region}) with a VPC there`
+            ? `deploy the consumer in ${region} (pulumi config set cross-account-s3:region ${region} -s ${self.split("/").pop()}) with a VPC there`
             : `read only owners in ${consumer.region} from this stack: remove ${ownerStack.split("/").pop()} from cross-account-s3:ownerStacks and read it from a consumer stack in ${region}`,
     );
     issues.check(

@@ -25,7 +25,7 @@ export async function ownerProgram(
 
     const issues = new IssueList();
     const outputs = await Promise.all(settings.consumers.map((entry) => readStackOutputs(entry.stack, CONSUMER_OUTPUTS)));
-    const views: ConsumerView[] = settings.consumers.map((entry, i) => readConsumerOutputs(outputs[i], entry, settings, issues));
+    const views: ConsumerView[] = settings.consumers.map((entry, i) => readConsumerOutputs(outputs[i], entry, settings, issues, identity.stack));
     const consumerOutputs = settings.consumers.map((entry, i) => ({ stack: entry.stack, outputs: outputs[i] }));
     checkSharedEndpointPolicies(consumerOutputs, issues);
     issues.throwIfAny(`Owner stack "${identity.stack}" cannot use what its consumer stacks export`);

@@ -205,7 +205,7 @@ describe("bad input is refused before anything is created", () => {
         it("reports every problem at once", async () => {
             const config = withOverrides(ownerConfig({}, [{ stack: "consumer", accountId: "1" }]), { [key("accountId")]: "x", [key("region")]: undefined });
             const error = await failure(runStack({ stack: "owner", config, stackOutputs: {} }));
-            expect(error.message).to.match(/^Invalid configuration for owner stack "owner" \(3 problems\):/);
+            expect(error.message).to.match(/^Invalid configuration for owner stack "owner" in Pulumi\.owner\.yaml \(3 problems\):/);
             expect(error.message).to.contain("cross-account-s3:accountId");
             expect(error.message).to.contain("cross-account-s3:region");
             expect(error.message).to.contain("consumers[0].accountId");

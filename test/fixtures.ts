@@ -1,3 +1,4 @@
+import { join } from "path";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 /** Shared inputs for the specs: two consumer accounts and one owner, in one region. */
 
@@ -5,6 +6,12 @@ export const OWNER_ACCOUNT = "111111111111";
 export const CONSUMER_ACCOUNT = "222222222222";
 export const SECOND_CONSUMER_ACCOUNT = "333333333333";
 export const REGION = "eu-west-1";
+
+/**
+ * A folder of the specs' own stack files, one per layout (test/stacks/<layout>/): `example` is the
+ * shipped owner/consumer pair. The stack files at the project root are the user's: no spec reads them.
+ */
+export const stackFolder = (layout: "example" | "own-accounts" | "aws-cn" | "aws-us-gov" | "shared-account") => join(__dirname, "stacks", layout);
 
 export const key = (name: string) => `${PROJECT}:${name}`;
 export const qualified = (stack: string) => `${ORGANIZATION}/${PROJECT}/${stack}`;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { expect } from "chai";
 import { Registration } from "../offline/mockCloud";
@@ -80,7 +80,7 @@ const plans = new Map<string, Promise<Plan>>();
  * on nothing but those files (the plan spec proves two runs agree), and specs only read it.
  */
 export const planOnce: typeof planRollout = (options) => {
-    const files = readdirSync(options.configDir)
+    const files = (existsSync(options.configDir) ? readdirSync(options.configDir) : [])
         .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
         .sort()
         .map((f) => [f, readFileSync(join(options.configDir, f), "utf8")]);

@@ -6,7 +6,9 @@ import { parse, stringify } from "yaml";
 import { Plan, PlanError, PlannedPhase } from "../offline/plan";
 import { renderHuman } from "../offline/planReport";
 import { PolicyDocument, Statement } from "../policies/document";
-import { planOnce } from "./helpers";
+import { readStackFile } from "../config/stack-files";
+import { runStack } from "../offline/runStack";
+import { expectNothingCreated, failure, planOnce } from "./helpers";
 import { evaluate, Path } from "./policy-world";
 
 /** The layouts of test/stacks/, planned as `npm run plan -- --config-dir test/stacks/<layout>` plans them. */
@@ -163,15 +165,19 @@ describe("offline plan of a consumer that reads two owners (test/stacks/multi-ow
             expect(error.message).to.contain("Fix: read only owners in eu-west-1 from this stack: remove owner-web from cross-account-s3:ownerStacks");
         });
 
-        it("a consumer stack that no owner lists", async () => {
-            const error = await planError(
-                changed("multi-owner", {
-                    "owner-sales": { [ns("consumers")]: OTHER_ENTRY },
-                    "owner-web": { [ns("consumers")]: OTHER_ENTRY },
-                    "consumer-other": OTHER_CONSUMER,
-                }),
-            );
-            expect([error.stack, error.phase]).to.deep.equal(["consumer-analytics", 2]);
+        it("a consumer stack that no owner lists: the plan shows its removal, and its own run is refused with both next steps", async () => {
+            const dir = changed("multi-owner", {
+                "owner-sales": { [ns("consumers")]: OTHER_ENTRY },
+                "owner-web": { [ns("consumers")]: OTHER_ENTRY },
+                "consumer-other": OTHER_CONSUMER,
+            });
+            const plan = await planOnce({ configDir: dir });
+            expect(plan.phases.map((p) => p.stack)).not.to.include("consumer-analytics");
+            expect(plan.unlisted.map((u) => u.stack)).to.deep.equal(["consumer-analytics"]);
+            expect(plan.unlisted[0].steps[0]).to.match(/^pulumi up -s owner-sales, pulumi up -s owner-web /);
+            const file = readStackFile(dir, "consumer-analytics");
+            const owners = Object.fromEntries(plan.phases.filter((p) => p.phase === 1).map((p) => [`organization/cross-account-s3/${p.stack}`, p.outputs]));
+            const error = await failure(runStack({ stack: "consumer-analytics", config: file.config, stackOutputs: owners }));
             expect(error.message).to.contain("(2 problems)");
             expect(error.message).to.contain(
                 'owner-web output consumerStacks = ["organization/cross-account-s3/consumer-other"]: does not list this stack "organization/cross-account-s3/consumer-analytics", and no organization grant gives',
@@ -179,6 +185,8 @@ describe("offline plan of a consumer that reads two owners (test/stacks/multi-ow
             expect(error.message).to.contain(
                 "the owner grants it nothing, and neither does any other owner this stack reads, so every request it makes would be refused (403)",
             );
+            expect(error.message).to.contain("to remove it, run pulumi destroy -s consumer-analytics");
+            expectNothingCreated(error);
         });
     });
 

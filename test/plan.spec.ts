@@ -7,18 +7,23 @@ import { main } from "../offline/plan-cli";
 import { Plan, planRollout } from "../offline/plan";
 import { renderHuman } from "../offline/planReport";
 import { PolicyDocument } from "../policies/document";
-import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
-import { planOnce, TYPES } from "./helpers";
-import { CliRun, planProcessRun } from "./plan-process";
+import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT, stackFolder } from "./fixtures";
+import { expectNothingCreated, failure, planOnce, TYPES } from "./helpers";
+import { runStack } from "../offline/runStack";
+import { CliRun, PLAN_PROCESS_OUT, planProcessRun } from "./plan-process";
 import { evaluate } from "./policy-world";
 
-const PROJECT_DIR = join(__dirname, "..");
+const EXAMPLE_DIR = stackFolder("example");
 
-/** Runs the `npm run plan` command in this process: the same main() the CLI calls. */
+/**
+ * Runs the `npm run plan` command in this process: the same main() the CLI calls, on the example
+ * stack files unless the arguments name a folder.
+ */
 async function planCli(args: string[]): Promise<CliRun> {
     let stdout = "";
     let stderr = "";
-    const status = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, planOnce);
+    const argv = args.includes("--config-dir") ? args : ["--config-dir", EXAMPLE_DIR, ...args];
+    const status = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, planOnce);
     return { status, stdout, stderr };
 }
 
@@ -63,7 +68,7 @@ describe("offline plan (npm run plan)", function () {
     describe("of the shipped example config", () => {
         let plan: Plan;
         before(async () => {
-            plan = await planOnce({ configDir: PROJECT_DIR });
+            plan = await planOnce({ configDir: EXAMPLE_DIR });
         });
 
         it("plays owner → consumer → owner", () => {
@@ -133,10 +138,12 @@ describe("offline plan (npm run plan)", function () {
     });
 
     describe("from the command line", () => {
-        it("runs as its own process, exiting 0 with the plan on stdout (smoke test: one spawn for the whole suite)", async () => {
+        it("runs as its own process: --config-dir from where the user stands, a clean JSON file with --out (smoke test: one spawn for the whole suite)", async () => {
             const run = await planProcessRun;
             expect(run.status, run.stderr).to.equal(0);
-            expect((JSON.parse(run.stdout) as { phases: unknown[] }).phases).to.have.length(3);
+            expect(run.stdout).to.equal("");
+            expect(run.stderr).to.equal(`Wrote the json plan to ${PLAN_PROCESS_OUT}\n`);
+            expect((JSON.parse(readFileSync(PLAN_PROCESS_OUT, "utf8")) as { phases: unknown[] }).phases).to.have.length(3);
         });
 
         it("--json prints one JSON document that matches the human output (with --details)", async () => {
@@ -215,12 +222,12 @@ describe("offline plan (npm run plan)", function () {
             expect(run.stdout).to.equal("");
             expect(run.stderr).to.contain("Plan stopped at phase 1 (stack owner):");
             expect(run.stderr).to.contain(
-                'Invalid configuration for owner stack "owner" (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.',
+                'Invalid configuration for owner stack "owner" in Pulumi.owner.yaml (1 problem):\n  - cross-account-s3:accountId = "12345": must be a 12-digit AWS account id.',
             );
         });
 
         it("fails a consumer in another region at phase 2, exit 1, nothing on stdout", async () => {
-            const shipped = (stack: string) => readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+            const shipped = (stack: string) => readFileSync(join(EXAMPLE_DIR, `Pulumi.${stack}.yaml`), "utf8");
             const dir = mkdtempSync(join(tmpdir(), "plan-"));
             writeFileSync(join(dir, "Pulumi.owner.yaml"), shipped("owner"));
             writeFileSync(
@@ -233,9 +240,9 @@ describe("offline plan (npm run plan)", function () {
             expect(run.stderr).to.contain("gateway endpoints only carry requests to S3 in their own region");
         });
 
-        it("refuses an unknown option with the usage", async () => {
+        it("refuses an unknown option with the usage, exit 2", async () => {
             const run = await planCli(["--stack", "owner"]);
-            expect(run.status).to.equal(1);
+            expect(run.status).to.equal(2);
             expect(run.stderr).to.contain("unknown option --stack");
             expect(run.stderr).to.contain("usage: npm run plan");
         });
@@ -316,21 +323,48 @@ describe("offline plan: layouts and mistakes a user makes", function () {
         });
     });
 
-    it("refuses a consumer the owner does not list, naming both stacks and the fix", async () => {
-        const dir = configDir({
-            owner: ownerFile([{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read" }]),
-            consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d"),
-            "consumer-b": consumerFile(SECOND_CONSUMER_ACCOUNT, "vpc-0b1c2d3e", "rtb-0b1c2d3e"),
+    describe("a consumer stack file the owner does not list (being removed)", () => {
+        let dir: string;
+        before(() => {
+            dir = configDir({
+                owner: ownerFile([{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read" }]),
+                consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d"),
+                "consumer-b": consumerFile(SECOND_CONSUMER_ACCOUNT, "vpc-0b1c2d3e", "rtb-0b1c2d3e"),
+            });
         });
-        const run = await planCli(["--config-dir", dir]);
-        expect([run.status, run.stdout]).to.deep.equal([1, ""]);
-        expect(run.stderr).to.contain("Plan stopped at phase 2 (stack consumer-b):");
-        expect(run.stderr).to.contain(
-            'organization/cross-account-s3/owner output consumerStacks = ["organization/cross-account-s3/consumer"]: does not list this stack "organization/cross-account-s3/consumer-b"',
-        );
-        expect(run.stderr).to.contain(
-            `Fix: add { stack: consumer-b, accountId: "${SECOND_CONSUMER_ACCOUNT}", access: read } to cross-account-s3:consumers in the owner's stack file`,
-        );
+
+        it("plans the others and shows the removal: no grant, no lock, and the steps in order", async () => {
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.stdout).to.not.contain("Phase 2 of 3 · stack consumer-b");
+            const removal = run.stdout.split("━━ Removal of stack consumer-b (not on the owner's list) ━━")[1];
+            expect(removal, run.stdout).to.be.a("string");
+            const steps = ["1. pulumi up -s owner", "2. pulumi destroy -s consumer-b", "3. pulumi stack rm consumer-b, and delete Pulumi.consumer-b.yaml"];
+            expect(steps.map((step) => removal.indexOf(step))).to.satisfy((at: number[]) => at.every((i, n) => i > 0 && (n === 0 || i > at[n - 1])));
+            const json = JSON.parse((await planCli(["--config-dir", dir, "--json"])).stdout) as { unlisted: { stack: string }[]; phases: { stack: string }[] };
+            expect(json.unlisted.map((u) => u.stack)).to.deep.equal(["consumer-b"]);
+            expect(json.phases.map((p) => p.stack)).to.deep.equal(["owner", "consumer", "owner"]);
+        });
+
+        it("its own deploy is refused with the next step, before any resource is created", async () => {
+            const plan = await planOnce({ configDir: dir });
+            const owner = plan.phases[2].outputs;
+            const error = await failure(
+                runStack({
+                    stack: "consumer-b",
+                    config: consumerFile(SECOND_CONSUMER_ACCOUNT, "vpc-0b1c2d3e", "rtb-0b1c2d3e"),
+                    stackOutputs: { "organization/cross-account-s3/owner": owner },
+                }),
+            );
+            expect(error.message).to.contain(
+                'organization/cross-account-s3/owner output consumerStacks = ["organization/cross-account-s3/consumer"]: does not list this stack "organization/cross-account-s3/consumer-b"',
+            );
+            expect(error.message).to.contain(
+                `Fix: to keep it, add { stack: consumer-b, accountId: "${SECOND_CONSUMER_ACCOUNT}", access: read } to cross-account-s3:consumers in Pulumi.owner.yaml`,
+            );
+            expect(error.message).to.contain("to remove it, run pulumi destroy -s consumer-b");
+            expectNothingCreated(error);
+        });
     });
 
     describe("regions", () => {
@@ -416,20 +450,22 @@ describe("offline plan: layouts and mistakes a user makes", function () {
 
     describe("output", () => {
         it("--mermaid (or --format mermaid) draws the final state with the real values", async () => {
-            const plan = await planOnce({ configDir: PROJECT_DIR });
+            const plan = await planOnce({ configDir: EXAMPLE_DIR });
             const [owner, consumer] = [plan.phases[2].outputs, plan.phases[1].outputs];
             const run = await planCli(["--mermaid"]);
             expect(run.status, run.stderr).to.equal(0);
             expect(await planCli(["--format", "mermaid"])).to.deep.equal(run);
             const chart = run.stdout;
             expect(chart.split("\n")[0]).to.equal("flowchart LR");
-            expect(chart).to.contain(`owner account ${OWNER_ACCOUNT} · stack owner · ${REGION}`);
+            expect(chart).to.contain(`owner account ${OWNER_ACCOUNT} · ${REGION} · stack owner`);
             expect(chart).to.contain(`S3 bucket ${String(owner.bucketName)}`);
             expect(chart).to.contain(`access logs ${String(owner.accessLogBucketName)}`);
-            expect(chart).to.contain(`consumer account ${CONSUMER_ACCOUNT} · stack consumer`);
+            expect(chart).to.contain(`consumer account ${CONSUMER_ACCOUNT} · ${REGION} · stack consumer`);
             expect(chart).to.contain("VPC vpc-0a1b2c3d4e5f60718");
             expect(chart).to.contain(`S3 gateway endpoint ${String(consumer.vpceId)}`);
-            expect(chart).to.contain(`c1vpce -->|"read-write · whole bucket · locked to ${String(consumer.vpceId)} (account-match)"| bucket`);
+            expect(chart).to.contain(
+                `a1s1vpce -->|"read-write · whole bucket · account-match lock: only via endpoints of account ${CONSUMER_ACCOUNT} (${String(consumer.vpceId)})"| bucket`,
+            );
         });
 
         it("shows a consumer not granted yet, a prefix and the per-consumer lock", async () => {
@@ -438,7 +474,7 @@ describe("offline plan: layouts and mistakes a user makes", function () {
                 consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d", { [ns("prefix")]: "team-a/" }),
             });
             const chart = (await planCli(["--config-dir", dir, "--mermaid"])).stdout;
-            expect(chart).to.match(/c1vpce -->\|"read · team-a\/ · locked to vpce-[0-9a-f]+ \(per-consumer\)"\| bucket/);
+            expect(chart).to.match(/a1s1vpce -->\|"read · team-a\/ · per-account lock: only via vpce-[0-9a-f]+"\| bucket/);
         });
 
         it("refuses two formats at once and an unknown one", async () => {
