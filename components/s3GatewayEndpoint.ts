@@ -119,9 +119,13 @@ export function adoptedRouteTablesNotice(endpointId: string, routeTableIds: read
     );
 }
 
-/** The S3 service name of a region: China regions use a `cn.` prefix. */
-export function s3ServiceName(region: string, partition: string): string {
-    return partition === "aws-cn" ? `cn.com.amazonaws.${region}.s3` : `com.amazonaws.${region}.s3`;
+/**
+ * The S3 gateway endpoint service of a region. S3 keeps `com.amazonaws.<region>.s3` in every partition:
+ * in the China regions too (the console's service list and AWS CDK's gateway endpoints use it), unlike
+ * services that take a `cn.com.amazonaws` prefix there.
+ */
+export function s3ServiceName(region: string): string {
+    return `com.amazonaws.${region}.s3`;
 }
 
 /**
@@ -161,7 +165,7 @@ export class S3GatewayEndpoint extends pulumi.ComponentResource {
                 name,
                 {
                     vpcId: args.vpcId!,
-                    serviceName: s3ServiceName(args.region, partition),
+                    serviceName: s3ServiceName(args.region),
                     vpcEndpointType: "Gateway",
                     routeTableIds,
                     policy: this.policy,

@@ -11,6 +11,8 @@ export interface WorkloadRoleArgs {
      * (ending in "/"; the whole bucket when absent) and customer-managed key (with SSE-KMS). Required (one or more).
      */
     readonly buckets: readonly RolePolicyInput[];
+    /** ARN partition of the region: EC2's service principal differs in `aws-cn`. @default "aws" */
+    readonly partition?: string;
     /**
      * Attach the policy to this existing role instead of creating a role and an instance profile.
      * Mutually exclusive with creating one: no instance profile is made for an existing role.
@@ -92,7 +94,7 @@ export class WorkloadRole extends pulumi.ComponentResource {
             const role = new aws.iam.Role(
                 name,
                 {
-                    assumeRolePolicy: compact(ec2TrustPolicy(args.verifyTester)),
+                    assumeRolePolicy: compact(ec2TrustPolicy(args.partition, args.verifyTester)),
                     description: "Workload role with access to the shared S3 bucket",
                     ...(args.roleName === undefined ? {} : { name: args.roleName }),
                 },

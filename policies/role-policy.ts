@@ -49,10 +49,13 @@ function bucketStatements(input: RolePolicyInput, sid: string): Statement[] {
     return statements;
 }
 
-/** Lets EC2 instances (through their instance profile) assume the workload role. */
-export function ec2TrustPolicy(verifyTester?: string): PolicyDocument {
+/**
+ * Lets EC2 instances (through their instance profile) assume the workload role. EC2's service
+ * principal is `ec2.amazonaws.com.cn` in the China partition (as AWS's own EKS node-group templates map it).
+ */
+export function ec2TrustPolicy(partition = "aws", verifyTester?: string): PolicyDocument {
     return policy([
-        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        { Effect: "Allow", Principal: { Service: partition === "aws-cn" ? "ec2.amazonaws.com.cn" : "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
         // Opt-in: verify's tester assumes the role from outside the endpoint to see the lock refuse it. Only
         // under the session name verify uses, so the sessions are easy to tell apart in CloudTrail.
         ...(verifyTester === undefined

@@ -53,6 +53,7 @@ export async function consumerProgram(
         "workload",
         {
             buckets: owners.map((o) => ({ bucketArn: o.bucketArn, ...o.grant, kmsKeyArn: o.kmsKeyArn })),
+            partition: settings.partition,
             existingRoleArn: settings.existingRoleArn,
             verifyTester: settings.verifyTester,
             ...(organizationGrant ? { roleName: organizationGrant.roleName } : {}),

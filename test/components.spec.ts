@@ -198,9 +198,10 @@ describe("S3GatewayEndpoint", () => {
         expect(run.outputs.vpceId).to.match(/^vpce-[0-9a-f]{17}$/);
     });
 
-    it("uses the China partition's service name there", () => {
-        expect(s3ServiceName("cn-north-1", "aws-cn")).to.equal("cn.com.amazonaws.cn-north-1.s3");
-        expect(s3ServiceName("eu-west-1", "aws")).to.equal("com.amazonaws.eu-west-1.s3");
+    it("names S3's gateway service com.amazonaws.<region>.s3 in every partition, China included", () => {
+        expect(s3ServiceName("cn-north-1")).to.equal("com.amazonaws.cn-north-1.s3");
+        expect(s3ServiceName("us-gov-west-1")).to.equal("com.amazonaws.us-gov-west-1.s3");
+        expect(s3ServiceName("eu-west-1")).to.equal("com.amazonaws.eu-west-1.s3");
     });
 
     it("refuses a missing VPC, no route tables and duplicates at once, before creating anything", async () => {

@@ -58,6 +58,15 @@ for (const [partition, region] of [
             expect(resource(2, TYPES.rolePolicy)).to.have.length(2);
         });
 
+        it("names the partition's own service names: EC2's principal in the role's trust policy, and S3's gateway service", () => {
+            const trust = resource(2, TYPES.role).map(
+                (r) => (r.inputs.assumeRolePolicy as { Statement: { Principal?: { Service?: string } }[] }).Statement[0].Principal,
+            );
+            expect(trust.length).to.be.above(0);
+            expect(new Set(trust.map((p) => p?.Service))).to.deep.equal(new Set([partition === "aws-cn" ? "ec2.amazonaws.com.cn" : "ec2.amazonaws.com"]));
+            expect(new Set(resource(2, TYPES.endpoint).map((r) => r.inputs.serviceName))).to.deep.equal(new Set([`com.amazonaws.${region}.s3`]));
+        });
+
         it("finds consumer requests from public addresses in the access logs by their partition's session ARNs", () => {
             const query = (phase: number) => String(resource(phase, TYPES.namedQuery).find((r) => r.name.endsWith("consumerRequestsNotPrivate"))!.inputs.query);
             expect(query(1)).to.contain(`requester NOT LIKE 'arn:${partition}:%::111111111111:%'`);

@@ -146,7 +146,7 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
                 docs.push({
                     stack: consumer.stack,
                     what: `trust policy of ${roleName}`,
-                    document: ec2TrustPolicy(s.verifyTester),
+                    document: ec2TrustPolicy(s.partition, s.verifyTester),
                     policyType: "RESOURCE_POLICY",
                     resourceType: "AWS::IAM::AssumeRolePolicyDocument",
                     live: { kind: "trust-policy", roleName },
