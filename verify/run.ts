@@ -180,6 +180,7 @@ export async function verifyDeployed(
                       await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)),
                       roles,
                       analyzer.type === "ORGANIZATION" ? "ORGANIZATION" : "ACCOUNT",
+                      { grants: owner.settings.organizationGrants, partition: owner.settings.partition },
                   );
         },
         () => credentials(owner.stack),
