@@ -340,6 +340,17 @@ describe("npm run verify with an organization grant (test/stacks/organization)",
             expect(organizations.commandCalls(ListAccountsForParentCommand)).to.have.length(0);
         });
 
+        it("says unknown, not a stopped run, when the Organizations profile has no credentials", async () => {
+            // As the SDK's credential chain fails: a CredentialsProviderError.
+            const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+            organizations.on(DescribeOrganizationCommand).rejects(noCredentials);
+            const run = await verify();
+            expect(run.code, run.err).to.equal(0);
+            expect(row(run.out, ACCOUNTS)).to.match(
+                /INFO\s+unknown: no credentials for AWS Organizations \(the owner's credentials\): set AWS_PROFILE_ORGANIZATION/,
+            );
+        });
+
         it("says unknown for the SCPs alone when only DescribePolicy is refused", async () => {
             organizations.on(DescribePolicyCommand).rejects(denied());
             const run = await verify();
