@@ -149,8 +149,8 @@ async function verify(argv: string[] = []): Promise<{ code: number; out: string;
 }
 
 const row = (out: string, check: string) => out.split("\n").find((l) => l.includes(check)) ?? "";
-const ACCOUNTS = "organization grant shared-data-exchange: accounts";
-const RESERVED = "organization grant shared-data-exchange: role name reserved";
+const ACCOUNTS = "organization grant shared-data-exchange under ou-ab12-11111111: accounts";
+const RESERVED = "organization grant shared-data-exchange under ou-ab12-11111111: role name reserved";
 const denied = () => new AccessDeniedException({ message: "You don't have permissions to access this resource.", $metadata: { httpStatusCode: 403 } });
 
 describe("npm run verify with an organization grant (test/stacks/organization)", function () {

@@ -34,7 +34,9 @@ export interface AttachedScp {
     readonly content: string;
 }
 
-export const grantCheck = (grant: OrganizationGrant, what: "accounts" | "role name reserved") => `organization grant ${grant.roleName}: ${what}`;
+/** A grant's row name: its role name and the OU (or root) its path ends in, since one name may be granted under two paths. */
+export const grantCheck = (grant: OrganizationGrant, what: "accounts" | "role name reserved") =>
+    `organization grant ${grant.roleName} under ${pathTargets(grant.orgPath).at(-1)}: ${what}`;
 
 const HOW_TO_SEE =
     "set AWS_PROFILE_ORGANIZATION to a profile of the organization's management account or of a delegated administrator " +
