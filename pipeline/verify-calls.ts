@@ -9,8 +9,12 @@ import { join } from "path";
 /** One SDK call, as `<client package without client->.<command without Command>`: `s3.GetBucketPolicy`. */
 export type SdkCall = string;
 
-/** The account a call goes to: the owner's (the bucket, its key, its logs), each consumer's (endpoints, roles, probe), or either. */
-export type Side = "owner" | "consumer" | "both";
+/**
+ * The account a call goes to: the owner's (the bucket, its key, its logs), each consumer's (endpoints,
+ * roles, probe), either, or the organization's management or delegated-administrator account (the
+ * organization-grant check, with `AWS_PROFILE_ORGANIZATION`): no stack's role, see docs/operations.md.
+ */
+export type Side = "owner" | "consumer" | "both" | "organization";
 
 /** What scopes a call's actions, filled in per stack from its plan. */
 export type Target =
@@ -111,6 +115,12 @@ export const VERIFY_CALLS: Readonly<Record<SdkCall, CallPermission>> = {
     // Sent with the assumed workload role's credentials from outside the endpoint, and meant to be
     // refused by the lock: never granted to a pipeline role.
     "s3.GetObject": { side: "consumer", grants: [] },
+    // The organization-grant check: the OUs and accounts under a granted path, and the SCPs on it.
+    "organizations.DescribeOrganization": one("organization", "organizations:DescribeOrganization", "any"),
+    "organizations.ListOrganizationalUnitsForParent": one("organization", "organizations:ListOrganizationalUnitsForParent", "any"),
+    "organizations.ListAccountsForParent": one("organization", "organizations:ListAccountsForParent", "any"),
+    "organizations.ListPoliciesForTarget": one("organization", "organizations:ListPoliciesForTarget", "any"),
+    "organizations.DescribePolicy": one("organization", "organizations:DescribePolicy", "any"),
     "s3.ListObjectsV2": { side: "consumer", grants: [] },
 };
 

@@ -32,3 +32,25 @@ export const EXTRA_BUCKET_ACTIONS: readonly string[] = ["s3:GetObject", "s3:List
 
 /** Every S3 action: used only in Deny statements and in endpoint-policy filters, never in a grant. */
 export const ALL_S3 = "s3:*";
+
+/**
+ * The IAM actions that create or change a role, or hand it to a service: what a service control policy
+ * denies, on an organization grant's role name, to all but the platform's deploy role (docs/design.md).
+ */
+export const RESERVED_ROLE_ACTIONS: readonly string[] = [
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:AddRoleToInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+    "iam:PassRole",
+];

@@ -191,6 +191,14 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(actions(roles.owner.verify)).to.include("athena:StartQueryExecution").and.not.include("ssm:SendCommand");
             expect(actions(roles.consumer.verify)).to.include("ssm:SendCommand").and.not.include("athena:StartQueryExecution");
         });
+
+        it("grants no stack's role the organization-grant check's Organizations reads, and the consumer's the assume of its workload role for the 403 test", () => {
+            const granted = Object.values(roles)
+                .flatMap((r) => [r.preview, r.deploy, r.verify])
+                .flatMap((doc) => doc.Statement.flatMap((s) => [s.Action].flat()));
+            expect(granted.filter((a) => String(a).startsWith("organizations:"))).to.deep.equal([]);
+            expect(roles.consumer.verify.Statement.flatMap((s) => [s.Action].flat())).to.include("sts:AssumeRole");
+        });
     });
 
     describe("no pipeline role reads or writes the data (independent evaluator)", () => {

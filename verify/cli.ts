@@ -3,6 +3,7 @@
  * npm run verify -- --planned
  * Checks the real thing with AWS's own evaluators; see docs/operations.md and --help.
  */
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { resolve } from "path";
 import { CommandSpec, parseCommandLine, usage, UsageError, userPath } from "../cli/command-line";
 import { AccountSettings } from "../config/account";
@@ -12,10 +13,15 @@ import { planRollout } from "../offline/plan";
 import { automationOperations, profileVariable } from "../rollout/automation";
 import { table } from "../rollout/table";
 import { AccountApi, clientsFor } from "./aws";
+import { OrganizationsApi } from "./aws-organizations";
+import { OrganizationsAccess } from "./organization-checks";
 import { CheckRow, failed } from "./judge";
 import { plannedDocuments } from "./planned-documents";
 import { LiveStacks, verifyPlanned } from "./planned";
 import { MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
+
+/** The variable naming the AWS profile verify reads AWS Organizations with. */
+export const ORGANIZATION_PROFILE_VARIABLE = "AWS_PROFILE_ORGANIZATION";
 
 export const VERIFY_COMMAND: CommandSpec = {
     command: "npm run verify --",
@@ -49,6 +55,12 @@ export const VERIFY_COMMAND: CommandSpec = {
             name: "AWS_PROFILE_<STACK>",
             description: "the AWS profile of one stack's account (e.g. AWS_PROFILE_OWNER); else the stack's profile setting, else the default chain",
         },
+        {
+            name: ORGANIZATION_PROFILE_VARIABLE,
+            description:
+                "the AWS profile verify reads AWS Organizations with, for organization grants: the management account or a delegated " +
+                "administrator; else the owner's credentials",
+        },
         { name: "PULUMI_ACCESS_TOKEN", description: "or another backend login: verify reads the stacks' outputs through the Pulumi CLI" },
     ],
     notes: [
@@ -62,6 +74,11 @@ export const VERIFY_COMMAND: CommandSpec = {
         "                         (Access Analyzer custom policy checks; a run makes about three).",
         "  external access        the analyzer's findings on the bucket tie each consumer role to its own endpoints exactly.",
         "                         Needs: an ACCOUNT or ORGANIZATION analyzer in the owner's account and region. Free.",
+        "  organization grant     per organizationGrants entry: the accounts under its OU path and child OUs (ListOrganizationalUnitsForParent,",
+        "                         ListAccountsForParent), and whether a service control policy attached on the path denies the IAM writes",
+        "                         on role/<roleName> to all but a deploy role (ListPoliciesForTarget, DescribePolicy); WARN when none does.",
+        "                         Needs: the management account or a delegated administrator (AWS_PROFILE_ORGANIZATION, else the owner's",
+        "                         credentials); what it cannot read is UNKNOWN (INFO) with the reason, never PASS. Free.",
         "  the 403 test, outside  for each consumer that sets verifyTester: the consumer's credentials (that tester principal) assume the",
         "                         workload role and send a list and a get from where verify runs, outside the endpoint; both must be refused,",
         "                         and the report names the refusing statement when S3 says which policy refused. Needs: verifyTester.",
@@ -123,6 +140,8 @@ export interface VerifyDeps {
     /** A stack's outputs (`{}` when never deployed); fails when the Pulumi CLI or the backend cannot be reached. */
     outputs(stack: string): Promise<Record<string, unknown>>;
     api(stack: string, settings: AccountSettings): AccountApi;
+    /** AWS Organizations, for the organization-grant check. @default organizationsAccess */
+    organizations?(ownerStack: string, settings: AccountSettings): OrganizationsAccess;
     /** The offline planner behind `--planned`. @default planRollout */
     plan?: typeof planRollout;
 }
@@ -135,6 +154,20 @@ export function defaultDeps(dir: string, env: NodeJS.ProcessEnv = process.env): 
             return (await ops).outputs(stack);
         },
         api: (stack, settings) => new AccountApi(clientsFor(settings.region, env[profileVariable(stack)] ?? settings.profile)),
+    };
+}
+
+/**
+ * Organizations answers the management account or a delegated administrator: the profile in
+ * AWS_PROFILE_ORGANIZATION when set, else the owner's credentials (enough when the owner account is one of those).
+ */
+export function organizationsAccess(ownerStack: string, settings: AccountSettings, env: NodeJS.ProcessEnv = process.env): OrganizationsAccess {
+    const named = env[ORGANIZATION_PROFILE_VARIABLE];
+    const profile = named ?? env[profileVariable(ownerStack)] ?? settings.profile;
+    return {
+        // Organizations has one endpoint per partition; the SDK sends every region's requests there.
+        api: new OrganizationsApi(new OrganizationsClient({ region: settings.region, ...(profile ? { profile } : {}) })),
+        credentials: named ? `the profile ${named} (${ORGANIZATION_PROFILE_VARIABLE})` : `the owner's credentials`,
     };
 }
 
@@ -185,7 +218,8 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
                 return 1;
             }
             const consumers = await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) })));
-            rows = await verifyDeployed(owner, consumers, apiFor, credentials, args);
+            const organizations = (use.organizations ?? organizationsAccess)(owner.stack, owner.settings);
+            rows = await verifyDeployed(owner, consumers, apiFor, credentials, args, organizations);
         }
         io.stdout(
             `${table(

@@ -1,5 +1,7 @@
-import { LockMode } from "../domain/terms";
+import { LockMode, OrganizationGrant } from "../domain/terms";
+import { grantedRolePattern } from "../policies/organization-grant";
 import { PolicyDocument, Statement } from "../policies/document";
+import { organizationGrantOf } from "./organization";
 
 /** One line of the verify report. `warn` and `info` do not fail the run. */
 export interface CheckRow {
@@ -146,20 +148,26 @@ export function tiedToOwnEndpoints(condition: Readonly<Record<string, string>> |
 
 /**
  * Check 4: the analyzer's external-access findings on the shared bucket name exactly the granted
- * consumer roles, none is public, and each is tied to that consumer's own endpoints.
+ * consumer roles and organization grants, none is public, and each role is tied to its own endpoints.
  */
 export function judgeExternalAccess(
     stack: string,
     findings: readonly ExternalAccess[],
     roles: ReadonlyMap<string, RoleEndpoints>,
     zone: "ACCOUNT" | "ORGANIZATION" = "ACCOUNT",
+    organization: { readonly grants: readonly OrganizationGrant[]; readonly partition: string } = { grants: [], partition: "aws" },
 ): CheckRow[] {
     const rows: CheckRow[] = [];
     const seen = new Set<string>();
+    const grantKey = (g: OrganizationGrant) => g.orgPath + grantedRolePattern(g, organization.partition);
     for (const f of findings) {
         const principal = f.principal?.AWS ?? JSON.stringify(f.principal ?? {});
         const role = roles.get(principal);
-        seen.add(principal);
+        const grant = organizationGrantOf(f, organization.grants, organization.partition);
+        seen.add(grant === undefined ? principal : grantKey(grant));
+        if (grant !== undefined) {
+            continue; // exactly the grant: its organization, its path, its role name, not public
+        }
         if (f.isPublic || role === undefined) {
             rows.push({
                 stack,
@@ -177,6 +185,18 @@ export function judgeExternalAccess(
                     `${JSON.stringify(f.condition ?? {})}. The lock lets it use other consumers' endpoints: compare the bucket policy with the generated one`,
             });
         }
+    }
+    for (const g of organization.grants.filter((grant) => !seen.has(grantKey(grant)))) {
+        // The grant's principals are in the owner's organization: an organization analyzer's zone of trust.
+        rows.push({
+            stack,
+            check: "external access",
+            result: zone === "ORGANIZATION" ? "info" : "warn",
+            detail:
+                zone === "ORGANIZATION"
+                    ? `no finding for the organization grant ${g.roleName} under ${g.orgPath}: an organization analyzer does not report its own organization`
+                    : `no finding for the organization grant ${g.roleName} under ${g.orgPath} yet: the analyzer may not have scanned the latest policy`,
+        });
     }
     for (const role of [...roles.keys()].filter((r) => !seen.has(r))) {
         // An organization analyzer's zone of trust is the organization: a consumer inside it is no finding.
@@ -201,7 +221,7 @@ export function judgeExternalAccess(
             stack,
             check: "external access",
             result: "pass",
-            detail: `${findings.length} findings, each a granted consumer tied to its own endpoints`,
+            detail: `${findings.length} findings, each a granted consumer tied to its own endpoints${organization.grants.length > 0 ? " or exactly an organization grant" : ""}`,
         });
     }
     return rows;

@@ -14,6 +14,8 @@ import {
     NEVER_GRANTED,
     PROBE_MARKER,
 } from "./judge";
+import { grantCheck } from "./organization";
+import { organizationGrantChecks, OrganizationsAccess } from "./organization-checks";
 import { judgeEgress } from "./path";
 import { outsideTest, pathChecks } from "./path-checks";
 import { probeScript } from "./probe";
@@ -126,14 +128,16 @@ export async function policyChecks(
 
 /**
  * npm run verify: the deployed stacks against their generated documents (1), AWS's validation and
- * custom checks (2, 3), the analyzer's findings (4), and, when asked, the probe (5) and the logs (6).
+ * custom checks (2, 3), the analyzer's findings (4), each organization grant's accounts and reserved
+ * role name (through AWS Organizations), and, when asked, the probe (5) and the logs (6).
  */
 export async function verifyDeployed(
     owner: OwnerStack,
     consumers: readonly ConsumerStack[],
     apiFor: ApiFor,
     credentials: (stack: string) => MissingCredentials,
-    options: VerifyOptions = {},
+    options: VerifyOptions,
+    organizations: OrganizationsAccess,
 ): Promise<CheckRow[]> {
     const rows: CheckRow[] = [];
     const docs = expectedDocuments(owner, consumers);
@@ -180,10 +184,20 @@ export async function verifyDeployed(
                       await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)),
                       roles,
                       analyzer.type === "ORGANIZATION" ? "ORGANIZATION" : "ACCOUNT",
+                      { grants: owner.settings.organizationGrants, partition: owner.settings.partition },
                   );
         },
         () => credentials(owner.stack),
     );
+    for (const grant of owner.settings.organizationGrants) {
+        await step(
+            rows,
+            owner.stack,
+            grantCheck(grant, "accounts"),
+            () => organizationGrantChecks(owner.stack, organizations, grant, owner.settings.partition),
+            () => credentials(owner.stack),
+        );
+    }
     for (const consumer of consumers) {
         await step(
             rows,
