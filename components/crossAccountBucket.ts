@@ -2,12 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
 import { buildBucketPolicy } from "../policies/bucket-policy";
-import { byteSize, compact, LIMITS, overLimit } from "../policies/document";
+import { byteSize, compact, LIMITS, overLimit, policy as document } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { WriteEncryption } from "../policies/write-encryption";
+import { AdoptedBucket, adoptionNotes, checkExistingBucket, existingBucket, existingKeyPolicy } from "../resources/existingBucket";
 import { privateBucket } from "../resources/privateBucket";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
-import { AccessLevel, ConsumerGrant, DEFAULT_ENCRYPTION, DEFAULT_LOCK_MODE, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
+import { AccessLevel, BucketSetting, ConsumerGrant, DEFAULT_ENCRYPTION, DEFAULT_LOCK_MODE, Encryption, LOCK_MODES, LockMode } from "../domain/terms";
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -40,6 +41,8 @@ export interface CrossAccountBucketArgs {
      * or region, say) stops at preview instead of orphaning the data. @default true
      */
     readonly protect?: boolean;
+    /** Adopt this existing bucket of the owner account and region instead of creating one. Mutually exclusive with `bucketName`. @default none (create) */
+    readonly existingBucket?: AdoptedBucket;
 }
 
 /** A consumer the owner has agreed to share with, before its stack has exported a role and endpoint. */
@@ -78,6 +81,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     issues.check("ownerAccountId", args.ownerAccountId, rules.accountId(args.ownerAccountId), "pass the owner account's id");
     issues.check("bucketName", args.bucketName, args.bucketName !== undefined && rules.bucketName(args.bucketName), "choose a valid S3 bucket name");
     issues.check("lockMode", args.lockMode, args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode), 'pass "account-match" or "per-consumer"');
+    checkExistingBucket(issues, args.existingBucket, args.bucketName);
     for (const [i, g] of grants.entries()) {
         issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
         issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");
@@ -99,11 +103,24 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     }
     const partition = args.partition ?? "aws";
     const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
-    const bucketArn = `arn:${partition}:s3:::${args.bucketName ?? LONGEST_BUCKET_NAME}`;
-    const kmsKeyArn = placeholderKeyArn(partition, args.region, args.ownerAccountId);
-    const encryption: WriteEncryption = args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
+    const bucketArn = `arn:${partition}:s3:::${args.existingBucket?.name ?? args.bucketName ?? LONGEST_BUCKET_NAME}`;
+    const kmsKeyArn = args.existingBucket?.kmsKeyArn ?? placeholderKeyArn(partition, args.region, args.ownerAccountId);
+    const encryption = writeEncryption(args, kmsKeyArn);
     const all = [...grants, ...pending.map((p, i) => smallestGrant(p, i, partition))];
-    const bucketPolicy = (mode: LockMode) => buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode });
+    const adopted = args.existingBucket?.policy;
+    const bucketPolicy = (mode: LockMode) =>
+        buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode, adopted });
+    const sids = bucketPolicy(lockMode)
+        .Statement.map((s) => s.Sid)
+        .filter((sid) => sid !== undefined);
+    for (const sid of new Set(sids.filter((sid, i) => sids.indexOf(sid) !== i))) {
+        issues.check(
+            "existingBucket.policy",
+            sid,
+            "is the Sid of an adopted statement and of a generated one (Sids must be unique in a policy)",
+            "rename the adopted statement's Sid, in the bucket's policy too",
+        );
+    }
     const counted =
         pending.length === 0
             ? `${grants.length} consumers`
@@ -127,7 +144,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
             fitsOther ? `set lockMode to "${other}", which fits (${byteSize(bucketPolicy(other))} bytes); or ${sharing}` : sharing,
         );
     }
-    if (args.encryption === "sse-kms") {
+    if (encryption.kind === "sse-kms") {
         const keyPolicy = buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, grants: all });
         const overKey = overLimit(keyPolicy, LIMITS.keyPolicy);
         if (overKey) {
@@ -135,6 +152,11 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
         }
     }
     return issues.items;
+}
+
+/** What writes must keep: an adopted bucket's own key, else the bucket's chosen encryption. */
+function writeEncryption(args: CrossAccountBucketArgs, kmsKeyArn: string): WriteEncryption {
+    return args.existingBucket?.kmsKeyArn !== undefined || args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
 }
 
 /**
@@ -161,8 +183,12 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         }
         super("cross-account-s3:index:CrossAccountBucket", name, {}, opts);
 
-        const grants = args.grants ?? [];
-        const encryption = args.encryption ?? DEFAULT_ENCRYPTION;
+        const adopted = args.existingBucket;
+        // Adopting is decided here, once: the bucket is read, not created; each setting is managed unless
+        // kept; the bucket's own key stays its key; giving the bucket back grants and locks no one.
+        const manages = (setting: BucketSetting) => !(adopted?.keep ?? []).includes(setting);
+        const grants = adopted?.giveBack ? [] : (args.grants ?? []);
+        const encryption = adopted?.kmsKeyArn !== undefined ? "sse-kms" : (args.encryption ?? DEFAULT_ENCRYPTION);
         const partition = args.partition ?? "aws";
         const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
         // Data outlives the stack: a destroy forgets these resources instead of deleting them, and
@@ -172,10 +198,13 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
 
         // ACLs off (BucketOwnerEnforced): that is why the consumer is never granted s3:PutObjectAcl.
         // Each configuration step below waits for the one before it (S3 409 OperationAborted).
-        const { bucket, publicAccessBlock, ownership } = privateBucket(name, this, args.bucketName, guard);
+        const { bucket, publicAccessBlock, ownership } = adopted
+            ? existingBucket(name, this, adopted.name, manages)
+            : privateBucket(name, this, args.bucketName, guard);
+        adoptionNotes(adopted).forEach((note) => pulumi.log.warn(note, this));
 
         const key =
-            encryption === "sse-kms"
+            encryption === "sse-kms" && adopted?.kmsKeyArn === undefined
                 ? new aws.kms.Key(
                       `${name}-key`,
                       {
@@ -189,50 +218,66 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                       guard,
                   )
                 : undefined;
-        const encryptionConfig = new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        ...(key
-                            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
-                            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }),
-                        // SSE-C keys are the writer's own: nobody else could read such an object.
-                        blockedEncryptionTypes: ["SSE-C"],
-                    },
-                ],
-            },
-            { ...keep, dependsOn: [ownership] },
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            { ...keep, dependsOn: [encryptionConfig] },
-        );
+        const kmsKeyArn = adopted?.kmsKeyArn !== undefined ? pulumi.output(adopted.kmsKeyArn) : key?.arn;
+        if (adopted?.kmsKeyArn !== undefined && !adopted.giveBack) {
+            existingKeyPolicy(name, this, adopted, bucket.arn, { ownerAccountId: args.ownerAccountId, region: args.region, partition, grants });
+        }
+        const encryptionConfig = manages("encryption")
+            ? new aws.s3.BucketServerSideEncryptionConfiguration(
+                  `${name}-encryption`,
+                  {
+                      bucket: bucket.id,
+                      rules: [
+                          {
+                              ...(kmsKeyArn
+                                  ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }
+                                  : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }),
+                              // SSE-C keys are the writer's own: nobody else could read such an object.
+                              blockedEncryptionTypes: ["SSE-C"],
+                          },
+                      ],
+                  },
+                  { ...keep, dependsOn: settled(ownership) },
+              )
+            : undefined;
+        const versioning = manages("versioning")
+            ? new aws.s3.BucketVersioning(
+                  `${name}-versioning`,
+                  { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                  { ...keep, dependsOn: settled(encryptionConfig ?? ownership) },
+              )
+            : undefined;
 
-        this.policy = pulumi.all([bucket.arn, key?.arn]).apply(([bucketArn, kmsKeyArn]) =>
+        this.policy = pulumi.all([bucket.arn, kmsKeyArn]).apply(([bucketArn, keyArn]) =>
             compact(
-                buildBucketPolicy({
-                    bucketArn,
-                    ownerAccountId: args.ownerAccountId,
-                    grants,
-                    encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
-                    lockMode,
-                }),
+                adopted?.giveBack
+                    ? document(adopted.policy?.statements ?? [])
+                    : buildBucketPolicy({
+                          bucketArn,
+                          ownerAccountId: args.ownerAccountId,
+                          grants,
+                          encryption: keyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn: keyArn },
+                          lockMode,
+                          adopted: adopted?.policy,
+                      }),
             ),
         );
-        // Not retained: destroying the owner stack ends the sharing.
-        const bucketPolicy = new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket: bucket.id, policy: this.policy },
-            { parent: this, dependsOn: [publicAccessBlock, ownership, versioning] },
-        );
-        this.configuredBy = [bucketPolicy];
+        // Not retained on a bucket of its own: destroying the owner stack ends the sharing. Retained on an
+        // adopted bucket that had a policy: a delete would leave it with none, so giving the bucket back
+        // writes the adopted statements alone and a destroy leaves them. One that had none gets none back.
+        const bucketPolicy =
+            adopted?.giveBack && adopted.policy === undefined
+                ? undefined
+                : new aws.s3.BucketPolicy(
+                      `${name}-policy`,
+                      { bucket: bucket.id, policy: this.policy },
+                      { parent: this, retainOnDelete: adopted?.policy !== undefined, dependsOn: settled(publicAccessBlock, ownership, versioning) },
+                  );
+        this.configuredBy = settled(bucketPolicy ?? versioning ?? encryptionConfig ?? ownership ?? publicAccessBlock);
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
-        this.kmsKeyArn = key?.arn;
+        this.kmsKeyArn = kmsKeyArn;
         this.grantedRoleArns = [...new Set(grants.map((g) => g.roleArn))].sort();
         this.lockedVpceIds = [...new Set(grants.flatMap((g) => g.vpceIds))].sort();
         this.registerOutputs({
@@ -245,3 +290,6 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         });
     }
 }
+
+/** The configuration steps that exist (an adopted bucket's kept settings have none). */
+const settled = (...steps: (pulumi.Resource | undefined)[]): pulumi.Resource[] => steps.filter((r): r is pulumi.Resource => r !== undefined);

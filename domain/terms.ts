@@ -63,3 +63,12 @@ export interface ConsumerGrant {
     /** Key prefix that scopes objects and listing, ending in "/"; the whole bucket when absent. */
     readonly prefix?: string;
 }
+
+/**
+ * The bucket-level settings of an adopted bucket the stack may manage. Each is one S3 document that a
+ * managed setting replaces; one left as it is stays as the bucket has it. The bucket policy is not
+ * among them: the grants and the lock always apply.
+ */
+export type BucketSetting = "publicAccessBlock" | "ownershipControls" | "encryption" | "versioning";
+
+export const BUCKET_SETTINGS: readonly BucketSetting[] = ["publicAccessBlock", "ownershipControls", "encryption", "versioning"];

@@ -17,6 +17,8 @@ export interface PlannedResource {
     /** Inputs as the program passed them; policy documents parsed to objects. */
     readonly inputs: Record<string, unknown>;
     readonly options: ResourceOptions;
+    /** Read or adopted, not created: the stack reads it (`Resource.get`) and never replaces or deletes it. */
+    readonly adopted: boolean;
 }
 
 /** The resource options that decide what an update or a destroy may do to a resource. */
@@ -138,6 +140,7 @@ function planned(r: PlacedRegistration): PlannedResource {
         parent: r.parent ?? null,
         inputs,
         options: { protect: r.protect, retainOnDelete: r.retainOnDelete, provider: r.provider ?? null, dependsOn: [...r.dependsOn] },
+        adopted: r.read,
     };
 }
 

@@ -65,7 +65,7 @@ export function renderJson(plan: Plan): string {
             phases: plan.phases.map((p) => ({
                 stack: p.stack,
                 phase: p.phase,
-                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs, options: r.options })),
+                resources: p.resources.map((r) => ({ type: r.type, name: r.name, parent: r.parent, adopted: r.adopted, inputs: r.inputs, options: r.options })),
                 outputs: p.outputs,
                 logs: p.logs,
                 placeholders: p.placeholders,

@@ -3,12 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
-import { CrossAccountBucket } from "../components/crossAccountBucket";
+import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
-import { IssueList } from "../domain/issues";
+import { ConfigError, IssueList } from "../domain/issues";
 import { StackIdentity } from "../domain/stack-identity";
 import { ConsumerGrant } from "../domain/terms";
+import { choiceNote } from "../policies/adopted-policy";
 
 /** Owner account (B): the shared bucket, granted to and locked for each deployed consumer. */
 export async function ownerProgram(
@@ -38,22 +39,27 @@ export async function ownerProgram(
         }
     }
 
+    settings.existingBucket?.decisions.forEach((d) => pulumi.log.info(choiceNote(d.grant, d.choice)));
+
+    const bucketArgs: CrossAccountBucketArgs = {
+        ownerAccountId: settings.accountId,
+        region: settings.region,
+        partition: settings.partition,
+        bucketName: settings.bucketName,
+        encryption: settings.encryption,
+        grants,
+        pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
+        lockMode: settings.lockMode,
+        protect: settings.protect,
+        existingBucket: settings.existingBucket,
+    };
+    // Checked before the provider too: what only the merged policy shows (an adopted Sid a generated statement uses) stops nothing half-built.
+    const bucketIssues = validateCrossAccountBucketArgs(bucketArgs);
+    if (bucketIssues.length > 0) {
+        throw new ConfigError(`Invalid arguments for CrossAccountBucket "shared-data" in owner stack "${identity.stack}"`, bucketIssues);
+    }
     const provider = accountProvider(settings, identity);
-    const bucket = new CrossAccountBucket(
-        "shared-data",
-        {
-            ownerAccountId: settings.accountId,
-            region: settings.region,
-            partition: settings.partition,
-            bucketName: settings.bucketName,
-            encryption: settings.encryption,
-            grants,
-            pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
-            lockMode: settings.lockMode,
-            protect: settings.protect,
-        },
-        { providers: [provider] },
-    );
+    const bucket = new CrossAccountBucket("shared-data", bucketArgs, { providers: [provider] });
 
     const logs = settings.accessLogs
         ? new AccessLogs(

@@ -211,6 +211,7 @@ export interface Evaluation {
 }
 
 const accountOf = (arn: string) => arn.split(":")[4];
+const isServicePrincipal = (principal: string) => principal.endsWith(".amazonaws.com");
 
 /** Evaluates one request against the identity, bucket and endpoint policies, as AWS would. */
 export async function evaluate(
@@ -227,7 +228,11 @@ export async function evaluate(
 ): Promise<Evaluation> {
     const { principal, path } = request;
     const context: Record<string, string> = { ...path.context, ...request.headers, "aws:ResourceAccount": request.resourceAccount };
-    if (principal.arn !== "anonymous") {
+    if (isServicePrincipal(principal.arn)) {
+        // A service acting on its own (log delivery) is named by its service principal, not an ARN.
+        context["aws:PrincipalServiceName"] = principal.arn;
+        context["aws:PrincipalIsAWSService"] = "true";
+    } else if (principal.arn !== "anonymous") {
         context["aws:PrincipalArn"] = principal.arn;
         context["aws:PrincipalAccount"] = accountOf(principal.arn);
     }

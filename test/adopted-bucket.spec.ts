@@ -1,0 +1,185 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { Plan, PlannedPhase } from "../offline/plan";
+import { renderJson } from "../offline/planReport";
+import { runStack } from "../offline/runStack";
+import { parseBucketPolicy } from "../policies/adopted-policy";
+import { PolicyDocument, Statement } from "../policies/document";
+import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
+import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES } from "./helpers";
+
+const FOLDER = "test/stacks/adopted-bucket";
+const EXISTING_POLICY = `${FOLDER}/existing-bucket-policy.json`;
+const THIRD_ACCOUNT_POLICY = `${FOLDER}/third-account-policy.json`;
+const BUCKET = "legacy-analytics-data";
+const KEY_ARN = `arn:aws:kms:${REGION}:${OWNER_ACCOUNT}:key/0f0e0d0c-0b0a-0908-0706-050403020100`;
+
+/** The statements of a fixture policy file, read the way the stack reads it. */
+const statementsOf = (file: string) => parseBucketPolicy(readFileSync(join(__dirname, "..", file), "utf8")) as Statement[];
+
+const adopting = (overrides: Record<string, unknown> = {}) =>
+    ownerConfig({ [key("existingBucketName")]: BUCKET, ...overrides }, [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write" }]);
+
+const runOwner = (config: Record<string, unknown>) => runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
+
+describe("adopting an existing bucket", () => {
+    describe(`npm run plan of ${FOLDER}`, function () {
+        this.timeout(60_000);
+        let plan: Plan;
+        let finalOwner: PlannedPhase;
+        before(async () => {
+            plan = await planOnce({ configDir: join(__dirname, "stacks", "adopted-bucket") });
+            finalOwner = plan.phases[plan.phases.length - 1];
+        });
+
+        it("creates no bucket: every owner phase reads the named one, marked adopted in the JSON plan", () => {
+            for (const phase of plan.phases.filter((p) => p.stack === "owner")) {
+                const buckets = phase.resources.filter((r) => r.type === TYPES.bucket);
+                expect(buckets.map((b) => [b.name, b.adopted])).to.deep.equal([["shared-data", true]]);
+                expect(phase.resources.filter((r) => r.type.startsWith("aws:") && r.type !== TYPES.bucket && r.adopted).map((r) => r.name)).to.deep.equal([]);
+            }
+            const json = JSON.parse(renderJson(plan)) as { phases: { resources: { type: string; adopted: boolean }[] }[] };
+            expect(json.phases[2].resources.find((r) => r.type === TYPES.bucket)?.adopted).to.equal(true);
+        });
+
+        it("writes a final bucket policy holding the adopted statement beside the grant and the lock", () => {
+            const policy = finalOwner.resources.find((r) => r.type === TYPES.bucketPolicy)!.inputs.policy as PolicyDocument;
+            const [extra] = statementsOf(EXISTING_POLICY);
+            expect(policy.Statement.find((s) => s.Sid === extra.Sid)).to.deep.equal(extra);
+            expect(policy.Statement.map((s) => s.Sid)).to.include.members([
+                "GrantReadWrite1",
+                "DenyConsumersOutsideTheirEndpoints",
+                "DenyEndpointsOfOtherAccounts",
+            ]);
+            const lock = policy.Statement.find((s) => s.Sid === "DenyConsumersOutsideTheirEndpoints")!;
+            expect(lock.Condition?.StringNotEquals?.["aws:PrincipalServiceName"]).to.equal("logging.s3.amazonaws.com");
+        });
+
+        it("manages the settings not kept, retained on destroy, keeps versioning, and says what each one replaces", () => {
+            const owned = finalOwner.resources.filter((r) => r.parent === "shared-data" && r.type !== TYPES.bucket);
+            expect(owned.map((r) => r.type).sort()).to.deep.equal([TYPES.publicAccessBlock, TYPES.ownership, TYPES.bucketPolicy, TYPES.encryption].sort());
+            for (const r of owned) {
+                expect(r.options.retainOnDelete, r.name).to.equal(true);
+            }
+            expect(finalOwner.logs.join("\n")).to.match(/managing publicAccessBlock replaces the bucket's Block Public Access settings/);
+            expect(finalOwner.logs.join("\n")).to.match(/versioning is left as the bucket has it/);
+            expect(finalOwner.logs.join("\n")).to.match(/"S3ServerAccessLogs" \(service logging.s3.amazonaws.com\) is exempt from the endpoint lock/);
+        });
+    });
+
+    describe("refuses before anything is created", () => {
+        const refused = async (config: Record<string, unknown>) => {
+            const error = await failure(runOwner(config));
+            expectNothingCreated(error);
+            return error.message;
+        };
+
+        it("a policy file granting a third account without the user's choice, naming the statement and the choice", async () => {
+            const message = await refused(adopting({ [key("existingBucketPolicy")]: THIRD_ACCOUNT_POLICY }));
+            expect(message).to.include(`${key("existingBucketPolicy")} = "${THIRD_ACCOUNT_POLICY}"`);
+            expect(message).to.include('Statement[0] (Sid "PartnerRead") grants account 444444444444, outside the owner account');
+            expect(message).to.include(`pulumi config set --path '${key("existingGrants")}.PartnerRead' exempt`);
+            expect(message).to.include("or lock");
+        });
+
+        it("exempting a consumer's whole account", async () => {
+            const file = statementsOf(THIRD_ACCOUNT_POLICY);
+            expect(file[0].Principal).to.deep.equal({ AWS: "arn:aws:iam::444444444444:root" });
+            const message = await refused(
+                adopting({
+                    [key("consumers")]: [{ stack: "consumer", accountId: "444444444444", access: "read" }],
+                    [key("existingBucketPolicy")]: THIRD_ACCOUNT_POLICY,
+                    [key("existingGrants")]: { PartnerRead: "exempt" },
+                }),
+            );
+            expect(message).to.include(`${key("existingGrants")}.PartnerRead = "exempt": cannot be exempt: account 444444444444 is a consumer`);
+        });
+
+        it("a choice for a Sid the file does not grant outside, and a choice that is neither exempt nor lock", async () => {
+            const message = await refused(
+                adopting({ [key("existingBucketPolicy")]: EXISTING_POLICY, [key("existingGrants")]: { S3ServerAccessLogs: "keep", Partner: "lock" } }),
+            );
+            expect(message).to.include(`${key("existingGrants")}.S3ServerAccessLogs = "keep"`);
+            expect(message).to.include(`${key("existingGrants")}.Partner = "lock": matches no statement of ${EXISTING_POLICY}`);
+        });
+
+        it("a policy file that is not there, with the folder it is relative to", async () => {
+            const message = await refused(adopting({ [key("existingBucketPolicy")]: "missing.json" }));
+            expect(message).to.match(
+                /existingBucketPolicy = "missing.json": names no file \(looked for .*missing.json; the path is relative to the project folder\)/,
+            );
+        });
+
+        it("adoption settings without existingBucketName, and bucketName beside it", async () => {
+            const message = await refused(ownerConfig({ [key("giveBackBucket")]: "true" }));
+            expect(message).to.include(`${key("giveBackBucket")} = "(set)": is only read when adopting a bucket`);
+            const both = await refused(adopting({ [key("bucketName")]: "another-bucket" }));
+            expect(both).to.include(`${key("bucketName")} = "(set)": names a bucket to create, and existingBucketName one to adopt`);
+        });
+
+        it("an adopted Sid that a generated statement already uses", async () => {
+            const error = await failure(runOwner(adopting({ [key("existingBucketPolicy")]: `${FOLDER}/colliding-sid-policy.json` })));
+            expectNothingCreated(error);
+            expect(error.message).to.include('existingBucket.policy = "DenyInsecureTransport": is the Sid of an adopted statement and of a generated one');
+        });
+    });
+
+    describe("an existing KMS key", () => {
+        it("stays the bucket's key: writes must name it, no key is created, and its policy is left to its owner with the statements printed", async () => {
+            const run = await runOwner(adopting({ [key("existingKmsKeyArn")]: KEY_ARN }));
+            expect(all(run.resources, TYPES.kmsKey)).to.deep.equal([]);
+            expect(all(run.resources, "aws:kms/keyPolicy:KeyPolicy")).to.deep.equal([]);
+            const encryption = the(run.resources, TYPES.encryption).inputs.rules as { applyServerSideEncryptionByDefault: { kmsMasterKeyId: string } }[];
+            expect(encryption[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).to.equal(KEY_ARN);
+            const policy = policyOf(the(run.resources, TYPES.bucketPolicy));
+            expect(policy.Statement.find((s) => s.Sid === "DenyOtherKmsKeys")?.Condition?.StringNotEquals).to.deep.equal({
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN,
+            });
+            const printed = run.logs.find((l) => l.includes("its policy must hold these statements"));
+            expect(printed)
+                .to.include("ConsumersEncryptAndDecryptThroughS3")
+                .and.include(consumerOutputs().roleArn as string);
+            expect(printed).not.to.include("OwnerAccountAdministersKey");
+        });
+
+        it("gets its whole policy written, retained on destroy, when the user lets the stack manage it", async () => {
+            const run = await runOwner(adopting({ [key("existingKmsKeyArn")]: KEY_ARN, [key("manageKeyPolicy")]: "true" }));
+            const keyPolicy = the(run.resources, "aws:kms/keyPolicy:KeyPolicy");
+            expect(keyPolicy.inputs.keyId).to.equal(KEY_ARN);
+            expect(keyPolicy.retainOnDelete).to.equal(true);
+            expect(policyOf(keyPolicy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerAccountAdministersKey", "ConsumersEncryptAndDecryptThroughS3"]);
+        });
+
+        it("must be a key of the owner account and region", async () => {
+            const elsewhere = KEY_ARN.replace(OWNER_ACCOUNT, "999999999999");
+            const error = await failure(runOwner(adopting({ [key("existingKmsKeyArn")]: elsewhere })));
+            expectNothingCreated(error);
+            expect(error.message).to.include(`${key("existingKmsKeyArn")} = "${elsewhere}": must be a key of the owner account ${OWNER_ACCOUNT} in ${REGION}`);
+        });
+    });
+
+    describe("giving the bucket back", () => {
+        it("writes the adopted statements alone, no grant and no lock, in a policy a destroy leaves in place", async () => {
+            const run = await runOwner(
+                adopting({
+                    [key("existingBucketPolicy")]: EXISTING_POLICY,
+                    [key("existingGrants")]: { S3ServerAccessLogs: "exempt" },
+                    [key("giveBackBucket")]: "true",
+                }),
+            );
+            const bucketPolicy = the(run.resources, TYPES.bucketPolicy);
+            expect(policyOf(bucketPolicy)).to.deep.equal({ Version: "2012-10-17", Statement: statementsOf(EXISTING_POLICY) });
+            expect(bucketPolicy.retainOnDelete).to.equal(true);
+            expect(run.outputs.grantedRoleArns).to.deep.equal([]);
+            expect(the(run.resources, TYPES.bucket).read).to.equal(true);
+        });
+
+        it("removes the stack's policy from a bucket that had none: not retained, and not registered when given back", async () => {
+            const adopted = await runOwner(adopting());
+            expect(the(adopted.resources, TYPES.bucketPolicy).retainOnDelete).to.equal(false);
+            const givenBack = await runOwner(adopting({ [key("giveBackBucket")]: "true" }));
+            expect(all(givenBack.resources, TYPES.bucketPolicy)).to.deep.equal([]);
+        });
+    });
+});
