@@ -8,8 +8,8 @@ import { Statement, Values } from "./document";
  * a service such as log delivery) would be cut off. Each one is the user's choice, by Sid:
  * - `exempt`: the lock lets that principal through wherever it comes from (account → `aws:PrincipalAccount`,
  *   role or user → `aws:PrincipalArn`, service → `aws:PrincipalServiceName`); the grant keeps working.
- * - `lock`: the lock applies; the grant only works through a consumer's endpoint, which in practice
- *   ends it.
+ * - `lock`: the lock applies; the grant only works through a consumer's endpoint (under account-match,
+ *   only through one its own account owns, which no consumer's is), which in practice ends it.
  * The adopted statements are kept as written (they may use NotAction, NotResource or NotPrincipal,
  * which this project's own statements never do).
  */
@@ -174,5 +174,5 @@ export function choiceNote(grant: OutsideGrant, choice: ExistingGrantChoice): st
     const whom = grant.principals.map((p) => `${p.kind} ${p.value}`).join(", ");
     return choice === "exempt"
         ? `Adopted statement "${grant.sid}" (${whom}) is exempt from the endpoint lock: it keeps working from anywhere, as before.`
-        : `Adopted statement "${grant.sid}" (${whom}) is under the endpoint lock: it only works through a consumer's endpoint, so it is cut off.`;
+        : `Adopted statement "${grant.sid}" (${whom}) is under the endpoint lock: it only works through a consumer's endpoint (under account-match, one its own account owns), so it is cut off wherever it is used today.`;
 }
