@@ -22,6 +22,8 @@ export interface ExistingBucket {
     readonly name: string;
     /** The bucket's own policy (from `existingBucketPolicy`), merged with the generated statements. */
     readonly policy?: AdoptedPolicy;
+    /** The file `policy` was read from, as the user wrote it. */
+    readonly policyFile?: string;
     /** Each adopted grant to a principal outside the owner account, and what the user chose for it. */
     readonly decisions: readonly { readonly grant: OutsideGrant; readonly choice: ExistingGrantChoice }[];
     /** The bucket's existing KMS key: writes must use it. */
@@ -80,10 +82,10 @@ export function readExistingBucket(
         );
     }
     const keep = config.list("keepBucketSettings", rules.oneOf(BUCKET_SETTINGS), BUCKET_SETTINGS[0]) as BucketSetting[];
-    const { policy, decisions } = readPolicyFile(config, owner);
+    const { policy, policyFile, decisions } = readPolicyFile(config, owner);
     return {
         name,
-        ...(policy ? { policy } : {}),
+        ...(policy ? { policy, policyFile } : {}),
         decisions,
         ...(kmsKeyArn ? { kmsKeyArn } : {}),
         manageKeyPolicy: config.boolean("manageKeyPolicy", false),
@@ -92,7 +94,10 @@ export function readExistingBucket(
     };
 }
 
-function readPolicyFile(config: ConfigReader, owner: { accountId: string; consumerAccounts: readonly string[] }): Pick<ExistingBucket, "policy" | "decisions"> {
+function readPolicyFile(
+    config: ConfigReader,
+    owner: { accountId: string; consumerAccounts: readonly string[] },
+): Pick<ExistingBucket, "policy" | "policyFile" | "decisions"> {
     const choices = readChoices(config);
     const file = config.optional("existingBucketPolicy", () => undefined, "existing-bucket-policy.json");
     if (file === undefined) {
@@ -172,7 +177,7 @@ function readPolicyFile(config: ConfigReader, owner: { accountId: string; consum
         );
     }
     const exempt = lockExemption(decisions.filter((d) => d.choice === "exempt").map((d) => d.grant));
-    return { policy: { statements: list, exempt }, decisions };
+    return { policy: { statements: list, exempt }, policyFile: file, decisions };
 }
 
 /** Exempting a consumer's whole account would take that consumer out of the lock. */

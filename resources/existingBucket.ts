@@ -5,7 +5,7 @@ import * as rules from "../domain/rules";
 import { BucketSetting, ConsumerGrant } from "../domain/terms";
 import { AdoptedPolicy } from "../policies/adopted-policy";
 import { compact, policy } from "../policies/document";
-import { buildKeyPolicy, KeyPolicyInput } from "../policies/key-policy";
+import { buildKeyPolicy, consumerKeyStatements, KeyPolicyInput } from "../policies/key-policy";
 
 /** An existing bucket to adopt: read, never replaced or deleted; its settings managed or kept one by one. */
 export interface AdoptedBucket {
@@ -68,11 +68,6 @@ export function existingBucket(name: string, parent: pulumi.Resource, bucketName
           )
         : undefined;
     return { bucket, ...(publicAccessBlock ? { publicAccessBlock } : {}), ...(ownership ? { ownership } : {}) };
-}
-
-/** The statements consumers need in a key policy: the project's key policy without the owner's own statement. */
-export function consumerKeyStatements(input: KeyPolicyInput) {
-    return buildKeyPolicy(input).Statement.filter((s) => s.Sid !== "OwnerAccountAdministersKey");
 }
 
 /**

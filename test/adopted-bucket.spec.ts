@@ -8,6 +8,12 @@ import { parseBucketPolicy } from "../policies/adopted-policy";
 import { PolicyDocument, Statement } from "../policies/document";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES } from "./helpers";
+import { consumerSettingsOf, ownerSettingsOf, readStackFile } from "../config/stack-files";
+import { AccountApi } from "../verify/aws";
+import { ConsumerStack, expectedDocuments, OwnerStack } from "../verify/expected";
+import { compareDocument } from "../verify/judge";
+import { judgeAdoptedPolicy, verifyPlanned } from "../verify/planned";
+import { MissingCredentials, sameSids } from "../verify/run";
 
 const FOLDER = "test/stacks/adopted-bucket";
 const EXISTING_POLICY = `${FOLDER}/existing-bucket-policy.json`;
@@ -180,6 +186,97 @@ describe("adopting an existing bucket", () => {
             expect(the(adopted.resources, TYPES.bucketPolicy).retainOnDelete).to.equal(false);
             const givenBack = await runOwner(adopting({ [key("giveBackBucket")]: "true" }));
             expect(all(givenBack.resources, TYPES.bucketPolicy)).to.deep.equal([]);
+        });
+    });
+});
+
+describe("npm run verify on an adopted bucket", () => {
+    const ownerFile = readStackFile(join(__dirname, "stacks", "adopted-bucket"), "owner");
+    const consumer: ConsumerStack = {
+        stack: "consumer",
+        settings: consumerSettingsOf(readStackFile(join(__dirname, "stacks", "adopted-bucket"), "consumer")),
+        outputs: consumerOutputs(),
+    };
+    const deployed = { bucketName: BUCKET, bucketArn: `arn:aws:s3:::${BUCKET}`, region: REGION, accountId: OWNER_ACCOUNT };
+    const ownerStack = (config: Record<string, unknown> = {}, outputs: Record<string, unknown> = deployed): OwnerStack => ({
+        stack: "owner",
+        settings: ownerSettingsOf({ ...ownerFile, config: { ...ownerFile.config, ...config } }),
+        outputs,
+    });
+    const [logDelivery] = statementsOf(EXISTING_POLICY);
+
+    it("expects the merged bucket policy: the adopted statement beside the grant and the lock", () => {
+        const [bucketPolicy] = expectedDocuments(ownerStack(), [consumer]);
+        expect(bucketPolicy.document.Statement.map((s) => s.Sid)).to.include.members([
+            "GrantReadWrite1",
+            "DenyConsumersOutsideTheirEndpoints",
+            logDelivery.Sid,
+        ]);
+    });
+
+    it("expects only the consumers' statements in an adopted key's policy it does not manage, and reads only those of the live copy", () => {
+        const docs = expectedDocuments(ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN }, { ...deployed, kmsKeyArn: KEY_ARN }), [consumer]);
+        const keyDoc = docs.find((d) => d.live.kind === "key-policy")!;
+        expect(keyDoc.partial).to.equal(true);
+        expect(keyDoc.document.Statement.map((s) => s.Sid)).to.deep.equal(["ConsumersEncryptAndDecryptThroughS3"]);
+        const ownersOwn: Statement = {
+            Sid: "KeyAdministrators",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        };
+        const live: PolicyDocument = { Version: "2012-10-17", Statement: [ownersOwn, ...keyDoc.document.Statement] };
+        expect(compareDocument("owner", keyDoc.what, keyDoc.document, sameSids(keyDoc, live)).result).to.equal("pass");
+        const without = { ...live, Statement: [ownersOwn] };
+        expect(compareDocument("owner", keyDoc.what, keyDoc.document, sameSids(keyDoc, without)).detail).to.match(
+            /^missing ConsumersEncryptAndDecryptThroughS3/,
+        );
+        const managed = expectedDocuments(
+            ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN, [key("manageKeyPolicy")]: "true" }, { ...deployed, kmsKeyArn: KEY_ARN }),
+            [consumer],
+        );
+        expect(managed.find((d) => d.live.kind === "key-policy")!.partial).to.equal(undefined);
+    });
+
+    describe("--planned: the live policy against the adopted file", () => {
+        const generated = new Set(["DenyInsecureTransport", "GrantReadWrite1"]);
+        const doc = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+        it("passes when the live policy's own statements are the file's, before and after the merge", () => {
+            const before = judgeAdoptedPolicy("owner", EXISTING_POLICY, [logDelivery], generated, doc(logDelivery));
+            expect(before.result).to.equal("pass");
+            const merged = doc({ ...logDelivery, Sid: "DenyInsecureTransport" }, { ...logDelivery, Sid: "GrantReadWrite1" }, logDelivery);
+            expect(judgeAdoptedPolicy("owner", EXISTING_POLICY, [logDelivery], generated, merged).result).to.equal("pass");
+        });
+
+        it("warns, naming each statement, when the live policy has changed since the file was saved", () => {
+            const partner = statementsOf(THIRD_ACCOUNT_POLICY)[0];
+            const changed = { ...logDelivery, Resource: `arn:aws:s3:::${BUCKET}/other-logs/*` };
+            const row = judgeAdoptedPolicy("owner", EXISTING_POLICY, [logDelivery], generated, doc(changed, partner));
+            expect(row.result).to.equal("warn");
+            expect(row.detail).to.equal(
+                `the live policy differs from ${EXISTING_POLICY}: PartnerRead is in the live policy, not in the file; S3ServerAccessLogs differs. Save it again (aws s3api get-bucket-policy) and plan again`,
+            );
+            expect(judgeAdoptedPolicy("owner", EXISTING_POLICY, [logDelivery], generated, undefined).detail).to.match(
+                /S3ServerAccessLogs is in the file, not in the live policy/,
+            );
+        });
+
+        it("reads the adopted bucket's live policy before the owner stack has ever deployed", async () => {
+            const asked: string[] = [];
+            const api = {
+                bucketPolicy: async (bucket: string) => (asked.push(bucket), doc(logDelivery, statementsOf(THIRD_ACCOUNT_POLICY)[0])),
+            } as unknown as AccountApi;
+            const rows = await verifyPlanned(
+                [],
+                () => api,
+                () => new MissingCredentials("owner", OWNER_ACCOUNT, "AWS_PROFILE_OWNER"),
+                { owner: ownerStack({}, {}), consumers: [consumer] },
+            );
+            expect(asked).to.deep.equal([BUCKET]);
+            expect(rows.find((r) => r.check === "adopted bucket policy")).to.deep.include({ result: "warn" });
+            expect(rows.find((r) => r.check === "CheckNoNewAccess bucket policy")?.detail).to.match(/owner stack is not deployed/);
         });
     });
 });
