@@ -4,7 +4,8 @@ import { join } from "path";
 import { Plan, PlannedPhase } from "../offline/plan";
 import { renderJson } from "../offline/planReport";
 import { runStack } from "../offline/runStack";
-import { parseBucketPolicy } from "../policies/adopted-policy";
+import { NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
+import { CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { PolicyDocument, Statement } from "../policies/document";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES } from "./helpers";
@@ -72,6 +73,27 @@ describe("adopting an existing bucket", () => {
             expect(finalOwner.logs.join("\n")).to.match(/versioning is left as the bucket has it/);
             expect(finalOwner.logs.join("\n")).to.match(/"S3ServerAccessLogs" \(service logging.s3.amazonaws.com\) is exempt from the endpoint lock/);
         });
+    });
+
+    it("reads the bucket whatever protect says: nothing of this stack can replace or delete it", async () => {
+        for (const protect of ["true", "false"]) {
+            const run = await runOwner(adopting({ [key("protect")]: protect }));
+            const bucket = the(run.resources, TYPES.bucket);
+            expect([bucket.read, bucket.id, bucket.inputs], `protect ${protect}`).to.deep.equal([true, BUCKET, {}]);
+        }
+    });
+
+    it("counts the adopted statements in the bucket policy's 20 KB", () => {
+        const big: Statement = {
+            ...statementsOf(EXISTING_POLICY)[0],
+            Sid: "Big",
+            Resource: Array.from({ length: 600 }, (_, i) => `arn:aws:s3:::${BUCKET}/logs-${i}/*`),
+        };
+        const args: CrossAccountBucketArgs = { ownerAccountId: OWNER_ACCOUNT, region: REGION, existingBucket: { name: BUCKET } };
+        expect(validateCrossAccountBucketArgs(args)).to.deep.equal([]);
+        const issues = validateCrossAccountBucketArgs({ ...args, existingBucket: { name: BUCKET, policy: { statements: [big], exempt: NO_EXEMPTION } } });
+        expect(issues.map((i) => i.rule)).to.have.length(1);
+        expect(issues[0].rule).to.match(/^make the S3 bucket policy \(lockMode account-match\) \d+ bytes, over AWS's limit of 20480 bytes$/);
     });
 
     describe("refuses before anything is created", () => {
