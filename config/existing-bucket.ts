@@ -54,13 +54,18 @@ export function readExistingBucket(
     const name = config.optional("existingBucketName", rules.bucketName, "my-existing-bucket");
     if (name === undefined) {
         for (const key of EXISTING_BUCKET_KEYS.filter((k) => config.has(k))) {
-            config.issues.check(config.key(key), "(set)", "is only read when adopting a bucket", `set ${config.key("existingBucketName")}, or remove ${key}`);
+            config.issues.check(
+                config.key(key),
+                raw(config, key),
+                "is only read when adopting a bucket",
+                `set ${config.key("existingBucketName")}, or remove ${key}`,
+            );
         }
         return undefined;
     }
     config.issues.check(
         config.key("bucketName"),
-        "(set)",
+        raw(config, "bucketName"),
         config.has("bucketName") && "names a bucket to create, and existingBucketName one to adopt",
         "keep one: existingBucketName to adopt that bucket",
     );
@@ -76,7 +81,7 @@ export function readExistingBucket(
         );
         config.issues.check(
             config.key("encryption"),
-            "(set)",
+            raw(config, "encryption"),
             config.has("encryption") && "chooses a new encryption, and existingKmsKeyArn keeps the bucket's key",
             "remove encryption: the adopted bucket keeps its key",
         );
@@ -179,6 +184,9 @@ function readPolicyFile(
     const exempt = lockExemption(decisions.filter((d) => d.choice === "exempt").map((d) => d.grant));
     return { policy: { statements: list, exempt }, policyFile: file, decisions };
 }
+
+/** A setting's value as the stack file holds it, for a message about it. */
+const raw = (config: ConfigReader, key: string) => config.optional(key, () => undefined, "");
 
 /** Exempting a consumer's whole account would take that consumer out of the lock. */
 function exemptsConsumer(grant: OutsideGrant, consumerAccounts: readonly string[]): string | undefined {

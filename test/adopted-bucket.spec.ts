@@ -4,7 +4,7 @@ import { join } from "path";
 import { Plan, PlannedPhase } from "../offline/plan";
 import { renderJson } from "../offline/planReport";
 import { runStack } from "../offline/runStack";
-import { NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
+import { cannotExempt, grantsOutside, lockExemption, NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
 import { CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { PolicyDocument, Statement } from "../policies/document";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
@@ -141,9 +141,9 @@ describe("adopting an existing bucket", () => {
 
         it("adoption settings without existingBucketName, and bucketName beside it", async () => {
             const message = await refused(ownerConfig({ [key("giveBackBucket")]: "true" }));
-            expect(message).to.include(`${key("giveBackBucket")} = "(set)": is only read when adopting a bucket`);
+            expect(message).to.include(`${key("giveBackBucket")} = "true": is only read when adopting a bucket`);
             const both = await refused(adopting({ [key("bucketName")]: "another-bucket" }));
-            expect(both).to.include(`${key("bucketName")} = "(set)": names a bucket to create, and existingBucketName one to adopt`);
+            expect(both).to.include(`${key("bucketName")} = "another-bucket": names a bucket to create, and existingBucketName one to adopt`);
         });
 
         it("an adopted Sid that a generated statement already uses", async () => {
@@ -299,6 +299,60 @@ describe("npm run verify on an adopted bucket", () => {
             expect(asked).to.deep.equal([BUCKET]);
             expect(rows.find((r) => r.check === "adopted bucket policy")).to.deep.include({ result: "warn" });
             expect(rows.find((r) => r.check === "CheckNoNewAccess bucket policy")?.detail).to.match(/owner stack is not deployed/);
+        });
+    });
+});
+
+describe("an adopted policy document (pure)", () => {
+    const doc = {
+        Version: "2012-10-17",
+        Statement: { Sid: "One", Effect: "Allow", Principal: { AWS: "444444444444" }, Action: "s3:GetObject", Resource: "*" },
+    };
+
+    it("reads get-bucket-policy output and the plain document alike, a lone Statement as a list of one", () => {
+        const plain = parseBucketPolicy(JSON.stringify(doc));
+        expect(plain).to.deep.equal([doc.Statement]);
+        expect(parseBucketPolicy(JSON.stringify({ Policy: JSON.stringify(doc) }))).to.deep.equal(plain);
+    });
+
+    it("names what is wrong with a file that is not a policy", () => {
+        expect(parseBucketPolicy("{not json")).to.match(/^is not valid JSON/);
+        expect(parseBucketPolicy(JSON.stringify({ Version: "2012-10-17" }))).to.match(/^holds no policy document/);
+        expect(parseBucketPolicy(JSON.stringify({ Statement: [{ Effect: "Maybe" }] }))).to.equal("Statement[0] is not a statement with Effect Allow or Deny");
+    });
+
+    it("finds the Allows that reach outside the owner account, and whom the lock could exempt", () => {
+        const s = (Sid: string, rest: Record<string, unknown>) =>
+            ({ Sid, Effect: "Allow", Action: "s3:GetObject", Resource: "*", ...rest }) as unknown as Statement;
+        const statements = [
+            s("OwnerRole", { Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:role/analytics` } }),
+            s("OwnerRoot", { Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:root` } }),
+            s("PartnerRole", { Principal: { AWS: ["arn:aws:iam::444444444444:role/reader", `arn:aws:iam::${OWNER_ACCOUNT}:role/x`] } }),
+            s("Cdn", { Principal: { Service: "cloudfront.amazonaws.com" } }),
+            s("Everyone", { Principal: "*" }),
+            s("AllButOne", { NotPrincipal: { AWS: "arn:aws:iam::444444444444:root" } }),
+            s("Canonical", { Principal: { CanonicalUser: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be" } }),
+            { ...s("DenyIsNoGrant", { Principal: "*" }), Effect: "Deny" } as Statement,
+        ];
+        const outside = grantsOutside(statements, OWNER_ACCOUNT);
+        expect(outside.map((g) => [g.sid, g.principals.map((p) => `${p.kind} ${p.value}`)])).to.deep.equal([
+            ["PartnerRole", ["arn arn:aws:iam::444444444444:role/reader"]],
+            ["Cdn", ["service cloudfront.amazonaws.com"]],
+            ["Everyone", ["everyone *"]],
+            ["AllButOne", ["everyone *"]],
+            ["Canonical", ["other 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"]],
+        ]);
+        expect(outside.map((g) => cannotExempt(g) ?? "can be exempt")).to.deep.equal([
+            "can be exempt",
+            "can be exempt",
+            "it grants everyone (Principal or NotPrincipal), and exempting everyone would switch the lock off",
+            "it grants everyone (Principal or NotPrincipal), and exempting everyone would switch the lock off",
+            "the lock cannot name its principal 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be (only accounts, IAM roles and users by ARN, and services)",
+        ]);
+        expect(lockExemption(outside.slice(0, 2))).to.deep.equal({
+            accounts: [],
+            principalArns: ["arn:aws:iam::444444444444:role/reader"],
+            services: ["cloudfront.amazonaws.com"],
         });
     });
 });
