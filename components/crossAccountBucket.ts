@@ -81,7 +81,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     issues.check("ownerAccountId", args.ownerAccountId, rules.accountId(args.ownerAccountId), "pass the owner account's id");
     issues.check("bucketName", args.bucketName, args.bucketName !== undefined && rules.bucketName(args.bucketName), "choose a valid S3 bucket name");
     issues.check("lockMode", args.lockMode, args.lockMode !== undefined && rules.oneOf(LOCK_MODES)(args.lockMode), 'pass "account-match" or "per-consumer"');
-    checkExistingBucket(issues, args.existingBucket, args.bucketName);
+    checkExistingBucket(issues, args.existingBucket, args.bucketName, grants);
     for (const [i, g] of grants.entries()) {
         issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
         issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");

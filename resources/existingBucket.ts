@@ -22,7 +22,12 @@ export interface AdoptedBucket {
     readonly giveBack?: boolean;
 }
 
-export function checkExistingBucket(issues: IssueList, adopted: AdoptedBucket | undefined, bucketName: string | undefined): void {
+export function checkExistingBucket(
+    issues: IssueList,
+    adopted: AdoptedBucket | undefined,
+    bucketName: string | undefined,
+    grants: readonly ConsumerGrant[],
+): void {
     if (adopted === undefined) {
         return;
     }
@@ -34,6 +39,14 @@ export function checkExistingBucket(issues: IssueList, adopted: AdoptedBucket | 
         adopted.manageKeyPolicy === true && adopted.kmsKeyArn === undefined && "requires existingBucket.kmsKeyArn",
         "name the bucket's key, or leave manageKeyPolicy off",
     );
+    for (const role of adopted.policy?.exempt.principalArns.filter((arn) => grants.some((g) => g.roleArn === arn)) ?? []) {
+        issues.check(
+            "existingBucket.policy.exempt",
+            role,
+            "is a consumer's workload role, and exempting it would release that consumer from its endpoints",
+            "set the adopted statement that grants it to lock: the consumer's grant already gives it access",
+        );
+    }
 }
 
 export interface ExistingBucket {

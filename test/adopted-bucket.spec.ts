@@ -146,6 +146,21 @@ describe("adopting an existing bucket", () => {
             expect(both).to.include(`${key("bucketName")} = "another-bucket": names a bucket to create, and existingBucketName one to adopt`);
         });
 
+        it("exempting a consumer's own workload role, once the consumer has deployed", async () => {
+            const role = consumerOutputs().roleArn as string;
+            const error = await failure(
+                runOwner(
+                    adopting({
+                        [key("existingBucketPolicy")]: `${FOLDER}/consumer-role-policy.json`,
+                        [key("existingGrants")]: { OldWorkloadAccess: "exempt" },
+                    }),
+                ),
+            );
+            expectNothingCreated(error);
+            expect(statementsOf(`${FOLDER}/consumer-role-policy.json`)[0].Principal).to.deep.equal({ AWS: role });
+            expect(error.message).to.include(`existingBucket.policy.exempt = "${role}": is a consumer's workload role`);
+        });
+
         it("an adopted Sid that a generated statement already uses", async () => {
             const error = await failure(runOwner(adopting({ [key("existingBucketPolicy")]: `${FOLDER}/colliding-sid-policy.json` })));
             expectNothingCreated(error);
