@@ -6,7 +6,9 @@ import { renderJson } from "../offline/planReport";
 import { runStack } from "../offline/runStack";
 import { cannotExempt, grantsOutside, lockExemption, NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
 import { CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
+import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument, Statement } from "../policies/document";
+import { unlockedGrants } from "../policy-pack/policies";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
 import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES } from "./helpers";
 import { consumerSettingsOf, ownerSettingsOf, readStackFile } from "../config/stack-files";
@@ -369,5 +371,26 @@ describe("an adopted policy document (pure)", () => {
             principalArns: ["arn:aws:iam::444444444444:role/reader"],
             services: ["cloudfront.amazonaws.com"],
         });
+    });
+});
+
+describe("the policy pack on an adopted bucket's merged policy", () => {
+    type PackStatements = Parameters<typeof unlockedGrants>[0];
+    const partner = statementsOf(THIRD_ACCOUNT_POLICY)[0];
+    const merged = (choice: "exempt" | "lock") =>
+        buildBucketPolicy({
+            bucketArn: `arn:aws:s3:::${BUCKET}`,
+            ownerAccountId: OWNER_ACCOUNT,
+            grants: [{ roleArn: consumerOutputs().roleArn as string, accountId: CONSUMER_ACCOUNT, vpceIds: ["vpce-0aaaaaaaaaaaaaaaa"], access: "read" }],
+            encryption: { kind: "sse-s3" },
+            adopted: { statements: [partner], exempt: lockExemption(choice === "exempt" ? grantsOutside([partner], OWNER_ACCOUNT) : []) },
+        }).Statement as unknown as PackStatements;
+
+    // The pack's mandatory rule knows no exemption: a grant kept exempt is one it must report (docs/operations.md).
+    it("accepts an adopted grant left under the lock, and reports one kept exempt", () => {
+        expect(unlockedGrants(merged("lock"), OWNER_ACCOUNT)).to.deep.equal([]);
+        expect(unlockedGrants(merged("exempt"), OWNER_ACCOUNT)).to.deep.equal([
+            "statement PartnerRead grants arn:aws:iam::444444444444:root (account 444444444444) with no aws:SourceVpce lock that covers it",
+        ]);
     });
 });
