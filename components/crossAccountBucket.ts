@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
+import { repeatedSids } from "../policies/adopted-policy";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { byteSize, compact, LIMITS, overLimit, policy as document } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
@@ -110,10 +111,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
     const adopted = args.existingBucket?.policy;
     const bucketPolicy = (mode: LockMode) =>
         buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode, adopted });
-    const sids = bucketPolicy(lockMode)
-        .Statement.map((s) => s.Sid)
-        .filter((sid) => sid !== undefined);
-    for (const sid of new Set(sids.filter((sid, i) => sids.indexOf(sid) !== i))) {
+    for (const sid of repeatedSids(bucketPolicy(lockMode))) {
         issues.check(
             "existingBucket.policy",
             sid,
@@ -271,7 +269,11 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                 : new aws.s3.BucketPolicy(
                       `${name}-policy`,
                       { bucket: bucket.id, policy: this.policy },
-                      { parent: this, retainOnDelete: adopted?.policy !== undefined, dependsOn: settled(publicAccessBlock, ownership, versioning) },
+                      {
+                          parent: this,
+                          retainOnDelete: adopted?.policy !== undefined,
+                          dependsOn: settled(publicAccessBlock, ownership, versioning ?? encryptionConfig),
+                      },
                   );
         this.configuredBy = settled(bucketPolicy ?? versioning ?? encryptionConfig ?? ownership ?? publicAccessBlock);
 

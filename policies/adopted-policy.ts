@@ -1,4 +1,4 @@
-import { Statement, Values } from "./document";
+import { PolicyDocument, Statement, Values } from "./document";
 
 /**
  * The policy an adopted bucket already has, and how its grants meet the endpoint lock.
@@ -175,4 +175,10 @@ export function choiceNote(grant: OutsideGrant, choice: ExistingGrantChoice): st
     return choice === "exempt"
         ? `Adopted statement "${grant.sid}" (${whom}) is exempt from the endpoint lock: it keeps working from anywhere, as before.`
         : `Adopted statement "${grant.sid}" (${whom}) is under the endpoint lock: it only works through a consumer's endpoint (under account-match, one its own account owns), so it is cut off wherever it is used today.`;
+}
+
+/** Sids used by more than one statement of a document (an adopted statement named like a generated one). */
+export function repeatedSids(doc: PolicyDocument): string[] {
+    const sids = doc.Statement.map((s) => s.Sid).filter((sid): sid is string => sid !== undefined);
+    return [...new Set(sids.filter((sid, i) => sids.indexOf(sid) !== i))];
 }

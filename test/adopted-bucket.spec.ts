@@ -71,6 +71,12 @@ describe("adopting an existing bucket", () => {
             for (const r of owned) {
                 expect(r.options.retainOnDelete, r.name).to.equal(true);
             }
+            // Versioning is kept, so the policy waits for the encryption step instead (S3 409 OperationAborted).
+            expect(owned.find((r) => r.type === TYPES.bucketPolicy)!.options.dependsOn).to.include.members([
+                "shared-data-public-access-block",
+                "shared-data-ownership",
+                "shared-data-encryption",
+            ]);
             expect(finalOwner.logs.join("\n")).to.match(/managing publicAccessBlock replaces the bucket's Block Public Access settings/);
             expect(finalOwner.logs.join("\n")).to.match(/versioning is left as the bucket has it/);
             expect(finalOwner.logs.join("\n")).to.match(/"S3ServerAccessLogs" \(service logging.s3.amazonaws.com\) is exempt from the endpoint lock/);
