@@ -93,7 +93,7 @@ export function readExistingBucket(
         ...(policy ? { policy, policyFile } : {}),
         decisions,
         ...(kmsKeyArn ? { kmsKeyArn } : {}),
-        manageKeyPolicy: config.boolean("manageKeyPolicy", false),
+        manageKeyPolicy: manageKeyPolicy(config, kmsKeyArn),
         keep,
         giveBack: config.boolean("giveBackBucket", false),
     };
@@ -183,6 +183,18 @@ function readPolicyFile(
     }
     const exempt = lockExemption(decisions.filter((d) => d.choice === "exempt").map((d) => d.grant));
     return { policy: { statements: list, exempt }, policyFile: file, decisions };
+}
+
+/** Writing a key's policy needs the key. */
+function manageKeyPolicy(config: ConfigReader, kmsKeyArn: string | undefined): boolean {
+    const manage = config.boolean("manageKeyPolicy", false);
+    config.issues.check(
+        config.key("manageKeyPolicy"),
+        raw(config, "manageKeyPolicy"),
+        manage && kmsKeyArn === undefined && "requires existingKmsKeyArn",
+        "name the bucket's key in existingKmsKeyArn, or remove manageKeyPolicy",
+    );
+    return manage;
 }
 
 /** A setting's value as the stack file holds it, for a message about it. */

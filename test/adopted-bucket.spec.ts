@@ -202,6 +202,12 @@ describe("adopting an existing bucket", () => {
             expect(policyOf(keyPolicy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerAccountAdministersKey", "ConsumersEncryptAndDecryptThroughS3"]);
         });
 
+        it("is required to let the stack manage a key policy", async () => {
+            const error = await failure(runOwner(adopting({ [key("manageKeyPolicy")]: "true" })));
+            expectNothingCreated(error);
+            expect(error.message).to.include(`${key("manageKeyPolicy")} = "true": requires existingKmsKeyArn`);
+        });
+
         it("must be a key of the owner account and region", async () => {
             const elsewhere = KEY_ARN.replace(OWNER_ACCOUNT, "999999999999");
             const error = await failure(runOwner(adopting({ [key("existingKmsKeyArn")]: elsewhere })));
