@@ -1,7 +1,9 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join } from "path";
-import { Plan, PlannedPhase } from "../offline/plan";
+import { parse, stringify } from "yaml";
+import { Plan, PlanError, PlannedPhase, planRollout } from "../offline/plan";
 import { renderJson } from "../offline/planReport";
 import { runStack } from "../offline/runStack";
 import { cannotExempt, grantsOutside, lockExemption, NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
@@ -102,6 +104,23 @@ describe("adopting an existing bucket", () => {
         const issues = validateCrossAccountBucketArgs({ ...args, existingBucket: { name: BUCKET, policy: { statements: [big], exempt: NO_EXEMPTION } } });
         expect(issues.map((i) => i.rule)).to.have.length(1);
         expect(issues[0].rule).to.match(/^make the S3 bucket policy \(lockMode account-match\) \d+ bytes, over AWS's limit of 20480 bytes$/);
+    });
+
+    it("npm run plan stops on a policy file granting a third account without a choice, naming the statement and the choice", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "adopted-"));
+        const owner = parse(readFileSync(join(__dirname, "stacks", "adopted-bucket", "Pulumi.owner.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const config = { ...owner.config, [key("existingBucketPolicy")]: THIRD_ACCOUNT_POLICY };
+        delete config[key("existingGrants")];
+        writeFileSync(join(dir, "Pulumi.owner.yaml"), stringify({ config }));
+        const error = await planRollout({ configDir: dir }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(PlanError);
+        expect((error as PlanError).phase).to.equal(1);
+        expect((error as PlanError).message)
+            .to.include('Statement[0] (Sid "PartnerRead") grants account 444444444444')
+            .and.include(`'${key("existingGrants")}.PartnerRead' exempt`);
     });
 
     describe("refuses before anything is created", () => {
