@@ -87,6 +87,15 @@ export function readExistingBucket(
         );
     }
     const keep = config.list("keepBucketSettings", rules.oneOf(BUCKET_SETTINGS), BUCKET_SETTINGS[0]) as BucketSetting[];
+    config.issues.check(
+        config.key("encryption"),
+        raw(config, "encryption"),
+        kmsKeyArn === undefined &&
+            keep.includes("encryption") &&
+            raw(config, "encryption") === "sse-kms" &&
+            "creates a key that the bucket's default encryption, kept as it is, would never use",
+        "name the bucket's own key in existingKmsKeyArn, or stop keeping encryption",
+    );
     const { policy, policyFile, decisions } = readPolicyFile(config, owner);
     return {
         name,

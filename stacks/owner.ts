@@ -39,7 +39,7 @@ export async function ownerProgram(
         }
     }
 
-    settings.existingBucket?.decisions.forEach((d) => pulumi.log.info(choiceNote(d.grant, d.choice)));
+    (settings.existingBucket?.giveBack ? [] : (settings.existingBucket?.decisions ?? [])).forEach((d) => pulumi.log.info(choiceNote(d.grant, d.choice)));
     if (settings.existingBucket && settings.accessLogs) {
         pulumi.log.warn(`Adopted bucket ${settings.existingBucket.name}: accessLogs replaces its logging setting; pulumi destroy switches logging off.`);
     }

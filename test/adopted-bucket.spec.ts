@@ -221,6 +221,14 @@ describe("adopting an existing bucket", () => {
             expect(policyOf(keyPolicy).Statement.map((s) => s.Sid)).to.deep.equal(["OwnerAccountAdministersKey", "ConsumersEncryptAndDecryptThroughS3"]);
         });
 
+        it("is what a new sse-kms key would be for when the bucket's encryption is kept", async () => {
+            const error = await failure(runOwner(adopting({ [key("encryption")]: "sse-kms", [key("keepBucketSettings")]: ["encryption"] })));
+            expectNothingCreated(error);
+            expect(error.message).to.include(
+                `${key("encryption")} = "sse-kms": creates a key that the bucket's default encryption, kept as it is, would never use`,
+            );
+        });
+
         it("is required to let the stack manage a key policy", async () => {
             const error = await failure(runOwner(adopting({ [key("manageKeyPolicy")]: "true" })));
             expectNothingCreated(error);
