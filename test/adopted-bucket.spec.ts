@@ -292,6 +292,11 @@ describe("npm run verify on an adopted bucket", () => {
         ]);
     });
 
+    it("expects the adopted statements alone once the bucket is given back", () => {
+        const [bucketPolicy] = expectedDocuments(ownerStack({ [key("giveBackBucket")]: "true" }), [consumer]);
+        expect(bucketPolicy.document).to.deep.equal({ Version: "2012-10-17", Statement: [logDelivery] });
+    });
+
     it("expects only the consumers' statements in an adopted key's policy it does not manage, and reads only those of the live copy", () => {
         const docs = expectedDocuments(ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN }, { ...deployed, kmsKeyArn: KEY_ARN }), [consumer]);
         const keyDoc = docs.find((d) => d.live.kind === "key-policy")!;
