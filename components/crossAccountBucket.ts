@@ -1,15 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
+import { repeatedSids } from "../policies/adopted-policy";
 import { buildBucketPolicy } from "../policies/bucket-policy";
-import { byteSize, compact, LIMITS, overLimit } from "../policies/document";
+import { byteSize, compact, LIMITS, overLimit, policy as document } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
+import { checkGrants, LONGEST_BUCKET_NAME, PendingConsumer, placeholderKeyArn, smallestGrant } from "../policies/measure";
 import { WriteEncryption } from "../policies/write-encryption";
+import { AdoptedBucket, adoptionNotes, checkExistingBucket, existingBucket, existingKeyPolicy } from "../resources/existingBucket";
 import { privateBucket } from "../resources/privateBucket";
 import { ConfigError, Issue, IssueList } from "../domain/issues";
 import {
-    AccessLevel,
-    ConsumerGrant,
+    BucketSetting,
     DEFAULT_ENCRYPTION,
     DEFAULT_LOCK_MODE,
     Encryption,
@@ -20,6 +22,8 @@ import {
     LockMode,
     PER_CONSUMER_CANNOT_LOCK_ORGANIZATION,
 } from "../domain/terms";
+
+export type { PendingConsumer };
 
 export interface CrossAccountBucketArgs {
     /** The owner account; its principals are never caught by the endpoint lock. Required. */
@@ -56,31 +60,8 @@ export interface CrossAccountBucketArgs {
      * or region, say) stops at preview instead of orphaning the data. @default true
      */
     readonly protect?: boolean;
-}
-
-/** A consumer the owner has agreed to share with, before its stack has exported a role and endpoint. */
-export interface PendingConsumer {
-    readonly accountId: string;
-    readonly access: AccessLevel;
-    readonly prefix?: string;
-}
-
-/** The longest name S3 allows: the policy is measured with it while the real name is unknown. */
-const LONGEST_BUCKET_NAME = "b".repeat(63);
-
-/** A key ARN of the real length, for measuring before the key exists. */
-const placeholderKeyArn = (partition: string, region: string, account: string) =>
-    `arn:${partition}:kms:${region}:${account}:key/${"0".repeat(8)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(4)}-${"0".repeat(12)}`;
-
-/** A pending consumer at its smallest: a one-character role name and a short-form endpoint id. */
-function smallestGrant(pending: PendingConsumer, index: number, partition: string): ConsumerGrant {
-    return {
-        roleArn: `arn:${partition}:iam::${pending.accountId}:role/${index.toString(36)}`,
-        accountId: pending.accountId,
-        vpceIds: [`vpce-${index.toString(16).padStart(8, "0")}`],
-        access: pending.access,
-        ...(pending.prefix === undefined ? {} : { prefix: pending.prefix }),
-    };
+    /** Adopt this existing bucket of the owner account and region instead of creating one. Mutually exclusive with `bucketName`. @default none (create) */
+    readonly existingBucket?: AdoptedBucket;
 }
 
 /**
@@ -100,42 +81,28 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
         args.lockMode === "per-consumer" && grants.some(isOrganizationGrant) && PER_CONSUMER_CANNOT_LOCK_ORGANIZATION,
         'use lockMode "account-match" with organization grants',
     );
-    for (const [i, g] of grants.entries()) {
-        if (isOrganizationGrant(g)) {
-            issues.check(
-                `grants[${i}].orgPath`,
-                g.orgPath,
-                rules.organizationPath(g.orgPath),
-                "pass the OU path, such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/",
-            );
-            issues.check(`grants[${i}].roleName`, g.roleName, rules.roleName(g.roleName), "pass the role name the accounts under the path use");
-            continue;
-        }
-        issues.check(`grants[${i}].accountId`, g.accountId, rules.notOwnerAccount(args.ownerAccountId)(g.accountId), "grant only other accounts");
-        issues.check(`grants[${i}].roleArn`, g.roleArn, rules.roleOfAccount(g.accountId, "account")(g.roleArn), "pass the consumer's workload role");
-        issues.check(
-            `grants[${i}].vpceIds`,
-            g.vpceIds,
-            (g.vpceIds.length === 0 || g.vpceIds.some((id) => rules.vpceId(id))) && "must list one or more vpce- ids",
-            "pass the consumer's gateway endpoint id",
-        );
-        issues.check(
-            `grants[${i}].vpceAccountId`,
-            g.vpceAccountId,
-            g.vpceAccountId !== undefined && rules.accountId(g.vpceAccountId),
-            "pass the account that owns the endpoint",
-        );
-    }
+    checkExistingBucket(issues, args.existingBucket, args.bucketName, grants.filter(isListedGrant));
+    checkGrants(issues, grants, args.ownerAccountId);
     if (issues.size > 0) {
         return issues.items;
     }
     const partition = args.partition ?? "aws";
     const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
-    const bucketArn = `arn:${partition}:s3:::${args.bucketName ?? LONGEST_BUCKET_NAME}`;
-    const kmsKeyArn = placeholderKeyArn(partition, args.region, args.ownerAccountId);
-    const encryption: WriteEncryption = args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
+    const bucketArn = `arn:${partition}:s3:::${args.existingBucket?.name ?? args.bucketName ?? LONGEST_BUCKET_NAME}`;
+    const kmsKeyArn = args.existingBucket?.kmsKeyArn ?? placeholderKeyArn(partition, args.region, args.ownerAccountId);
+    const encryption = writeEncryption(args, kmsKeyArn);
     const all = [...grants, ...pending.map((p, i) => smallestGrant(p, i, partition))];
-    const bucketPolicy = (mode: LockMode) => buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode });
+    const adopted = args.existingBucket?.policy;
+    const bucketPolicy = (mode: LockMode) =>
+        buildBucketPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, grants: all, encryption, lockMode: mode, adopted });
+    for (const sid of repeatedSids(bucketPolicy(lockMode))) {
+        issues.check(
+            "existingBucket.policy",
+            sid,
+            "is the Sid of an adopted statement and of a generated one (Sids must be unique in a policy)",
+            "rename the adopted statement's Sid, in the bucket's policy too",
+        );
+    }
     const counted =
         pending.length === 0
             ? `${grants.length} consumers`
@@ -159,7 +126,7 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
             fitsOther ? `set lockMode to "${other}", which fits (${byteSize(bucketPolicy(other))} bytes); or ${sharing}` : sharing,
         );
     }
-    if (args.encryption === "sse-kms") {
+    if (encryption.kind === "sse-kms") {
         const keyPolicy = buildKeyPolicy({ bucketArn, ownerAccountId: args.ownerAccountId, region: args.region, partition, grants: all });
         const overKey = overLimit(keyPolicy, LIMITS.keyPolicy);
         if (overKey) {
@@ -167,6 +134,11 @@ export function validateCrossAccountBucketArgs(args: CrossAccountBucketArgs): re
         }
     }
     return issues.items;
+}
+
+/** What writes must keep: an adopted bucket's own key, else the bucket's chosen encryption. */
+function writeEncryption(args: CrossAccountBucketArgs, kmsKeyArn: string): WriteEncryption {
+    return args.existingBucket?.kmsKeyArn !== undefined || args.encryption === "sse-kms" ? { kind: "sse-kms", kmsKeyArn } : { kind: "sse-s3" };
 }
 
 /**
@@ -193,8 +165,12 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         }
         super("cross-account-s3:index:CrossAccountBucket", name, {}, opts);
 
-        const grants = args.grants ?? [];
-        const encryption = args.encryption ?? DEFAULT_ENCRYPTION;
+        const adopted = args.existingBucket;
+        // Adopting is decided here, once: the bucket is read, not created; each setting is managed unless
+        // kept; the bucket's own key stays its key; giving the bucket back grants and locks no one.
+        const manages = (setting: BucketSetting) => !(adopted?.keep ?? []).includes(setting);
+        const grants = adopted?.giveBack ? [] : (args.grants ?? []);
+        const encryption = adopted?.kmsKeyArn !== undefined ? "sse-kms" : (args.encryption ?? DEFAULT_ENCRYPTION);
         const partition = args.partition ?? "aws";
         const lockMode = args.lockMode ?? DEFAULT_LOCK_MODE;
         // Data outlives the stack: a destroy forgets these resources instead of deleting them, and
@@ -204,10 +180,13 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
 
         // ACLs off (BucketOwnerEnforced): that is why the consumer is never granted s3:PutObjectAcl.
         // Each configuration step below waits for the one before it (S3 409 OperationAborted).
-        const { bucket, publicAccessBlock, ownership } = privateBucket(name, this, args.bucketName, guard);
+        const { bucket, publicAccessBlock, ownership } = adopted
+            ? existingBucket(name, this, adopted.name, manages)
+            : privateBucket(name, this, args.bucketName, guard);
+        adoptionNotes(adopted).forEach((note) => pulumi.log.warn(note, this));
 
         const key =
-            encryption === "sse-kms"
+            encryption === "sse-kms" && adopted?.kmsKeyArn === undefined
                 ? new aws.kms.Key(
                       `${name}-key`,
                       {
@@ -221,50 +200,70 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
                       guard,
                   )
                 : undefined;
-        const encryptionConfig = new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        ...(key
-                            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
-                            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }),
-                        // SSE-C keys are the writer's own: nobody else could read such an object.
-                        blockedEncryptionTypes: ["SSE-C"],
-                    },
-                ],
-            },
-            { ...keep, dependsOn: [ownership] },
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            { ...keep, dependsOn: [encryptionConfig] },
-        );
+        const kmsKeyArn = adopted?.kmsKeyArn !== undefined ? pulumi.output(adopted.kmsKeyArn) : key?.arn;
+        if (adopted?.kmsKeyArn !== undefined && !adopted.giveBack) {
+            existingKeyPolicy(name, this, adopted, bucket.arn, { ownerAccountId: args.ownerAccountId, region: args.region, partition, grants });
+        }
+        const encryptionConfig = manages("encryption")
+            ? new aws.s3.BucketServerSideEncryptionConfiguration(
+                  `${name}-encryption`,
+                  {
+                      bucket: bucket.id,
+                      rules: [
+                          {
+                              ...(kmsKeyArn
+                                  ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }
+                                  : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }),
+                              // SSE-C keys are the writer's own: nobody else could read such an object.
+                              blockedEncryptionTypes: ["SSE-C"],
+                          },
+                      ],
+                  },
+                  { ...keep, dependsOn: settled(ownership) },
+              )
+            : undefined;
+        const versioning = manages("versioning")
+            ? new aws.s3.BucketVersioning(
+                  `${name}-versioning`,
+                  { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                  { ...keep, dependsOn: settled(encryptionConfig ?? ownership) },
+              )
+            : undefined;
 
-        this.policy = pulumi.all([bucket.arn, key?.arn]).apply(([bucketArn, kmsKeyArn]) =>
+        this.policy = pulumi.all([bucket.arn, kmsKeyArn]).apply(([bucketArn, keyArn]) =>
             compact(
-                buildBucketPolicy({
-                    bucketArn,
-                    ownerAccountId: args.ownerAccountId,
-                    grants,
-                    encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
-                    lockMode,
-                }),
+                adopted?.giveBack
+                    ? document(adopted.policy?.statements ?? [])
+                    : buildBucketPolicy({
+                          bucketArn,
+                          ownerAccountId: args.ownerAccountId,
+                          grants,
+                          encryption: keyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn: keyArn },
+                          lockMode,
+                          adopted: adopted?.policy,
+                      }),
             ),
         );
-        // Not retained: destroying the owner stack ends the sharing.
-        const bucketPolicy = new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket: bucket.id, policy: this.policy },
-            { parent: this, dependsOn: [publicAccessBlock, ownership, versioning] },
-        );
-        this.configuredBy = [bucketPolicy];
+        // Not retained on a bucket of its own: destroying the owner stack ends the sharing. Retained on an
+        // adopted bucket that had a policy: a delete would leave it with none, so giving the bucket back
+        // writes the adopted statements alone and a destroy leaves them. One that had none gets none back.
+        const bucketPolicy =
+            adopted?.giveBack && adopted.policy === undefined
+                ? undefined
+                : new aws.s3.BucketPolicy(
+                      `${name}-policy`,
+                      { bucket: bucket.id, policy: this.policy },
+                      {
+                          parent: this,
+                          retainOnDelete: adopted?.policy !== undefined,
+                          dependsOn: settled(publicAccessBlock, ownership, versioning ?? encryptionConfig),
+                      },
+                  );
+        this.configuredBy = settled(bucketPolicy ?? versioning ?? encryptionConfig ?? ownership ?? publicAccessBlock);
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
-        this.kmsKeyArn = key?.arn;
+        this.kmsKeyArn = kmsKeyArn;
         const listed = grants.filter(isListedGrant);
         this.grantedRoleArns = [...new Set(listed.map((g) => g.roleArn))].sort();
         this.lockedVpceIds = [...new Set(listed.flatMap((g) => g.vpceIds))].sort();
@@ -278,3 +277,6 @@ export class CrossAccountBucket extends pulumi.ComponentResource {
         });
     }
 }
+
+/** The configuration steps that exist (an adopted bucket's kept settings have none). */
+const settled = (...steps: (pulumi.Resource | undefined)[]): pulumi.Resource[] => steps.filter((r): r is pulumi.Resource => r !== undefined);

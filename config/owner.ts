@@ -1,5 +1,6 @@
 import { ACCOUNT_KEYS, AccountSettings, readAccountSettings } from "./account";
 import { ConfigReader } from "./reader";
+import { EXISTING_BUCKET_KEYS, ExistingBucket, readExistingBucket } from "./existing-bucket";
 import * as rules from "../domain/rules";
 import {
     ACCESS_LEVELS,
@@ -45,6 +46,8 @@ export interface OwnerSettings extends AccountSettings {
     readonly protect: boolean;
     /** Create an IAM Access Analyzer (external access, this account) for npm run verify's findings check. */
     readonly accessAnalyzer: boolean;
+    /** The existing bucket to adopt instead of creating one. */
+    readonly existingBucket?: ExistingBucket;
 }
 
 export const OWNER_KEYS = [
@@ -58,6 +61,7 @@ export const OWNER_KEYS = [
     "lockMode",
     "protect",
     "accessAnalyzer",
+    ...EXISTING_BUCKET_KEYS,
 ];
 export const ENTRY_FIELDS = ["stack", "accountId", "access", "prefix"];
 export const ORGANIZATION_GRANT_FIELDS = ["orgPath", "roleName", "access", "prefix", "endpointInOrganization"];
@@ -71,13 +75,16 @@ export function parseOwnerSettings(
     const config = new ConfigReader(identity.project, raw, elsewhere, identity.stack);
     config.rejectUnknown(OWNER_KEYS);
     const account = readAccountSettings(config);
+    const consumers = readConsumers(config, account.accountId, identity);
+    const existingBucket = readExistingBucket(config, { ...account, consumerAccounts: consumers.map((c) => c.accountId) });
     const settings: OwnerSettings = {
         ...account,
         bucketName: config.optional("bucketName", rules.bucketName, "my-shared-bucket"),
         encryption: config.oneOf("encryption", ENCRYPTIONS, DEFAULT_ENCRYPTION),
-        consumers: readConsumers(config, account.accountId, identity),
+        consumers,
         organizationGrants: readOrganizationGrants(config),
-        accessLogs: config.boolean("accessLogs", true),
+        // An adopted bucket's logging is one more setting S3 replaces whole: switched on only when asked.
+        accessLogs: config.boolean("accessLogs", existingBucket === undefined),
         accessLogRetentionDays: config.integer(
             "accessLogRetentionDays",
             ACCESS_LOG_RETENTION_DAYS.default,
@@ -87,6 +94,7 @@ export function parseOwnerSettings(
         lockMode: config.oneOf("lockMode", LOCK_MODES, DEFAULT_LOCK_MODE),
         protect: config.boolean("protect", true),
         accessAnalyzer: config.boolean("accessAnalyzer", false),
+        ...(existingBucket ? { existingBucket } : {}),
     };
     config.issues.check(
         config.key("lockMode"),

@@ -99,3 +99,12 @@ export const isListedGrant = (g: Grant): g is ConsumerGrant => g.kind !== "organ
 
 /** The organization id (`o-…`) an organization path starts with. */
 export const organizationOf = (orgPath: string): string => orgPath.split("/")[0];
+
+/**
+ * The bucket-level settings of an adopted bucket the stack may manage. Each is one S3 document that a
+ * managed setting replaces; one left as it is stays as the bucket has it. The bucket policy is not
+ * among them: the grants and the lock always apply.
+ */
+export type BucketSetting = "publicAccessBlock" | "ownershipControls" | "encryption" | "versioning";
+
+export const BUCKET_SETTINGS: readonly BucketSetting[] = ["publicAccessBlock", "ownershipControls", "encryption", "versioning"];

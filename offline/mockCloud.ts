@@ -124,7 +124,7 @@ function awsState(
     const autoName = `${name}-${fakeHex(seed, 7)}`;
     switch (type) {
         case "aws:s3/bucket:Bucket": {
-            const bucket = (inputs.bucket as string | undefined) ?? autoName;
+            const bucket = readId ?? (inputs.bucket as string | undefined) ?? autoName;
             return { id: bucket, state: { ...inputs, bucket, arn: `arn:${account.partition}:s3:::${bucket}` } };
         }
         case "aws:kms/key:Key": {

@@ -131,6 +131,14 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
         // CreateKey takes no key resource: it is allowed only with the stack's tags on the request.
         extra: (_r, s) => [{ access: "write", actions: ["kms:CreateKey", "kms:TagResource"], resources: ["*"], condition: tagCondition(s, "aws:RequestTag") }],
     },
+    // An adopted key's policy, written only with manageKeyPolicy: by that key's ARN, and never deleted
+    // (the resource is retained; the key is the key owner's).
+    "aws:kms/keyPolicy:KeyPolicy": {
+        read: ["kms:DescribeKey", "kms:GetKeyPolicy"],
+        write: ["kms:PutKeyPolicy"],
+        remove: [],
+        where: (r) => [String(r.inputs.keyId)],
+    },
     "aws:ec2/vpcEndpoint:VpcEndpoint": {
         read: ["ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists"],
         readsOnAny: true,

@@ -1,5 +1,6 @@
 import { LIST_BUCKET, OBJECT_ACTIONS } from "./actions";
 import { denyInsecureTransport, oneOrMany, policy, PolicyDocument, sortedUnique, Statement } from "./document";
+import { AdoptedPolicy, exemptFromLock, NO_EXEMPTION } from "./adopted-policy";
 import { endpointLockStatements } from "./endpoint-lock";
 import { arnPartition, organizationPrincipal } from "./organization-grant";
 import { writeEncryptionStatements, WriteEncryption } from "./write-encryption";
@@ -15,6 +16,8 @@ export interface BucketPolicyInput {
     readonly encryption: WriteEncryption;
     /** @default "account-match" */
     readonly lockMode?: LockMode;
+    /** An adopted bucket's own statements, kept after the generated ones, and the lock's exemptions (adopted-policy.ts). @default none */
+    readonly adopted?: AdoptedPolicy;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface BucketPolicyInput {
  * - One Allow per organization grant: a role name under an OU path, whatever the number of accounts.
  * - The endpoint lock (see endpoint-lock.ts): only principals outside the owner account are covered,
  *   and each consumer may use its own endpoints and no other.
+ * - An adopted bucket's own statements, as written, with their grants exempt from the lock or not as
+ *   the user chose (see adopted-policy.ts).
  */
 export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
     const { bucketArn, ownerAccountId, grants } = input;
@@ -34,7 +39,12 @@ export function buildBucketPolicy(input: BucketPolicyInput): PolicyDocument {
         ...writeEncryptionStatements(bucketArn, input.encryption),
         ...grantStatements(bucketArn, grants.filter(isListedGrant)),
         ...grants.filter(isOrganizationGrant).flatMap((g, i) => organizationGrantStatements(bucketArn, ownerAccountId, g, i)),
-        ...endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, grants, input.lockMode ?? DEFAULT_LOCK_MODE),
+        ...exemptFromLock(
+            endpointLockStatements([bucketArn, `${bucketArn}/*`], ownerAccountId, grants, input.lockMode ?? DEFAULT_LOCK_MODE),
+            ownerAccountId,
+            input.adopted?.exempt ?? NO_EXEMPTION,
+        ),
+        ...(input.adopted?.statements ?? []),
     ]);
 }
 

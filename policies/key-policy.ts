@@ -66,3 +66,8 @@ export function buildKeyPolicy(input: KeyPolicyInput): PolicyDocument {
     });
     return policy(statements);
 }
+
+/** The statements consumers need in a key policy the owner account keeps for itself (an adopted bucket's key). */
+export function consumerKeyStatements(input: KeyPolicyInput): Statement[] {
+    return buildKeyPolicy(input).Statement.slice(1);
+}

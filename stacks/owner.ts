@@ -3,14 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OrganizationGrantExport, OwnerExports, readConsumerOutputs } from "./contract";
 import { AccessLogs } from "../components/accessLogs";
-import { CrossAccountBucket } from "../components/crossAccountBucket";
+import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { analyzerName, catalogName } from "./names";
 import { accountProvider } from "./provider";
 import { readStackOutputs } from "./references";
 import { checkSharedEndpointPolicies, endpointPolicyManagers } from "./endpoint-sharing";
-import { IssueList } from "../domain/issues";
+import { ConfigError, IssueList } from "../domain/issues";
 import { StackIdentity } from "../domain/stack-identity";
 import { ConsumerGrant, OrganizationGrant } from "../domain/terms";
+import { choiceNote } from "../policies/adopted-policy";
 
 /**
  * Owner account (B): the shared bucket, granted to and locked for each deployed consumer, and for the
@@ -45,22 +46,30 @@ export async function ownerProgram(
         }
     }
 
+    (settings.existingBucket?.giveBack ? [] : (settings.existingBucket?.decisions ?? [])).forEach((d) => pulumi.log.info(choiceNote(d.grant, d.choice)));
+    if (settings.existingBucket && settings.accessLogs) {
+        pulumi.log.warn(`Adopted bucket ${settings.existingBucket.name}: accessLogs replaces its logging setting; pulumi destroy switches logging off.`);
+    }
+
+    const bucketArgs: CrossAccountBucketArgs = {
+        ownerAccountId: settings.accountId,
+        region: settings.region,
+        partition: settings.partition,
+        bucketName: settings.bucketName,
+        encryption: settings.encryption,
+        grants: [...grants, ...settings.organizationGrants],
+        pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
+        lockMode: settings.lockMode,
+        protect: settings.protect,
+        existingBucket: settings.existingBucket,
+    };
+    // Checked before the provider too: what only the merged policy shows (an adopted Sid a generated statement uses) stops nothing half-built.
+    const bucketIssues = validateCrossAccountBucketArgs(bucketArgs);
+    if (bucketIssues.length > 0) {
+        throw new ConfigError(`Invalid arguments for CrossAccountBucket "shared-data" in owner stack "${identity.stack}"`, bucketIssues);
+    }
     const provider = accountProvider(settings, identity);
-    const bucket = new CrossAccountBucket(
-        "shared-data",
-        {
-            ownerAccountId: settings.accountId,
-            region: settings.region,
-            partition: settings.partition,
-            bucketName: settings.bucketName,
-            encryption: settings.encryption,
-            grants: [...grants, ...settings.organizationGrants],
-            pendingConsumers: settings.consumers.filter((entry) => pending.includes(entry.stack)),
-            lockMode: settings.lockMode,
-            protect: settings.protect,
-        },
-        { providers: [provider] },
-    );
+    const bucket = new CrossAccountBucket("shared-data", bucketArgs, { providers: [provider] });
 
     const logs = settings.accessLogs
         ? new AccessLogs(

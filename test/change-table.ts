@@ -74,6 +74,12 @@ export interface ChangeRow {
 }
 
 const adopt = { [key("existingEndpointId")]: "vpce-0123456789abcdef0", [key("vpcId")]: undefined };
+const adoptBucket = { [key("existingBucketName")]: "legacy-analytics-data" };
+const adoptedPolicy = (choice: "exempt" | "lock") => ({
+    [key("existingBucketPolicy")]: "test/stacks/adopted-bucket/existing-bucket-policy.json",
+    [key("existingGrants")]: { S3ServerAccessLogs: choice },
+});
+const adoptedKey = { [key("existingKmsKeyArn")]: "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" };
 const entry = (fields: Config = {}) => [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write", ...fields }];
 const consumers = (fields: Config) => ({ [key("consumers")]: entry(fields) });
 const unprotect = (name: string, type: string) =>
@@ -232,6 +238,55 @@ export const CHANGE_ROWS: readonly ChangeRow[] = [
             to: { [key("organizationGrants")]: [{ orgPath: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/", roleName: "shared-data-exchange", access: "read" }] },
         },
         then: "The bucket policy (and key policy) gets one constant-size statement for the whole OU path. Consumers under it deploy without an owner run: owner → consumer.",
+    },
+    {
+        stack: "owner",
+        key: "existingBucketName",
+        change: "create → adopt",
+        play: { from: {}, to: adoptBucket },
+        then: "A stack that created its bucket cannot swap it for an existing one: the created bucket is protected and the preview stops. Share an existing bucket from a new owner stack (operations: *Adopting a bucket you already have*), then move the consumers to it.",
+    },
+    {
+        stack: "owner",
+        key: "existingBucketPolicy",
+        change: "set, with its choices",
+        play: { from: adoptBucket, to: { ...adoptBucket, ...adoptedPolicy("exempt") } },
+        then: "The bucket policy gains the adopted statements beside the grants and the lock. Save the live policy to the file first (`aws s3api get-bucket-policy`); `npm run verify -- --planned` warns where the file and the bucket differ.",
+    },
+    {
+        stack: "owner",
+        key: "existingGrants",
+        change: "`exempt` → `lock`",
+        play: { from: { ...adoptBucket, ...adoptedPolicy("exempt") }, to: { ...adoptBucket, ...adoptedPolicy("lock") } },
+        then: "The bucket policy only: the kept grant's principal is held to the consumers' endpoints from now on (under `account-match`, cut off everywhere).",
+    },
+    {
+        stack: "owner",
+        key: "existingKmsKeyArn",
+        change: "set",
+        play: { from: adoptBucket, to: { ...adoptBucket, ...adoptedKey } },
+        then: "Writes must name that key, and the bucket's default encryption uses it. Then `pulumi up` every consumer: its role gets the key from the owner's `kmsKeyArn`.",
+    },
+    {
+        stack: "owner",
+        key: "manageKeyPolicy",
+        change: "`false` → `true`",
+        play: { from: { ...adoptBucket, ...adoptedKey }, to: { ...adoptBucket, ...adoptedKey, [key("manageKeyPolicy")]: true } },
+        then: "The stack writes the adopted key's whole policy (kept on destroy): save it first with `aws kms get-key-policy`.",
+    },
+    {
+        stack: "owner",
+        key: "keepBucketSettings",
+        change: "a setting added",
+        play: { from: adoptBucket, to: { ...adoptBucket, [key("keepBucketSettings")]: ["versioning"] } },
+        then: "The stack stops managing that setting and forgets it: the bucket keeps the value it has now.",
+    },
+    {
+        stack: "owner",
+        key: "giveBackBucket",
+        change: "`false` → `true`",
+        play: { from: adoptBucket, to: { ...adoptBucket, [key("giveBackBucket")]: true } },
+        then: "One `pulumi up -s owner` puts the bucket policy back to the adopted statements alone (no grant, no lock); then remove the consumers and destroy the stack (operations: *Giving the bucket back*).",
     },
     {
         stack: "consumer",

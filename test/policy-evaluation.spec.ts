@@ -1,12 +1,15 @@
 import { expect } from "chai";
 import { CrossAccountBucketArgs, PendingConsumer, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
+import { ExistingGrantChoice } from "../policies/adopted-policy";
 import { buildBucketPolicy } from "../policies/bucket-policy";
-import { byteSize, LIMITS, PolicyDocument } from "../policies/document";
+import { byteSize, LIMITS, PolicyDocument, Statement } from "../policies/document";
 import { buildKeyPolicy } from "../policies/key-policy";
 import { buildConsumerRolePolicy } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
 import {
     ACCOUNT_A,
+    ADOPTED,
+    adoptedBucketPolicy,
     BUCKET,
     BUCKET_KEY,
     bucketPolicyFor,
@@ -20,6 +23,8 @@ import {
     endpointPolicyOf,
     evaluate,
     evaluateScenario,
+    LOG_DELIVERY,
+    LOG_DELIVERY_PATH,
     manyConsumers,
     ORG_GRANT,
     ORGANIZATION_ID,
@@ -30,6 +35,7 @@ import {
     OWNER,
     Path,
     PATHS,
+    PRINCIPALS,
     PolicyOptions,
     Principal,
     Scenario,
@@ -222,6 +228,105 @@ describe("when S3 does not set aws:VpceAccount on a request", () => {
         expect(result.decision).to.equal("ExplicitlyDenied");
     });
 });
+
+// An adopted bucket's own grants, on the merged policy: each choice seen from the kept grant's side and the lock's.
+for (const lockMode of LOCK_MODES) {
+    describe(`an adopted bucket's own grants beside the lock, lockMode ${lockMode} (independent IAM evaluator)`, () => {
+        const { a, b, thirdAccount, otherInA } = PRINCIPALS;
+        const partner: Principal = { ...thirdAccount, label: "a role of the partner's account (S3 read on every bucket)" };
+        const cases: [Statement, ExistingGrantChoice, string, Principal, Path, string, string, Decision][] = [
+            [ADOPTED.partnerRead, "exempt", "the kept grant works from anywhere", partner, PATHS.internet, "s3:GetObject", "data/file.csv", "Allowed"],
+            [ADOPTED.partnerRead, "exempt", "the lock still holds for consumer A", a, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"],
+            [
+                ADOPTED.partnerRead,
+                "exempt",
+                "the lock still holds for consumer B on A's endpoint",
+                b,
+                PATHS.aEndpoint,
+                "s3:GetObject",
+                "reports/q1.csv",
+                "ExplicitlyDenied",
+            ],
+            [ADOPTED.partnerRead, "exempt", "consumer A still works through its endpoint", a, PATHS.aEndpoint, "s3:GetObject", "data/file.csv", "Allowed"],
+            [
+                ADOPTED.partnerRead,
+                "exempt",
+                "the exemption names the partner's account, not A's",
+                otherInA,
+                PATHS.internet,
+                "s3:GetObject",
+                "data/file.csv",
+                "ExplicitlyDenied",
+            ],
+            [ADOPTED.partnerRead, "lock", "the grant is cut off from anywhere", partner, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"],
+            // Under the lock the grant only works through a consumer's endpoint, and under account-match only
+            // through an endpoint of the partner's own account, which no consumer has.
+            [
+                ADOPTED.partnerRead,
+                "lock",
+                lockMode === "account-match" ? "the grant is cut off through a consumer's endpoint too" : "the grant works only through a consumer's endpoint",
+                partner,
+                PATHS.aEndpoint,
+                "s3:GetObject",
+                "data/file.csv",
+                lockMode === "account-match" ? "ExplicitlyDenied" : "Allowed",
+            ],
+            [ADOPTED.partnerRead, "lock", "consumer A still works through its endpoint", a, PATHS.aEndpoint, "s3:GetObject", "data/file.csv", "Allowed"],
+            [
+                ADOPTED.logDelivery,
+                "exempt",
+                "log delivery keeps writing its logs",
+                LOG_DELIVERY,
+                LOG_DELIVERY_PATH,
+                "s3:PutObject",
+                "logs/2026-12-01-00-00-00-ABC",
+                "Allowed",
+            ],
+            [
+                ADOPTED.logDelivery,
+                "exempt",
+                "log delivery gets only what it was granted",
+                LOG_DELIVERY,
+                LOG_DELIVERY_PATH,
+                "s3:PutObject",
+                "data/file.csv",
+                "ImplicitlyDenied",
+            ],
+            [
+                ADOPTED.logDelivery,
+                "exempt",
+                "the exemption names the service, not other outsiders",
+                thirdAccount,
+                PATHS.internet,
+                "s3:GetObject",
+                "data/file.csv",
+                "ExplicitlyDenied",
+            ],
+            [ADOPTED.logDelivery, "exempt", "the lock still holds for consumer A", a, PATHS.internet, "s3:GetObject", "data/file.csv", "ExplicitlyDenied"],
+            [
+                ADOPTED.logDelivery,
+                "lock",
+                "log delivery is cut off",
+                LOG_DELIVERY,
+                LOG_DELIVERY_PATH,
+                "s3:PutObject",
+                "logs/2026-12-01-00-00-00-ABC",
+                "ExplicitlyDenied",
+            ],
+            [ADOPTED.logDelivery, "lock", "consumer A still works through its endpoint", a, PATHS.aEndpoint, "s3:PutObject", "data/file.csv", "Allowed"],
+        ];
+        for (const [statement, choice, what, principal, path, action, key, expected] of cases) {
+            it(`${statement.Sid} ${choice}: ${what} (${principal.label} via ${path.label}: ${action} ${key} → ${expected})`, async () => {
+                const policy = adoptedBucketPolicy(statement, choice, lockMode);
+                expect(policy.Statement.filter((s) => s.Sid === statement.Sid)).to.deep.equal([statement]);
+                const result = await evaluate({ principal, path, action, resource: `${BUCKET}/${key}`, resourceAccount: OWNER }, policy);
+                expect(result.error, "simulation error").to.equal(undefined);
+                expect(result.ignoredContextKeys, "context keys the simulator ignored").to.deep.equal([]);
+                expect(result.decision).to.equal(expected);
+            });
+        }
+    });
+}
 
 describe("writes keep the bucket's encryption (independent IAM evaluator)", () => {
     const encryptions: WriteEncryption[] = [{ kind: "sse-s3" }, { kind: "sse-kms", kmsKeyArn: BUCKET_KEY }];

@@ -10,7 +10,8 @@ import "./collators";
 import { createValidatedPolicy, validateEndpointPolicy, validateIdentityPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { anonymousPrincipal, runSimulation, runUnsafeSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { buildBucketPolicy } from "../policies/bucket-policy";
-import { PolicyDocument } from "../policies/document";
+import { ExistingGrantChoice, grantsOutside, lockExemption } from "../policies/adopted-policy";
+import { PolicyDocument, Statement } from "../policies/document";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildConsumerRolePolicy, RolePolicyInput } from "../policies/role-policy";
 import { WriteEncryption } from "../policies/write-encryption";
@@ -213,6 +214,7 @@ export interface Evaluation {
 }
 
 const accountOf = (arn: string) => arn.split(":")[4];
+const isServicePrincipal = (principal: string) => principal.endsWith(".amazonaws.com");
 
 /** Evaluates one request against the identity, bucket and endpoint policies, as AWS would. */
 export async function evaluate(
@@ -234,7 +236,11 @@ export async function evaluate(
         ...request.headers,
         "aws:ResourceAccount": request.resourceAccount,
     };
-    if (principal.arn !== "anonymous" && !principal.arn.endsWith(".amazonaws.com")) {
+    if (isServicePrincipal(principal.arn)) {
+        // A service acting on its own (log delivery) is named by its service principal, not an ARN.
+        context["aws:PrincipalServiceName"] = principal.arn;
+        context["aws:PrincipalIsAWSService"] = "true";
+    } else if (principal.arn !== "anonymous") {
         context["aws:PrincipalArn"] = principal.arn;
         context["aws:PrincipalAccount"] = accountOf(principal.arn);
     }
@@ -518,3 +524,46 @@ export function twoOwnerWorld(lockMode: LockMode) {
         ],
     };
 }
+
+/** An adopted bucket's own grants, each a statement the bucket had before this project adopted it. */
+export const ADOPTED = {
+    /** A partner in a third account reads everything. */
+    partnerRead: {
+        Sid: "PartnerRead",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${THIRD_ACCOUNT}:root` },
+        Action: ["s3:GetObject", "s3:ListBucket"],
+        Resource: [BUCKET, `${BUCKET}/*`],
+    },
+    /** S3 server access logs of another of the owner's buckets, delivered into logs/. */
+    logDelivery: {
+        Sid: "S3ServerAccessLogs",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${BUCKET}/logs/*`,
+        Condition: { StringEquals: { "aws:SourceAccount": OWNER } },
+    },
+} satisfies Record<string, Statement>;
+
+/** The merged policy: the two consumers' grants and lock, and one adopted statement kept exempt or left under the lock. */
+export function adoptedBucketPolicy(statement: Statement, choice: ExistingGrantChoice, lockMode: LockMode): PolicyDocument {
+    const grants = grantsOutside([statement], OWNER);
+    const exempt = lockExemption(choice === "exempt" ? grants : []);
+    return buildBucketPolicy({
+        bucketArn: BUCKET,
+        ownerAccountId: OWNER,
+        grants: [CONSUMER_A, CONSUMER_B],
+        encryption: { kind: "sse-s3" },
+        lockMode,
+        adopted: { statements: [statement], exempt },
+    });
+}
+
+export const LOG_DELIVERY: Principal = { label: "S3 log delivery (logging.s3.amazonaws.com)", arn: "logging.s3.amazonaws.com" };
+
+/** How S3 log delivery arrives: not through any endpoint, naming the source bucket's account. */
+export const LOG_DELIVERY_PATH: Path = {
+    label: "S3's own delivery",
+    context: { "aws:SecureTransport": "true", "aws:SourceAccount": OWNER, "aws:SourceArn": `arn:aws:s3:::web-assets-${OWNER}` },
+};

@@ -91,6 +91,8 @@ export const VERIFY_COMMAND: CommandSpec = {
         "                         built from the live outputs and the changed stack files against the live one (BILLED). Needs: owner",
         "                         credentials and the backend; without the backend it says so and skips CheckNoNewAccess. New access",
         "                         (a new consumer, read → read-write, a wider prefix) is a FAIL naming what is new.",
+        "                         For an adopted bucket with existingBucketPolicy, it first reads that bucket's live policy and WARNs,",
+        "                         statement by statement, where its own statements differ from the file. Free.",
         "See docs/operations.md (Verify on real AWS) for the IAM permissions each check needs.",
     ],
     examples: [

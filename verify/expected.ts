@@ -5,10 +5,10 @@ import { IssueList } from "../domain/issues";
 import { roleArnName } from "../domain/rules";
 import { ConsumerGrant, Grant } from "../domain/terms";
 import { buildBucketPolicy } from "../policies/bucket-policy";
-import { PolicyDocument } from "../policies/document";
+import { policy, PolicyDocument } from "../policies/document";
 import { RoleEndpoints } from "./judge";
 import { buildEndpointPolicy } from "../policies/endpoint-policy";
-import { buildKeyPolicy } from "../policies/key-policy";
+import { buildKeyPolicy, consumerKeyStatements } from "../policies/key-policy";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
 import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
 import { Outputs, readConsumerOutputs } from "../stacks/contract";
@@ -39,6 +39,8 @@ export interface PolicyToCheck {
 
 /** A document of the deployed stacks, and where verify reads its live copy. */
 export interface ExpectedDocument extends PolicyToCheck {
+    /** Only these statements must be in the live copy, which may hold others (an adopted key's policy). */
+    readonly partial?: boolean;
     readonly live:
         | { readonly kind: "bucket-policy"; readonly bucket: string }
         | { readonly kind: "key-policy"; readonly keyArn: string }
@@ -70,25 +72,42 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
     const bucketArn = String(outputs.bucketArn);
     const bucket = String(outputs.bucketName);
     const kmsKeyArn = typeof outputs.kmsKeyArn === "string" ? outputs.kmsKeyArn : undefined;
-    // Organization grants sit beside the listed consumers in the bucket and key policies, as in the owner program.
-    const grants: Grant[] = [...expectedGrants(owner, consumers), ...settings.organizationGrants];
+    const adopted = settings.existingBucket;
+    // Organization grants sit beside the listed consumers in the bucket and key policies, as in the owner program;
+    // a bucket given back holds neither.
+    const grants: Grant[] = adopted?.giveBack ? [] : [...expectedGrants(owner, consumers), ...settings.organizationGrants];
     const docs: ExpectedDocument[] = [
         {
             stack: owner.stack,
             what: "bucket policy",
-            document: buildBucketPolicy({
-                bucketArn,
-                ownerAccountId: settings.accountId,
-                grants,
-                encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
-                lockMode: settings.lockMode,
-            }),
+            document: adopted?.giveBack
+                ? policy(adopted.policy?.statements ?? [])
+                : buildBucketPolicy({
+                      bucketArn,
+                      ownerAccountId: settings.accountId,
+                      grants,
+                      encryption: kmsKeyArn === undefined ? { kind: "sse-s3" } : { kind: "sse-kms", kmsKeyArn },
+                      lockMode: settings.lockMode,
+                      adopted: adopted?.policy,
+                  }),
             policyType: "RESOURCE_POLICY",
             resourceType: "AWS::S3::Bucket",
             live: { kind: "bucket-policy", bucket },
         },
     ];
-    if (kmsKeyArn !== undefined) {
+    // An adopted key whose policy its owner keeps: the consumers' statements must be among its own.
+    if (kmsKeyArn !== undefined && adopted?.kmsKeyArn !== undefined && !adopted.manageKeyPolicy) {
+        const key = { bucketArn, ownerAccountId: settings.accountId, region: settings.region, partition: settings.partition, grants };
+        docs.push({
+            stack: owner.stack,
+            what: "key policy (consumers' statements)",
+            document: policy(consumerKeyStatements(key)),
+            partial: true,
+            policyType: "RESOURCE_POLICY",
+            resourceType: "AWS::KMS::Key",
+            live: { kind: "key-policy", keyArn: kmsKeyArn },
+        });
+    } else if (kmsKeyArn !== undefined) {
         docs.push({
             stack: owner.stack,
             what: "key policy",

@@ -14,7 +14,7 @@ export interface CheckRow {
 export const failed = (rows: readonly CheckRow[]) => rows.some((r) => r.result === "fail");
 
 /** A statement in a canonical form: lists as sorted arrays, so AWS's reordering and `"x"` vs `["x"]` compare equal. */
-function canonical(value: unknown): unknown {
+export function canonical(value: unknown): unknown {
     if (Array.isArray(value)) {
         const items = value.map(canonical);
         return items.length === 1 ? items[0] : [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

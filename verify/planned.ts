@@ -3,10 +3,10 @@
  * run on the offline plan's documents; CheckNoNewAccess compares like with like: the bucket policy the
  * builders make from the live stacks' real outputs and the changed stack files, against the live one.
  */
-import { PolicyDocument } from "../policies/document";
+import { PolicyDocument, Statement } from "../policies/document";
 import { ApiFor, MissingCredentials, policyChecks, step } from "./run";
 import { ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
-import { CheckRow, judgeCustomCheck } from "./judge";
+import { canonical, CheckRow, judgeCustomCheck } from "./judge";
 
 const CHECK = "CheckNoNewAccess bucket policy";
 
@@ -29,6 +29,38 @@ export function plannedFromLive(live: { readonly owner: OwnerStack; readonly con
     return { bucketPolicy: expectedDocuments(live.owner, live.consumers)[0].document, notDeployed };
 }
 
+const ADOPTED = "adopted bucket policy";
+
+/**
+ * The live policy's own statements (those the stack does not generate) against the adopted file: a
+ * difference is a warning, so the user adopts what is really there before the merged policy replaces it.
+ */
+export function judgeAdoptedPolicy(
+    stack: string,
+    file: string,
+    adopted: readonly Statement[],
+    generatedSids: ReadonlySet<string>,
+    live: PolicyDocument | undefined,
+): CheckRow {
+    const key = (s: Statement, i: number) => s.Sid ?? `statement ${i + 1} without a Sid`;
+    const want = new Map(adopted.map((s, i) => [key(s, i), JSON.stringify(canonical(s))]));
+    const own = (live?.Statement ?? []).filter((s) => s.Sid === undefined || !generatedSids.has(s.Sid));
+    const have = new Map(own.map((s, i) => [key(s, i), JSON.stringify(canonical(s))]));
+    const differences = [
+        [...want.keys()].filter((k) => !have.has(k)).map((k) => `${k} is in the file, not in the live policy`),
+        [...have.keys()].filter((k) => !want.has(k)).map((k) => `${k} is in the live policy, not in the file`),
+        [...want.keys()].filter((k) => have.has(k) && have.get(k) !== want.get(k)).map((k) => `${k} differs`),
+    ].flat();
+    return differences.length === 0
+        ? { stack, check: ADOPTED, result: "pass", detail: `the live policy's own statements equal ${file} (${adopted.length})` }
+        : {
+              stack,
+              check: ADOPTED,
+              result: "warn",
+              detail: `the live policy differs from ${file}: ${differences.join("; ")}. Save it again (aws s3api get-bucket-policy) and plan again`,
+          };
+}
+
 /** A new-access answer is a failure: a reviewer must see it, and approve it by merging knowingly. */
 function newAccess(row: CheckRow): CheckRow {
     return row.result === "fail" ? { ...row, detail: `grants new access: ${row.detail}` } : { ...row, detail: `grants no new access (${row.detail})` };
@@ -47,6 +79,23 @@ export async function verifyPlanned(
         return rows;
     }
     const { owner } = live;
+    const adopted = owner.settings.existingBucket;
+    if (adopted?.policy !== undefined && adopted.policyFile !== undefined) {
+        const own = new Set(adopted.policy.statements.map((s) => s.Sid));
+        const generated = new Set(
+            plannedFromLive(live)
+                .bucketPolicy.Statement.map((s) => s.Sid)
+                .filter((sid): sid is string => sid !== undefined && !own.has(sid)),
+        );
+        const { policyFile, policy } = adopted;
+        await step(
+            rows,
+            owner.stack,
+            ADOPTED,
+            async () => [judgeAdoptedPolicy(owner.stack, policyFile, policy.statements, generated, await apiFor(owner.stack).bucketPolicy(adopted.name))],
+            () => credentials(owner.stack),
+        );
+    }
     if (typeof owner.outputs.bucketName !== "string") {
         rows.push({
             stack: owner.stack,
