@@ -13,7 +13,7 @@ export interface FakePulumi {
     readonly root: string;
     readonly bin: string;
     readonly log: string;
-    /** The recorded lines: `CALL <args>`, `STARTED <operation> <stack>`, `SIGINT <n>`, `EXIT` when the interrupted `up` ends. */
+    /** The recorded lines: `CALL <args>`, `STARTED <operation> <stack>`, `SIGINT <n>`, `SIGTERM`, `EXIT` when the interrupted `up` ends. */
     lines(): string[];
 }
 
@@ -52,6 +52,9 @@ if (args[0] === "version") {
         if (options.hang.until === "once" && count === 1) setTimeout(stop, 1000);
         if (options.hang.until === "twice" && count === 2) stop();
     });
+    // The SDK's process cleanup sends SIGTERM when the command exits at once: recorded, so the
+    // SIGINTs can still be counted.
+    process.on("SIGTERM", () => record("SIGTERM"));
     record("STARTED up " + stack);
     setInterval(() => undefined, 1000);
 } else {

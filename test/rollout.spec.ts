@@ -8,7 +8,7 @@ import { automationOperations, PulumiCliMissing, stackEnvironment, withoutSelect
 import { installStopHandlers, parseRolloutArgs, run } from "../rollout/cli";
 import { UsageError } from "../cli/command-line";
 import { StopRequest } from "../rollout/interrupt";
-import { stepLine } from "../rollout/progress";
+import { boardLines, liveReporter, plainReporter, StepEvent, stepLine } from "../rollout/progress";
 import { ChangeCounts, RunOptions, StackOperations } from "../rollout/operations";
 import { Reporter, Rollout, RolloutOptions, RolloutReport } from "../rollout/orchestrator";
 import { analyseStatus, consistent } from "../rollout/status";
@@ -757,5 +757,98 @@ describe("the consumer phase in parallel (--parallel N)", () => {
             "[mandatory]  cross-account-s3-policies v0.1.0  no-s3-wildcard-grants (aws:iam/rolePolicy:RolePolicy: workload)\nA policy grants s3:*: grant the actions the workload needs.",
         );
         expect(report.notes.at(-1)).to.match(/^Stopped by a mandatory policy of the policy pack \(consumer: \[mandatory\]/);
+    });
+});
+
+describe("progress: a live board in a terminal, plain lines elsewhere", () => {
+    const events: StepEvent[] = [
+        { stack: "consumer-a", phase: 2, operation: "up", state: "done", seconds: 42.4, changes: 3 },
+        { stack: "consumer-b", phase: 2, operation: "up", state: "running" },
+        { stack: "consumer-c", phase: 2, operation: "up", state: "failed", seconds: 7, note: "AccessDenied: not authorized\nmore" },
+        { stack: "consumer-d", phase: 2, operation: "up", state: "waiting" },
+    ];
+
+    it("shows each stack as waiting, running, done or failed, with the time taken, under a count per state", () => {
+        const lines = boardLines(events, new Map([["consumer-b", 1_000]]), 13_000, 20);
+        expect(lines).to.deep.equal([
+            "phase 2 · up: 1 waiting, 1 running, 1 done, 1 failed",
+            "  ✔ consumer-a  done          42 s  3 changed",
+            "  ▶ consumer-b  running       12 s",
+            "  ✖ consumer-c  failed         7 s  AccessDenied: not authorized",
+            "  · consumer-d  waiting",
+        ]);
+    });
+
+    it("keeps running and failed stacks on screen when the phase has more stacks than the terminal has rows", () => {
+        const many: StepEvent[] = [
+            ...Array.from({ length: 30 }, (_, i): StepEvent => ({ stack: `c-${i}`, phase: 2, operation: "up", state: "waiting" })),
+            ...events,
+        ];
+        const lines = boardLines(many, new Map(), 0, 6);
+        expect(lines).to.have.length(6);
+        expect(lines.slice(1, 3).map((l) => l.trim().split(/\s+/)[1])).to.deep.equal(["consumer-b", "consumer-c"]);
+        expect(lines.at(-1)).to.equal("  … 30 more");
+    });
+
+    it("redraws the board in place on a terminal, and prints other messages above it", () => {
+        let screen = "";
+        const live = liveReporter({ write: (t: string) => (screen += t), rows: 24 }, () => 5_000);
+        live.step({ stack: "consumer-a", phase: 2, operation: "up", state: "waiting" });
+        live.step({ stack: "consumer-a", phase: 2, operation: "up", state: "running" });
+        live.line("creating stack consumer-b");
+        live.close();
+        expect(screen).to.contain("\x1b[2F\x1b[0J"); // back up over the two lines of the board, and clear them
+        expect(screen).to.contain("creating stack consumer-b\nphase 2 · up: 1 running\n  ▶ consumer-a  running        0 s");
+    });
+
+    it("prints plain lines when the output is not a terminal, and nothing for a waiting stack", () => {
+        const printed: string[] = [];
+        const plain = plainReporter((t) => printed.push(t));
+        for (const e of events) plain.step(e);
+        expect(printed).to.deep.equal([
+            "✔ phase 2 · consumer-a · up: 3 resources changed in 42.4 s",
+            "▶ phase 2 · consumer-b · up",
+            "✖ phase 2 · consumer-c · up failed after 7.0 s: AccessDenied: not authorized\nmore",
+        ]);
+    });
+});
+
+describe("npm run stacks and status --stack", () => {
+    const dir = stackFiles("stacks", {
+        owner: {
+            "cross-account-s3:accountId": OWNER_ACCOUNT,
+            "cross-account-s3:region": REGION,
+            "cross-account-s3:consumers": [
+                { stack: "consumer", accountId: CONSUMER_ACCOUNT },
+                { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT },
+            ],
+        },
+        consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+        "consumer-eu": { "cross-account-s3:accountId": SECOND_CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+    });
+
+    it("lists the stacks from the stack files, each with the repository variables naming its CI roles", async () => {
+        const printed: string[] = [];
+        expect(await run("stacks", new FakeBackend("owner", []), dir, { json: true }, (t) => printed.push(t))).to.equal(0);
+        expect(JSON.parse(printed[0])).to.deep.equal({
+            owner: { stack: "owner", previewRoleVariable: "OWNER_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_DEPLOY_ROLE_ARN" },
+            consumers: [
+                { stack: "consumer", previewRoleVariable: "CONSUMER_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_DEPLOY_ROLE_ARN" },
+                { stack: "consumer-eu", previewRoleVariable: "CONSUMER_EU_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_EU_DEPLOY_ROLE_ARN" },
+            ],
+        });
+    });
+
+    it("status --drift --stack checks and reports only that stack", async () => {
+        const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+        await rollout(backend).deploy();
+        backend.drifted.set("consumer-eu", 2);
+        backend.calls.length = 0;
+        const printed: string[] = [];
+        expect(await run("status", backend, dir, { drift: true, stacks: ["consumer-eu"] }, (t) => printed.push(t))).to.equal(1);
+        expect(backend.calls).to.deep.equal(["drift consumer-eu"]);
+        const rows = printed[0].split("\n").slice(2);
+        expect(rows.every((r) => r.startsWith("consumer-eu "))).to.equal(true);
+        expect(printed[0]).to.match(/consumer-eu\s+drift\s+DRIFT\s+2 resources differ from the code/);
     });
 });
