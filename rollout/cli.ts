@@ -187,7 +187,7 @@ export async function main(argv: string[], projectDir = resolve(__dirname, "..")
             if (rollout !== undefined && command !== "status") printReport(rollout.snapshot(command), (t) => console.log(t));
             process.exit(130);
         },
-        (t) => console.error(t),
+        (t) => (live ? live.line(t.trim()) : console.error(t)), // above the board, which would draw over it
     );
     const code = await run(command, ops, projectDir, { ...options, policyPacks, stop, reporter: live, started: (r) => (rollout = r) }, (t) => console.log(t));
     return stop.kind === undefined ? code : 130;

@@ -57,6 +57,14 @@ export function plainReporter(print: (text: string) => void, engineOutput: (text
     };
 }
 
+/** The last line of an engine error is the one that says what went wrong. */
+const lastLine = (text = "") =>
+    text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1) ?? "";
+
 const MARK: Record<StepState, string> = { waiting: "·", running: "▶", done: "✔", failed: "✖", interrupted: "■", skipped: "–" };
 
 /** The board's lines: a count per state, then one line per stack (running and failed first when they do not all fit). */
@@ -69,7 +77,7 @@ export function boardLines(events: readonly StepEvent[], started: ReadonlyMap<st
     const line = (e: StepEvent) => {
         const seconds = e.state === "running" ? (now - (started.get(e.stack) ?? now)) / 1000 : e.seconds;
         const time = e.state === "waiting" || e.state === "skipped" ? "" : `${(seconds ?? 0).toFixed(0)} s`;
-        const detail = e.state === "done" ? `${e.changes ?? 0} changed` : e.state === "failed" ? (e.note ?? "").split("\n")[0].slice(0, 80) : "";
+        const detail = e.state === "done" ? `${e.changes ?? 0} changed` : e.state === "failed" || e.state === "skipped" ? lastLine(e.note).slice(0, 80) : "";
         return `  ${MARK[e.state]} ${e.stack.padEnd(width)}  ${e.state.padEnd(11)} ${time.padStart(6)}  ${detail}`.trimEnd();
     };
     const order: StepState[] = ["running", "failed", "interrupted", "done", "waiting", "skipped"];

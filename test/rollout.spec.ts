@@ -764,7 +764,14 @@ describe("progress: a live board in a terminal, plain lines elsewhere", () => {
     const events: StepEvent[] = [
         { stack: "consumer-a", phase: 2, operation: "up", state: "done", seconds: 42.4, changes: 3 },
         { stack: "consumer-b", phase: 2, operation: "up", state: "running" },
-        { stack: "consumer-c", phase: 2, operation: "up", state: "failed", seconds: 7, note: "AccessDenied: not authorized\nmore" },
+        {
+            stack: "consumer-c",
+            phase: 2,
+            operation: "up",
+            state: "failed",
+            seconds: 7,
+            note: "Command failed with exit code 255\nAccessDenied: not authorized",
+        },
         { stack: "consumer-d", phase: 2, operation: "up", state: "waiting" },
     ];
 
@@ -808,7 +815,7 @@ describe("progress: a live board in a terminal, plain lines elsewhere", () => {
         expect(printed).to.deep.equal([
             "✔ phase 2 · consumer-a · up: 3 resources changed in 42.4 s",
             "▶ phase 2 · consumer-b · up",
-            "✖ phase 2 · consumer-c · up failed after 7.0 s: AccessDenied: not authorized\nmore",
+            "✖ phase 2 · consumer-c · up failed after 7.0 s: Command failed with exit code 255\nAccessDenied: not authorized",
         ]);
     });
 });
