@@ -45,6 +45,12 @@ export function stackList(stacks: RolloutStacks) {
     return { owner: entry(stacks.owner), consumers: stacks.consumers.map(entry) };
 }
 
+/** npm run stacks: the stack names, or with `json` the stacks and their CI role variables. */
+export function printStacks(dir: string, json: boolean, print: (text: string) => void): void {
+    const list = stackList(projectStacks(dir));
+    print(json ? JSON.stringify(list) : [list.owner, ...list.consumers].map((s) => s.stack).join("\n"));
+}
+
 /** How a command runs, from its command line. */
 export interface CommandOptions {
     /** Only the summary, not the engine's output. */
@@ -73,13 +79,18 @@ export interface CommandOptions {
 export async function run(command: Command, ops: StackOperations, dir: string, options: CommandOptions, print: (text: string) => void): Promise<number> {
     const stacks = projectStacks(dir);
     if (command === "stacks") {
-        const list = stackList(stacks);
-        print(options.json ? JSON.stringify(list) : [list.owner, ...list.consumers].map((s) => s.stack).join("\n"));
+        printStacks(dir, options.json === true, print);
         return 0;
     }
     if (command === "status") {
         const owner = { stack: stacks.owner, outputs: await ops.outputs(stacks.owner), consumers: stacks.ownerConsumers };
         const consumers = await Promise.all(stacks.consumers.map(async (stack) => ({ stack, outputs: await ops.outputs(stack) })));
+        const unknown = (options.stacks ?? []).filter((s) => s !== stacks.owner && !stacks.consumers.includes(s));
+        if (unknown.length > 0) {
+            throw new Error(
+                `--stack ${unknown.join(", ")}: no such stack file (Pulumi.<stack>.yaml); the stacks are ${[stacks.owner, ...stacks.consumers].join(", ")}`,
+            );
+        }
         const chosen = (stack: string) => !options.stacks?.length || options.stacks.includes(stack);
         const all = [stacks.owner, ...stacks.consumers].filter(chosen);
         const rows = [...analyseStatus(owner, consumers).filter((r) => chosen(r.stack)), ...(options.drift ? await driftRows(ops, all, options.stop) : [])];
@@ -94,7 +105,9 @@ export async function run(command: Command, ops: StackOperations, dir: string, o
     }
     const reporter =
         options.reporter ??
-        plainReporter(print, (t) => (options.quiet || (options.parallel ?? 1) > 1 ? undefined : process.stdout.write(t.replace(/^/gm, "    "))));
+        (options.quiet
+            ? plainReporter(() => undefined)
+            : plainReporter(print, (t) => ((options.parallel ?? 1) > 1 ? undefined : process.stdout.write(t.replace(/^/gm, "    ")))));
     const rollout = new Rollout(ops, stacks, reporter, {
         stop: options.stop,
         refresh: options.refresh,
@@ -174,7 +187,8 @@ export async function main(argv: string[], projectDir = resolve(__dirname, "..")
         }
     }
     if (command === "stacks") {
-        return run(command, undefined as unknown as StackOperations, projectDir, options, (t) => console.log(t));
+        printStacks(projectDir, options.json, (t) => console.log(t));
+        return 0;
     }
     const ops = await automationOperations(projectDir, env);
     const stop = new StopRequest();

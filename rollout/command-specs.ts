@@ -4,7 +4,7 @@ import { DEFAULT_PARALLEL } from "./orchestrator";
 
 type RolloutCommand = "deploy" | "preview" | "destroy" | "status" | "stacks";
 
-const quiet: OptionSpec = { name: "quiet", type: "boolean", description: "only the summary: no progress lines, no engine output" };
+const quiet: OptionSpec = { name: "quiet", type: "boolean", description: "only the summary and what to do next: no progress lines, no engine output" };
 const refresh: OptionSpec = { name: "refresh", type: "boolean", description: "refresh each stack's state from the cloud first" };
 const parallel: OptionSpec = {
     name: "parallel",

@@ -857,5 +857,30 @@ describe("npm run stacks and status --stack", () => {
         const rows = printed[0].split("\n").slice(2);
         expect(rows.every((r) => r.startsWith("consumer-eu "))).to.equal(true);
         expect(printed[0]).to.match(/consumer-eu\s+drift\s+DRIFT\s+2 resources differ from the code/);
+        await run("status", backend, dir, { stacks: ["consumer-us"] }, () => undefined).then(
+            () => expect.fail("an unknown stack was accepted"),
+            (error: Error) =>
+                expect(error.message).to.equal("--stack consumer-us: no such stack file (Pulumi.<stack>.yaml); the stacks are owner, consumer, consumer-eu"),
+        );
+    });
+});
+
+describe("--quiet and the engine's output", () => {
+    it("--quiet prints only the summary and the notes; without it, each step has its line", async () => {
+        const dir = stackFiles("quiet", {
+            owner: {
+                "cross-account-s3:accountId": OWNER_ACCOUNT,
+                "cross-account-s3:region": REGION,
+                "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
+            },
+            consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+        });
+        const quiet: string[] = [];
+        await run("deploy", new FakeBackend("owner", ["consumer"]), dir, { quiet: true }, (t) => quiet.push(t));
+        expect(quiet[0]).to.match(/^\nstack\s+phase/);
+        const loud: string[] = [];
+        await run("deploy", new FakeBackend("owner", ["consumer"]), dir, { parallel: 2 }, (t) => loud.push(t));
+        expect(loud).to.include("creating stack owner");
+        expect(loud).to.include("▶ phase 2 · consumer · up");
     });
 });
