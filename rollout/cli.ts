@@ -75,6 +75,12 @@ export interface CommandOptions {
     readonly started?: (rollout: Rollout) => void;
 }
 
+/**
+ * Whether engines run side by side: then their output is not streamed (it would interleave) and a
+ * terminal gets the live board. One consumer, or --parallel 1, streams it as it comes.
+ */
+export const concurrent = (parallel: number | undefined, stacks: RolloutStacks) => Math.min(parallel ?? 1, stacks.consumers.length) > 1;
+
 /** Runs one command; resolves to the process exit code. */
 export async function run(command: Command, ops: StackOperations, dir: string, options: CommandOptions, print: (text: string) => void): Promise<number> {
     const stacks = projectStacks(dir);
@@ -107,7 +113,7 @@ export async function run(command: Command, ops: StackOperations, dir: string, o
         options.reporter ??
         (options.quiet
             ? plainReporter(() => undefined)
-            : plainReporter(print, (t) => ((options.parallel ?? 1) > 1 ? undefined : process.stdout.write(t.replace(/^/gm, "    ")))));
+            : plainReporter(print, (t) => (concurrent(options.parallel, stacks) ? undefined : process.stdout.write(t.replace(/^/gm, "    ")))));
     const rollout = new Rollout(ops, stacks, reporter, {
         stop: options.stop,
         refresh: options.refresh,
@@ -192,7 +198,7 @@ export async function main(argv: string[], projectDir = resolve(__dirname, "..")
     }
     const ops = await automationOperations(projectDir, env);
     const stop = new StopRequest();
-    const live = process.stdout.isTTY && !options.quiet && (options.parallel ?? 1) > 1 ? liveReporter(process.stdout) : undefined;
+    const live = process.stdout.isTTY && !options.quiet && concurrent(options.parallel, projectStacks(projectDir)) ? liveReporter(process.stdout) : undefined;
     let rollout: Rollout | undefined;
     installStopHandlers(
         stop,

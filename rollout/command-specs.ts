@@ -10,7 +10,7 @@ const parallel: OptionSpec = {
     name: "parallel",
     type: "string",
     value: "N",
-    description: `consumer stacks run at once in the consumer phase (default ${DEFAULT_PARALLEL}; 1 runs them one after another and streams the engine's output)`,
+    description: `consumer stacks run at once in the consumer phase (default ${DEFAULT_PARALLEL}; with more than one at a time the engines' output is not streamed)`,
 };
 const policyPack: OptionSpec = {
     name: "policy-pack",

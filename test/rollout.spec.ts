@@ -5,7 +5,7 @@ import { join } from "path";
 import { stringify } from "yaml";
 import { CommandError, ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { automationOperations, PulumiCliMissing, stackEnvironment, withoutSelecting } from "../rollout/automation";
-import { installStopHandlers, parseRolloutArgs, run } from "../rollout/cli";
+import { concurrent, installStopHandlers, parseRolloutArgs, run } from "../rollout/cli";
 import { UsageError } from "../cli/command-line";
 import { StopRequest } from "../rollout/interrupt";
 import { boardLines, liveReporter, plainReporter, StepEvent, stepLine } from "../rollout/progress";
@@ -882,5 +882,13 @@ describe("--quiet and the engine's output", () => {
         await run("deploy", new FakeBackend("owner", ["consumer"]), dir, { parallel: 2 }, (t) => loud.push(t));
         expect(loud).to.include("creating stack owner");
         expect(loud).to.include("▶ phase 2 · consumer · up");
+    });
+});
+
+describe("when the engines' output streams", () => {
+    it("streams it while only one engine runs at a time (one consumer, or --parallel 1), not when several would interleave", () => {
+        const one = { owner: "owner", consumers: ["consumer"] };
+        const two = { owner: "owner", consumers: ["consumer", "consumer-eu"] };
+        expect([concurrent(4, one), concurrent(1, two), concurrent(undefined, two), concurrent(2, two)]).to.deep.equal([false, false, false, true]);
     });
 });
