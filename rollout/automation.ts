@@ -1,4 +1,8 @@
+import { readFileSync } from "fs";
+import { join } from "path";
 import { LocalWorkspace, LocalWorkspaceOptions, OutputMap, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { satisfies } from "semver";
+import { parse } from "yaml";
 import { ChangeCounts, StackOperations } from "./operations";
 
 /** `AWS_PROFILE_<STACK>` (stack name upper-cased, other characters as `_`) selects a stack's credentials. */
@@ -23,6 +27,38 @@ export class PulumiCliMissing extends Error {
     }
 }
 
+/** The Pulumi CLI versions the project accepts: `requiredPulumiVersion` in its Pulumi.yaml. */
+export function requiredPulumiVersion(workDir: string): string | undefined {
+    const project = parse(readFileSync(join(workDir, "Pulumi.yaml"), "utf8")) as { requiredPulumiVersion?: unknown } | null;
+    return typeof project?.requiredPulumiVersion === "string" ? project.requiredPulumiVersion : undefined;
+}
+
+export class PulumiCliVersion extends Error {
+    constructor(found: string, required: string) {
+        super(
+            `The Pulumi CLI on PATH is ${found}, and this project needs ${required} (requiredPulumiVersion in Pulumi.yaml): ` +
+                `the rollout relies on options older CLIs lack. Install a matching one (https://www.pulumi.com/docs/install/, ` +
+                `e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version <version>) and run again.`,
+        );
+        this.name = "PulumiCliVersion";
+    }
+}
+
+/** The CLI on PATH (or under `root`), refused unless its version is in the project's range. */
+export async function pulumiCli(workDir: string, root?: string): Promise<PulumiCommand> {
+    let command: PulumiCommand;
+    try {
+        command = await PulumiCommand.get(root ? { root } : {});
+    } catch (error) {
+        throw new PulumiCliMissing(error);
+    }
+    const required = requiredPulumiVersion(workDir);
+    if (required !== undefined && (command.version === null || !satisfies(command.version, required))) {
+        throw new PulumiCliVersion(command.version?.version ?? "of unknown version", required);
+    }
+    return command;
+}
+
 /**
  * A workspace whose `selectStack` only checks that the stack exists (it reads the stack's outputs)
  * instead of running `pulumi stack select`: every operation names its stack with `--stack`, so the
@@ -42,12 +78,7 @@ export function withoutSelecting<W extends { selectStack(name: string): Promise<
  * here selects a stack.
  */
 export async function automationOperations(workDir: string, env: NodeJS.ProcessEnv = process.env, pulumiRoot?: string): Promise<StackOperations> {
-    let pulumiCommand: PulumiCommand;
-    try {
-        pulumiCommand = await PulumiCommand.get(pulumiRoot ? { root: pulumiRoot } : {});
-    } catch (error) {
-        throw new PulumiCliMissing(error);
-    }
+    const pulumiCommand = await pulumiCli(workDir, pulumiRoot);
     const options = (stack?: string): LocalWorkspaceOptions => ({ workDir, pulumiCommand, envVars: stack ? stackEnvironment(stack, env) : {} });
     const workspace = async (stack?: string) => withoutSelecting(await LocalWorkspace.create(options(stack)));
     const stackOf = async (stack: string): Promise<Stack> => Stack.select(stack, await workspace(stack));
@@ -67,14 +98,17 @@ export async function automationOperations(workDir: string, env: NodeJS.ProcessE
                 await plain.selectStack(selected);
             }
         },
-        async up(stack, { onOutput, signal, refresh }) {
-            return counts((await (await stackOf(stack)).up({ onOutput, signal, refresh })).summary.resourceChanges);
+        async up(stack, { onOutput, signal, refresh, policyPacks }) {
+            return counts(
+                (await (await stackOf(stack)).up({ onOutput, signal, refresh, policyPacks: policyPacks && [...policyPacks] })).summary.resourceChanges,
+            );
         },
-        async preview(stack, { onOutput, signal, refresh }) {
-            return counts((await (await stackOf(stack)).preview({ onOutput, signal, refresh })).changeSummary);
+        async preview(stack, { onOutput, signal, refresh, policyPacks }) {
+            return counts((await (await stackOf(stack)).preview({ onOutput, signal, refresh, policyPacks: policyPacks && [...policyPacks] })).changeSummary);
         },
         async destroy(stack, { onOutput, signal }) {
             // The shared bucket and its key are protected: destroy everything else and leave them in state.
+            // `pulumi destroy` takes no policy pack: policies validate resources being created or updated.
             return counts((await (await stackOf(stack)).destroy({ onOutput, signal, excludeProtected: true })).summary.resourceChanges);
         },
         async drift(stack, { onOutput, signal }) {

