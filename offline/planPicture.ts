@@ -133,14 +133,14 @@ function grantEdge(c: string, phase: PlannedPhase, owner: OwnerFacts, bucket: st
     return `  ${c}vpce -->|"${label(text)}"| ${bucket}`;
 }
 
-/** The owner's organization grant a consumer comes in under: the one its `organizationGrant` output names, or one of that role name. */
+/**
+ * The owner's organization grant a consumer comes in under, as the consumer program picks it: a role
+ * name the consumer's `organizationGrant` output names, for the access and prefix the consumer asks.
+ */
 function organizationGrantOf(phase: PlannedPhase, owner: OwnerFacts): OrganizationGrantFacts | undefined {
-    const used = phase.outputs.organizationGrant as OrganizationGrantFacts | undefined;
-    if (used === undefined) {
-        return undefined;
-    }
-    const grants = owner.organizationGrants;
-    return grants.find((g) => g.orgPath === used.orgPath && g.roleName === used.roleName) ?? grants.find((g) => g.roleName === used.roleName);
+    const out = phase.outputs;
+    const used = out.organizationGrant as OrganizationGrantFacts | undefined;
+    return owner.organizationGrants.find((g) => g.roleName === used?.roleName && g.access === out.access && g.prefix === out.prefix);
 }
 
 /** Every owner, then the consumers, then the owners that run again; an owner that lists none of them has nothing to add. */

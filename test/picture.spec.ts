@@ -13,12 +13,13 @@ import { planOnce, TYPES } from "./helpers";
 /** A layout of test/stacks/, as `npm run plan -- --config-dir test/stacks/<layout>` plans it. */
 const layout = (name: string) => join(__dirname, "stacks", name);
 
-/** A copy of a layout with one stack's settings changed. */
+/** A copy of a layout with one stack's settings changed (undefined removes a setting). */
 function changed(name: string, stack: string, settings: Record<string, unknown>): string {
     const dir = mkdtempSync(join(tmpdir(), `${name}-`));
     for (const file of readdirSync(layout(name))) {
         const document = parse(readFileSync(join(layout(name), file), "utf8")) as { config: Record<string, unknown> };
         const config = file === `Pulumi.${stack}.yaml` ? { ...document.config, ...settings } : document.config;
+        Object.keys(config).forEach((k) => config[k] === undefined && delete config[k]);
         writeFileSync(join(dir, file), stringify({ config }));
     }
     return dir;
@@ -113,6 +114,14 @@ describe("the plan tells adopted from created, and draws what the stacks hold (s
     });
 });
 
+/** The multi-owner layout with owner-web sharing through one organization grant of the role analytics-reader instead of its list. */
+const webUnderOrganizationGrant = (grant: { access: string; prefix?: string }) =>
+    changed("multi-owner", "owner-web", {
+        "cross-account-s3:consumers": undefined,
+        "cross-account-s3:lockMode": undefined,
+        "cross-account-s3:organizationGrants": [{ orgPath: "o-a1b2c3d4e5/r-ab12/", roleName: "analytics-reader", ...grant }],
+    });
+
 describe("the picture of a consumer that reads two owners (multi-owner layout)", function () {
     this.timeout(60_000);
     let plan: Plan;
@@ -147,6 +156,24 @@ describe("the picture of a consumer that reads two owners (multi-owner layout)",
         const unlocked = renderMermaid(withoutStatements(plan, "owner-web", (s) => s.Sid?.startsWith("LockAccount") === true));
         expect(edgesFrom(unlocked, "c1vpce")[1]).to.contain('"read · reports/ · NOT LOCKED"| o2bucket');
         expect(edgesFrom(unlocked, "c1vpce")[0]).to.contain("account-match lock");
+    });
+
+    it("draws the organization grant of an owner that does not list the consumer beside the grant of one that does", async () => {
+        const mixed = await planOnce({ configDir: webUnderOrganizationGrant({ access: "read" }) });
+        const drawn = renderMermaid(mixed);
+        const vpceId = String(outputsOf(mixed, "consumer-analytics").vpceId);
+        expect(edgesFrom(drawn, "c1vpce")).to.deep.equal([
+            `  c1vpce -->|"read-write · exports/ · account-match lock: only via endpoints of account 222222222222 (${vpceId})"| o1bucket`,
+            '  c1vpce -->|"organization grant o-a1b2c3d4e5/r-ab12/ · read whole bucket · role analytics-reader · own-account endpoint · no return to the owner"| o2bucket',
+        ]);
+        expect(drawn).to.contain("rollout: owner-sales, owner-web → consumer-analytics → owner-sales · no return to owner-web:");
+    });
+
+    it("draws a dashed edge that grants nothing to an owner that neither lists the consumer nor grants its access to the organization", async () => {
+        const plan = await planOnce({ configDir: webUnderOrganizationGrant({ access: "read", prefix: "reports/" }) });
+        expect(edgesFrom(renderMermaid(plan), "c1vpce")[1]).to.equal(
+            '  c1vpce -.->|"owner-web does not list consumer-analytics: it grants nothing here"| o2bucket',
+        );
     });
 });
 
