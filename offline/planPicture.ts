@@ -20,7 +20,9 @@ export function renderMermaid(plan: Plan): string {
     }
     const consumers = plan.phases.filter((p) => p.phase === 2);
     const accounts = [...new Set([...owners.map((o) => o.accountId), ...consumers.map(accountOf), ...consumers.map(endpointAccountOf)])];
-    const lines = ["flowchart LR", "  classDef adopted stroke-dasharray: 5 5"];
+    // Mermaid widens a box to its title: the extra rank spacing keeps an account box off its neighbour
+    // where an edge crosses from one account into another's VPC (shared VPCs).
+    const lines = ["flowchart LR", '%%{init: {"flowchart": {"rankSpacing": 100}}}%%', "  classDef adopted stroke-dasharray: 5 5"];
     const edges: string[] = [];
     accounts.forEach((account, a) => {
         const ownersHere = owners.filter((o) => o.accountId === account);
@@ -67,7 +69,12 @@ const declared = (phase: PlannedPhase, key: string) => phase.declared.find((d) =
 
 function accountLabel(account: string, owners: readonly OwnerFacts[], consumers: readonly PlannedPhase[], vpcs: readonly PlannedPhase[]): string {
     const shared = vpcs.filter((c) => accountOf(c) !== account);
-    const kinds = [owners.length > 0 && "owner", consumers.length > 0 && "consumer", shared.length > 0 && "VPC owner"].filter(Boolean);
+    const kinds = [
+        owners.length > 0 && "owner",
+        consumers.length > 0 && "consumer",
+        shared.length > 0 &&
+            (shared.every((c) => declared(c, "endpointOwnerAccountId") === account) ? "VPC owner (declared, not read)" : "VPC owner (read from the endpoint)"),
+    ].filter(Boolean);
     const stacks = [...owners.map((o) => o.stack), ...consumers.map((c) => c.stack)];
     const regions = [
         ...new Set([...owners.map((o) => o.region), ...consumers.map((c) => String(c.outputs.region)), ...shared.map((c) => String(c.outputs.region))]),
@@ -75,13 +82,6 @@ function accountLabel(account: string, owners: readonly OwnerFacts[], consumers:
     const parts = [`${kinds.join(" and ")} account ${account}`, regions.join(", ")];
     if (stacks.length > 0) {
         parts.push(`stack${stacks.length > 1 ? "s" : ""} ${stacks.join(", ")}`);
-    }
-    for (const c of shared) {
-        const how =
-            declared(c, "endpointOwnerAccountId") === account
-                ? `declared by Pulumi.${c.stack}.yaml (endpointOwnerAccountId), not read`
-                : "read from the endpoint";
-        parts.push(`VPC shared with stack ${c.stack}: ${how}`);
     }
     return parts.join(" · ");
 }
@@ -98,15 +98,20 @@ function vpcBlock(c: string, phase: PlannedPhase): string[] {
     const out = phase.outputs;
     const endpoint = phase.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
     const sharedVpc = endpointAccountOf(phase) !== accountOf(phase);
-    const vpc = typeof endpoint?.inputs.vpcId === "string" ? `VPC ${endpoint.inputs.vpcId}` : `the VPC of ${String(out.vpceId)}`;
+    const vpc = sharedVpc
+        ? `shared VPC of account ${endpointAccountOf(phase)}`
+        : typeof endpoint?.inputs.vpcId === "string"
+          ? `VPC ${endpoint.inputs.vpcId}`
+          : `the VPC of ${String(out.vpceId)}`;
+    const keys = ["existingEndpointId", "endpointOwnerAccountId"].filter((k) => declared(phase, k) !== undefined);
     const mark =
         endpoint?.adopted === true
             ? " (adopted: read, never created or deleted)"
-            : endpoint === undefined && declared(phase, "existingEndpointId") !== undefined
-              ? ` (declared: existingEndpointId, not read${sharedVpc ? `; account ${endpointAccountOf(phase)}'s` : ""})`
+            : endpoint === undefined && keys.length > 0
+              ? ` (declared in Pulumi.${phase.stack}.yaml: ${keys.join(", ")}; not read)`
               : "";
     return [
-        `    subgraph ${c}vpc["${label(`${vpc}${sharedVpc ? " (shared through AWS RAM)" : ""} · stack ${phase.stack}`)}"]`,
+        `    subgraph ${c}vpc["${label(`${vpc} · stack ${phase.stack}`)}"]`,
         `      ${c}rt["${label(`route tables ${asStrings(out.routeTableIds).join(", ") || (sharedVpc ? "(the VPC owner's)" : "(none managed by this stack)")}`)}"]`,
         `      ${c}vpce{{"${label(`S3 gateway endpoint ${String(out.vpceId)}${mark}`)}"}}${mark === "" ? "" : ":::adopted"}`,
         "    end",

@@ -185,13 +185,11 @@ describe("the picture of a consumer in a shared VPC (shared-vpc layout)", functi
     });
 
     it("draws the VPC owner's account, marked as declared and not read, holding the endpoint; the role stays in the consumer's account", () => {
-        expect(chart).to.contain(
-            'subgraph a4["VPC owner account 555555555555 · eu-west-1 · VPC shared with stack consumer-shared: declared by Pulumi.consumer-shared.yaml (endpointOwnerAccountId), not read"]',
-        );
+        expect(chart).to.contain('subgraph a4["VPC owner (declared, not read) account 555555555555 · eu-west-1"]');
         const vpcOwner = block(chart, "a4").join("\n");
-        expect(vpcOwner).to.contain('subgraph c2vpc["the VPC of vpce-0123456789abcdef0 (shared through AWS RAM) · stack consumer-shared"]');
+        expect(vpcOwner).to.contain('subgraph c2vpc["shared VPC of account 555555555555 · stack consumer-shared"]');
         expect(vpcOwner).to.contain(
-            'c2vpce{{"S3 gateway endpoint vpce-0123456789abcdef0 (declared: existingEndpointId, not read; account 555555555555\'s)"}}:::adopted',
+            'c2vpce{{"S3 gateway endpoint vpce-0123456789abcdef0 (declared in Pulumi.consumer-shared.yaml: existingEndpointId, endpointOwnerAccountId; not read)"}}:::adopted',
         );
         expect(vpcOwner).to.not.contain("role ");
         expect(block(chart, "a3")).to.deep.equal(['    c2role["role workload-5304e54 · stack consumer-shared"]']);
@@ -207,10 +205,8 @@ describe("the picture of a consumer in a shared VPC (shared-vpc layout)", functi
             await planOnce({ configDir: changed("shared-vpc", "consumer-shared", { "cross-account-s3:endpointOwnerAccountId": "222222222222" }) }),
         );
         expect(other).to.not.contain("555555555555");
-        expect(other).to.contain(
-            'subgraph a2["consumer and VPC owner account 222222222222 · eu-west-1 · stack consumer · VPC shared with stack consumer-shared: declared by Pulumi.consumer-shared.yaml (endpointOwnerAccountId), not read"]',
-        );
-        expect(block(other, "a2").join("\n")).to.contain('subgraph c2vpc["the VPC of vpce-0123456789abcdef0 (shared through AWS RAM)');
+        expect(other).to.contain('subgraph a2["consumer and VPC owner (declared, not read) account 222222222222 · eu-west-1 · stack consumer"]');
+        expect(block(other, "a2").join("\n")).to.contain('subgraph c2vpc["shared VPC of account 222222222222 · stack consumer-shared"]');
         expect(edgesFrom(other, "c2vpce")[0]).to.contain("per-role lock: only via vpce-0123456789abcdef0");
     });
     it("draws the endpoint in the consumer's own box, as before, when the declared owner is the consumer's own account", async () => {
@@ -218,7 +214,7 @@ describe("the picture of a consumer in a shared VPC (shared-vpc layout)", functi
             await planOnce({ configDir: changed("shared-vpc", "consumer-shared", { "cross-account-s3:endpointOwnerAccountId": "333333333333" }) }),
         );
         expect(own).to.not.contain("VPC owner");
-        expect(own).to.not.contain("shared through AWS RAM");
+        expect(own).to.not.contain("shared VPC");
         expect(block(own, "a3").join("\n")).to.contain(
             'c2vpce{{"S3 gateway endpoint vpce-0123456789abcdef0 (adopted: read, never created or deleted)"}}:::adopted',
         );

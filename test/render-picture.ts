@@ -74,18 +74,21 @@ function judge(chart: string, drawing: Drawing): string[] {
         return [`Mermaid refused it: ${drawing.error}`];
     }
     const problems: string[] = [];
-    const accounts = drawing.clusters.filter((c) => /account \d{12}/.test(c.label));
+    const vpcLabel = /^(VPC vpc-|the VPC of |shared VPC of )/;
+    const accounts = drawing.clusters.filter((c) => /account \d{12}/.test(c.label) && !vpcLabel.test(c.label));
     const expectedAccounts = new Set([...chart.matchAll(/subgraph a\d+\["[^"]*?account (\d{12})/g)].map((m) => m[1]));
     if (accounts.length !== expectedAccounts.size) {
         problems.push(`${accounts.length} account boxes for ${expectedAccounts.size} accounts`);
     }
     // A VPC lies in the box of the account that owns its endpoint: its consumer's, or the VPC owner's that it declares.
-    const vpcs = drawing.clusters.filter((c) => /^(VPC |the VPC of )/.test(c.label));
+    const vpcs = drawing.clusters.filter((c) => vpcLabel.test(c.label));
     for (const vpc of vpcs) {
         const stack = /stack (\S+)$/.exec(vpc.label)?.[1] ?? "";
         const home = homeOf(vpc, accounts);
-        const sharedVpc = vpc.label.includes("shared through AWS RAM");
-        const right = home !== undefined && (sharedVpc ? home.label.includes(`VPC shared with stack ${stack}:`) : stacksOf(home).includes(stack));
+        const vpcOwner = /^shared VPC of account (\d{12})/.exec(vpc.label)?.[1];
+        const right =
+            home !== undefined &&
+            (vpcOwner !== undefined ? new RegExp(`^[^·]*VPC owner .*account ${vpcOwner} `).test(home.label) : stacksOf(home).includes(stack));
         if (!right) {
             problems.push(`${vpc.label}: not inside the box of the account that owns its endpoint`);
         }
@@ -104,6 +107,15 @@ function judge(chart: string, drawing: Drawing): string[] {
             problems.push(`${bucket.label}: not inside its owner's account box`);
         }
     }
+    // Account boxes that are not nested must not overlap: Mermaid widens a box to its title, over its neighbour.
+    accounts.forEach((a, i) =>
+        accounts.slice(i + 1).forEach((b) => {
+            const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+            if (!apart && !inside(a, b) && !inside(b, a)) {
+                problems.push(`the boxes "${a.label}" and "${b.label}" overlap`);
+            }
+        }),
+    );
     const drawn = drawing.edgeLabels.map(flat);
     if (drawn.filter((l) => l.startsWith("403AccessDenied")).length !== buckets.length) {
         problems.push("the refused path is not drawn to every bucket");
