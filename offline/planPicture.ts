@@ -1,126 +1,164 @@
-import { PolicyDocument, Statement } from "../policies/document";
 import { Plan, PlannedPhase } from "./plan";
+import { finalOwners, grantsOf, lockOf, organizationLockOf, OrganizationGrantFacts, OwnerFacts, ownersRead, asStrings } from "./planPictureFacts";
 
 /**
  * The plan's final state as a Mermaid flowchart, for a pull request: one box per AWS account with its
- * region — the owner's with the bucket (and log bucket), each consumer account's with its roles at
- * account level and, per consumer stack, the VPC with its route tables and S3 gateway endpoint. One
- * edge per grant, labelled with its access, prefix and the lock as the bucket policy really writes it
- * (per role where an account holds several consumer stacks), and the refused path from anywhere else.
- * What a stack only reads or adopts is marked and drawn dashed. Real ids and names throughout; ids
- * AWS assigns are the plan's placeholders.
+ * region — each owner's with its bucket (and log bucket), each consumer account's with its roles at
+ * account level and, per consumer stack, the VPC with its route tables and S3 gateway endpoint, drawn in
+ * the account that owns the endpoint (the VPC owner's, for a shared VPC, as the consumer declares it).
+ * One edge per consumer/owner pair, labelled with that owner's access, prefix and the lock as its
+ * bucket policy really writes it (per role where an account holds several consumer stacks or the
+ * endpoint is another account's), or with the organization grant the consumer comes in under; the
+ * refused path from anywhere else, the rollout order, and the stacks being removed. What a stack only
+ * reads, adopts or declares is marked and drawn dashed. Real ids and names throughout; ids AWS assigns
+ * are the plan's placeholders.
  */
 export function renderMermaid(plan: Plan): string {
-    const owner = [...plan.phases].reverse().find((p) => p.phase !== 2);
-    if (owner === undefined) {
+    const owners = finalOwners(plan.phases);
+    if (owners.length === 0) {
         return "flowchart LR\n";
     }
-    const out = owner.outputs;
-    const policy = owner.resources.find((r) => r.name === "shared-data-policy")?.inputs.policy as PolicyDocument | undefined;
-    const statements = policy?.Statement ?? [];
-    const grants = grantsOf(statements, String(out.bucketArn));
-
-    const lines = ["flowchart LR", "  classDef adopted stroke-dasharray: 5 5"];
-    lines.push(`  subgraph owner["${label(`owner account ${out.accountId} · ${out.region} · stack ${owner.stack}`)}"]`);
-    lines.push(`    bucket[("${label(`S3 bucket ${out.bucketName}`)}")]`);
-    if (out.accessLogBucketName !== undefined) {
-        lines.push(`    logs[("${label(`access logs ${out.accessLogBucketName}`)}")]`);
-    }
-    lines.push("  end");
-    if (out.accessLogBucketName !== undefined) {
-        lines.push('  bucket -.->|"server access logs"| logs');
-    }
     const consumers = plan.phases.filter((p) => p.phase === 2);
-    const accounts = [...new Set(consumers.map((c) => String(c.outputs.accountId)))];
+    const accounts = [...new Set([...owners.map((o) => o.accountId), ...consumers.map(accountOf), ...consumers.map(endpointAccountOf)])];
+    // Mermaid widens a box to its title: the extra rank spacing keeps an account box off its neighbour
+    // where an edge crosses from one account into another's VPC (shared VPCs).
+    const lines = ["flowchart LR", '%%{init: {"flowchart": {"rankSpacing": 100}}}%%', "  classDef adopted stroke-dasharray: 5 5"];
+    const edges: string[] = [];
     accounts.forEach((account, a) => {
-        const stacks = consumers.filter((c) => String(c.outputs.accountId) === account);
-        lines.push(...accountBlock(`a${a + 1}`, account, stacks, grants, statements));
+        const ownersHere = owners.filter((o) => o.accountId === account);
+        const consumersHere = consumers.filter((c) => accountOf(c) === account);
+        const vpcsHere = consumers.filter((c) => endpointAccountOf(c) === account);
+        lines.push(`  subgraph a${a + 1}["${label(accountLabel(account, ownersHere, consumersHere, vpcsHere))}"]`);
+        for (const owner of ownersHere) {
+            const o = `o${owners.indexOf(owner) + 1}`;
+            lines.push(`    ${o}bucket[("${label(`S3 bucket ${owner.bucketName} · stack ${owner.stack}`)}")]`);
+            if (owner.logBucketName !== undefined) {
+                lines.push(`    ${o}logs[("${label(`access logs ${owner.logBucketName}`)}")]`);
+                edges.push(`  ${o}bucket -.->|"server access logs"| ${o}logs`);
+            }
+        }
+        for (const consumer of consumersHere) {
+            lines.push(`    ${roleNode(`c${consumers.indexOf(consumer) + 1}`, consumer)}`);
+        }
+        for (const consumer of vpcsHere) {
+            const c = `c${consumers.indexOf(consumer) + 1}`;
+            lines.push(...vpcBlock(c, consumer));
+            edges.push(`  ${c}role --> ${c}rt --> ${c}vpce`);
+            for (const owner of owners.filter((o) => ownersRead(consumer).includes(o.stack))) {
+                edges.push(grantEdge(c, consumer, owner, `o${owners.indexOf(owner) + 1}bucket`));
+            }
+        }
+        lines.push("  end");
     });
+    lines.push(...edges);
     lines.push(`  outside(["${label("the same roles from anywhere else: internet, NAT, another VPC")}"])`);
-    lines.push(`  outside -.->|"${label("403 AccessDenied: not through the consumer's own endpoint")}"| bucket`);
+    owners.forEach((_, i) => lines.push(`  outside -.->|"${label("403 AccessDenied: not through the consumer's own endpoint")}"| o${i + 1}bucket`));
+    lines.push(`  rollout["${label(rolloutLabel(plan, owners))}"]`);
     plan.unlisted.forEach((u, i) => {
-        lines.push(`  gone${i + 1}["${label(`stack ${u.stack}: not on the owner's list · being removed (owner first, then its destroy)`)}"]:::adopted`);
+        const first = owners.map((o) => o.stack).join(", ");
+        lines.push(`  gone${i + 1}["${label(`stack ${u.stack}: listed by no owner · being removed (up ${first} first, then its destroy)`)}"]:::adopted`);
     });
     return `${lines.join("\n")}\n`;
 }
 
-interface Grant {
-    readonly access: "read" | "read-write";
-    readonly prefix?: string;
+const accountOf = (phase: PlannedPhase) => String(phase.outputs.accountId);
+/** The account that owns the consumer's endpoint: its own, or the VPC owner's for a shared VPC. */
+const endpointAccountOf = (phase: PlannedPhase) => String(phase.outputs.vpceAccountId ?? phase.outputs.accountId);
+/** The value the stack file declares for `key` (taken as given, never read from AWS), if it does. */
+const declared = (phase: PlannedPhase, key: string) => phase.declared.find((d) => d.startsWith(`${key} = `))?.slice(key.length + 3);
+
+function accountLabel(account: string, owners: readonly OwnerFacts[], consumers: readonly PlannedPhase[], vpcs: readonly PlannedPhase[]): string {
+    const shared = vpcs.filter((c) => accountOf(c) !== account);
+    const kinds = [
+        owners.length > 0 && "owner",
+        consumers.length > 0 && "consumer",
+        shared.length > 0 &&
+            (shared.every((c) => declared(c, "endpointOwnerAccountId") === account) ? "VPC owner (declared, not read)" : "VPC owner (read from the endpoint)"),
+    ].filter(Boolean);
+    const stacks = [...owners.map((o) => o.stack), ...consumers.map((c) => c.stack)];
+    const regions = [
+        ...new Set([...owners.map((o) => o.region), ...consumers.map((c) => String(c.outputs.region)), ...shared.map((c) => String(c.outputs.region))]),
+    ];
+    const parts = [`${kinds.join(" and ")} account ${account}`, regions.join(", ")];
+    if (stacks.length > 0) {
+        parts.push(`stack${stacks.length > 1 ? "s" : ""} ${stacks.join(", ")}`);
+    }
+    return parts.join(" · ");
 }
 
-/** Each granted role's access and prefix, read from the bucket policy's Allow statements. */
-function grantsOf(statements: readonly Statement[], bucketArn: string): Map<string, Grant> {
-    const grants = new Map<string, Grant>();
-    for (const s of statements) {
-        if (s.Effect !== "Allow" || s.Sid?.endsWith("List") || s.Principal === undefined || s.Principal === "*" || !("AWS" in s.Principal)) {
-            continue;
-        }
-        const actions = asStrings(s.Action);
-        const objects = asStrings(s.Resource).find((r) => r.startsWith(`${bucketArn}/`));
-        const prefix = objects === undefined || objects === `${bucketArn}/*` ? undefined : objects.slice(bucketArn.length + 1, -1);
-        for (const role of asStrings(s.Principal.AWS)) {
-            grants.set(role, { access: actions.includes("s3:PutObject") ? "read-write" : "read", ...(prefix === undefined ? {} : { prefix }) });
-        }
-    }
-    return grants;
+function roleNode(c: string, phase: PlannedPhase): string {
+    const createdRole = phase.resources.some((r) => r.type === "aws:iam/role:Role");
+    const existing = createdRole
+        ? ""
+        : ` (existing role${declared(phase, "existingRoleArn") === undefined ? "" : ", declared by existingRoleArn"}: only its policy is managed)`;
+    return `${c}role["${label(`role ${String(phase.outputs.roleArn).split("/").pop()}${existing} · stack ${phase.stack}`)}"]${createdRole ? "" : ":::adopted"}`;
 }
 
-/** The lock on one role as the bucket policy writes it, or undefined when nothing locks it. */
-function lockOf(statements: readonly Statement[], role: string, account: string, vpceId: string): string | undefined {
-    const condition = (s: Statement, operator: string, key: string) => asStrings(s.Condition?.[operator]?.[key]);
-    const denies = statements.filter((s) => s.Effect === "Deny");
-    const endpoints = (s: Statement) => condition(s, "StringNotEquals", "aws:SourceVpce");
-    const perRole = denies.find((s) => s.Sid?.startsWith("LockRole") && condition(s, "ArnEquals", "aws:PrincipalArn").includes(role));
-    if (perRole !== undefined && endpoints(perRole).includes(vpceId)) {
-        return `per-role lock: only via ${endpoints(perRole).join(", ")}`;
-    }
-    const perAccount = denies.find((s) => s.Sid?.startsWith("LockAccount") && condition(s, "StringEquals", "aws:PrincipalAccount").includes(account));
-    if (perAccount !== undefined && endpoints(perAccount).includes(vpceId)) {
-        return `per-account lock: only via ${endpoints(perAccount).join(", ")}`;
-    }
-    const anyConsumer = denies.find((s) => s.Sid === "DenyConsumersOutsideTheirEndpoints");
-    const ownAccount = denies.find((s) => s.Sid === "DenyEndpointsOfOtherAccounts");
-    if (anyConsumer !== undefined && ownAccount !== undefined && endpoints(anyConsumer).includes(vpceId)) {
-        return `account-match lock: only via endpoints of account ${account} (${vpceId})`;
-    }
-    return undefined;
+function vpcBlock(c: string, phase: PlannedPhase): string[] {
+    const out = phase.outputs;
+    const endpoint = phase.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+    const sharedVpc = endpointAccountOf(phase) !== accountOf(phase);
+    const vpc = sharedVpc
+        ? `shared VPC of account ${endpointAccountOf(phase)}`
+        : typeof endpoint?.inputs.vpcId === "string"
+          ? `VPC ${endpoint.inputs.vpcId}`
+          : `the VPC of ${String(out.vpceId)}`;
+    const keys = ["existingEndpointId", "endpointOwnerAccountId"].filter((k) => declared(phase, k) !== undefined);
+    const mark =
+        endpoint?.adopted === true
+            ? " (adopted: read, never created or deleted)"
+            : endpoint === undefined && keys.length > 0
+              ? ` (declared in Pulumi.${phase.stack}.yaml: ${keys.join(", ")}; not read)`
+              : "";
+    return [
+        `    subgraph ${c}vpc["${label(`${vpc} · stack ${phase.stack}`)}"]`,
+        `      ${c}rt["${label(`route tables ${asStrings(out.routeTableIds).join(", ") || (sharedVpc ? "(the VPC owner's)" : "(none managed by this stack)")}`)}"]`,
+        `      ${c}vpce{{"${label(`S3 gateway endpoint ${String(out.vpceId)}${mark}`)}"}}${mark === "" ? "" : ":::adopted"}`,
+        "    end",
+    ];
 }
 
-function accountBlock(id: string, account: string, stacks: readonly PlannedPhase[], grants: Map<string, Grant>, statements: readonly Statement[]): string[] {
-    const region = String(stacks[0].outputs.region);
-    const names = stacks.map((s) => s.stack).join(", ");
-    const lines = [`  subgraph ${id}["${label(`consumer account ${account} · ${region} · stack${stacks.length > 1 ? "s" : ""} ${names}`)}"]`];
-    const edges: string[] = [];
-    stacks.forEach((phase, i) => {
-        const out = phase.outputs;
-        const s = `${id}s${i + 1}`;
-        const endpoint = phase.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
-        const adoptedEndpoint = endpoint?.adopted === true;
-        const createdRole = phase.resources.some((r) => r.type === "aws:iam/role:Role");
-        const vpc = typeof endpoint?.inputs.vpcId === "string" ? `VPC ${endpoint.inputs.vpcId}` : `the VPC of ${String(out.vpceId)}`;
-        const shared = out.vpceAccountId !== undefined && out.vpceAccountId !== out.accountId ? ` (owned by ${String(out.vpceAccountId)}, shared VPC)` : "";
-        const role = `role ${String(out.roleArn).split("/").pop()}${createdRole ? "" : " (existing role: only its policy is managed)"} · stack ${phase.stack}`;
-        lines.push(`    ${s}role["${label(role)}"]${createdRole ? "" : ":::adopted"}`);
-        lines.push(`    subgraph ${s}vpc["${label(`${vpc} · stack ${phase.stack}`)}"]`);
-        lines.push(`      ${s}rt["${label(`route tables ${asStrings(out.routeTableIds).join(", ") || "(the VPC owner's)"}`)}"]`);
-        lines.push(
-            `      ${s}vpce{{"${label(`S3 gateway endpoint ${String(out.vpceId)}${shared}${adoptedEndpoint ? " (adopted: read, never created or deleted)" : ""}`)}"}}${adoptedEndpoint ? ":::adopted" : ""}`,
-        );
-        lines.push("    end");
-        edges.push(`  ${s}role --> ${s}rt --> ${s}vpce`);
-        const grant = grants.get(String(out.roleArn));
+/** The edge from a consumer's endpoint to one owner's bucket, labelled with what that owner's policy grants it. */
+function grantEdge(c: string, phase: PlannedPhase, owner: OwnerFacts, bucket: string): string {
+    const role = String(phase.outputs.roleArn);
+    if (owner.listed.includes(phase.stack)) {
+        const grant = grantsOf(owner.statements, owner.bucketArn).get(role);
         if (grant === undefined) {
-            edges.push(`  ${s}vpce -.->|"${label("not granted yet: run the owner again")}"| bucket`);
-        } else {
-            const lock = lockOf(statements, String(out.roleArn), account, String(out.vpceId)) ?? "NOT LOCKED";
-            edges.push(`  ${s}vpce -->|"${label(`${grant.access} · ${grant.prefix ?? "whole bucket"} · ${lock}`)}"| bucket`);
+            return `  ${c}vpce -.->|"${label(`not granted yet: run ${owner.stack} again`)}"| ${bucket}`;
         }
-    });
-    return [...lines, "  end", ...edges];
+        const lock = lockOf(owner.statements, role, accountOf(phase), String(phase.outputs.vpceId)) ?? "NOT LOCKED";
+        return `  ${c}vpce -->|"${label(`${grant.access} · ${grant.prefix ?? "whole bucket"} · ${lock}`)}"| ${bucket}`;
+    }
+    const grant = organizationGrantOf(phase, owner);
+    if (grant === undefined) {
+        return `  ${c}vpce -.->|"${label(`${owner.stack} does not list ${phase.stack}: it grants nothing here`)}"| ${bucket}`;
+    }
+    const lock = organizationLockOf(owner.statements, grant, owner.bucketArn.split(":")[1]) ?? `NOT IN ${owner.stack}'s BUCKET POLICY`;
+    const text = `organization grant ${grant.orgPath} · ${grant.access} ${grant.prefix ?? "whole bucket"} · role ${grant.roleName} · ${lock} · no return to the owner`;
+    return `  ${c}vpce -->|"${label(text)}"| ${bucket}`;
 }
 
-const asStrings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+/**
+ * The owner's organization grant a consumer comes in under, as the consumer program picks it: a role
+ * name the consumer's `organizationGrant` output names, for the access and prefix the consumer asks.
+ */
+function organizationGrantOf(phase: PlannedPhase, owner: OwnerFacts): OrganizationGrantFacts | undefined {
+    const out = phase.outputs;
+    const used = out.organizationGrant as OrganizationGrantFacts | undefined;
+    return owner.organizationGrants.find((g) => g.roleName === used?.roleName && g.access === out.access && g.prefix === out.prefix);
+}
+
+/** Every owner, then the consumers, then the owners that run again; an owner that lists none of them has nothing to add. */
+function rolloutLabel(plan: Plan, owners: readonly OwnerFacts[]): string {
+    const step = (n: number) => plan.phases.filter((p) => p.phase === n).map((p) => p.stack);
+    const steps = [step(1), step(2), step(3)].filter((s) => s.length > 0).map((s) => s.join(", "));
+    const noReturn = step(2).length === 0 ? [] : owners.filter((o) => o.phase.phase === 1).map((o) => o.stack);
+    const why =
+        noReturn.length === 0
+            ? ""
+            : ` · no return to ${noReturn.join(", ")}: it lists none of these consumer stacks, which come in under its organization grants`;
+    return `rollout: ${steps.join(" → ")}${why}`;
+}
 
 /** Text safe inside a quoted Mermaid label. */
 function label(text: string): string {

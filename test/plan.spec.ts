@@ -464,7 +464,7 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             expect(chart).to.contain("VPC vpc-0a1b2c3d4e5f60718");
             expect(chart).to.contain(`S3 gateway endpoint ${String(consumer.vpceId)}`);
             expect(chart).to.contain(
-                `a1s1vpce -->|"read-write · whole bucket · account-match lock: only via endpoints of account ${CONSUMER_ACCOUNT} (${String(consumer.vpceId)})"| bucket`,
+                `c1vpce -->|"read-write · whole bucket · account-match lock: only via endpoints of account ${CONSUMER_ACCOUNT} (${String(consumer.vpceId)})"| o1bucket`,
             );
         });
 
@@ -474,7 +474,7 @@ describe("offline plan: layouts and mistakes a user makes", function () {
                 consumer: consumerFile(CONSUMER_ACCOUNT, "vpc-0a1b2c3d", "rtb-0a1b2c3d", { [ns("prefix")]: "team-a/" }),
             });
             const chart = (await planCli(["--config-dir", dir, "--mermaid"])).stdout;
-            expect(chart).to.match(/a1s1vpce -->\|"read · team-a\/ · per-account lock: only via vpce-[0-9a-f]+"\| bucket/);
+            expect(chart).to.match(/c1vpce -->\|"read · team-a\/ · per-account lock: only via vpce-[0-9a-f]+"\| o1bucket/);
         });
 
         it("refuses two formats at once and an unknown one", async () => {
