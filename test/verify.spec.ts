@@ -58,9 +58,9 @@ const OUTPUTS: Record<string, Record<string, unknown>> = {
 /** The documents a folder of stack files and these outputs generate: what AWS holds after a rollout. */
 function generated(dir = ROOT) {
     const files = readProjectFiles(dir);
-    const owner = { stack: "owner", settings: ownerSettingsOf(files.owner), outputs: OUTPUTS.owner };
+    const owner = { stack: "owner", settings: ownerSettingsOf(files.owners[0]), outputs: OUTPUTS.owner };
     const consumers = files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f), outputs: OUTPUTS[f.stack] ?? {} }));
-    const docs = expectedDocuments(owner, consumers);
+    const docs = expectedDocuments([owner], consumers);
     const doc = (what: string) => docs.find((d) => d.what.startsWith(what))!.document;
     return {
         bucket: doc("bucket policy"),

@@ -54,6 +54,12 @@ export function clientsFor(region: string, profile?: string): Clients {
     };
 }
 
+/**
+ * The variable naming the AWS profile of an account that is no stack's, e.g. the VPC owner of a shared
+ * VPC: `AWS_PROFILE_ACCOUNT_555555555555`.
+ */
+export const accountProfileVariable = (accountId: string) => `AWS_PROFILE_ACCOUNT_${accountId}`;
+
 const parse = (json: string | undefined): PolicyDocument | undefined => (json === undefined ? undefined : (JSON.parse(json) as PolicyDocument));
 /** IAM returns policy documents URL-encoded (RFC 3986). */
 const parseIam = (encoded: string | undefined): PolicyDocument | undefined => parse(encoded === undefined ? undefined : decodeURIComponent(encoded));

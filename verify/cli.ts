@@ -11,11 +11,11 @@ import { skipPulumiPromiseStacks } from "../offline/fast-stacks";
 import { planRollout } from "../offline/plan";
 import { automationOperations, profileVariable } from "../rollout/automation";
 import { table } from "../rollout/table";
-import { AccountApi, clientsFor } from "./aws";
+import { AccountApi, accountProfileVariable, clientsFor } from "./aws";
 import { CheckRow, failed } from "./judge";
 import { plannedDocuments } from "./planned-documents";
 import { LiveStacks, verifyPlanned } from "./planned";
-import { MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
+import { AccountApiFor, MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
 
 export const VERIFY_COMMAND: CommandSpec = {
     command: "npm run verify --",
@@ -49,6 +49,12 @@ export const VERIFY_COMMAND: CommandSpec = {
             name: "AWS_PROFILE_<STACK>",
             description: "the AWS profile of one stack's account (e.g. AWS_PROFILE_OWNER); else the stack's profile setting, else the default chain",
         },
+        {
+            name: "AWS_PROFILE_ACCOUNT_<id>",
+            description:
+                "the AWS profile of an account that is no stack's: a shared VPC's owner (endpointOwnerAccountId), e.g. AWS_PROFILE_ACCOUNT_555555555555; " +
+                "without it, verify checks nothing of that account's endpoint and says so",
+        },
         { name: "PULUMI_ACCESS_TOKEN", description: "or another backend login: verify reads the stacks' outputs through the Pulumi CLI" },
     ],
     notes: [
@@ -57,20 +63,23 @@ export const VERIFY_COMMAND: CommandSpec = {
         "                         builders produce from the stack files and outputs. Needs: read credentials per account. Free.",
         "  path                   per consumer VPC: an S3 interface endpoint with private DNS (it takes S3 traffic away from the gateway),",
         "                         route tables of private subnets missing from the endpoint. Needs: consumer credentials (ec2:Describe*). Free.",
+        "  shared VPC endpoint    a consumer whose endpoint is another account's (endpointOwnerAccountId): the endpoint and the path of its",
+        "                         VPC, described with that account's credentials (AWS_PROFILE_ACCOUNT_<id>), never the consumer's. Without",
+        "                         them an INFO row names what was not checked. Needs: ec2:Describe* in the VPC owner's account. Free.",
         "  ValidatePolicy         Access Analyzer validation of every generated document. Needs: owner and consumer credentials. Free.",
         "  custom checks          CheckNoPublicAccess and CheckAccessNotGranted on the bucket (and key) policy. BILLED per call",
         "                         (Access Analyzer custom policy checks; a run makes about three).",
         "  external access        the analyzer's findings on the bucket tie each consumer role to its own endpoints exactly.",
         "                         Needs: an ACCOUNT or ORGANIZATION analyzer in the owner's account and region. Free.",
-        "  the 403 test, outside  for each consumer that sets verifyTester: the consumer's credentials (that tester principal) assume the",
+        "  the 403 test, outside  for each consumer that sets verifyTester, on each owner's bucket it reads: the consumer's credentials (that tester principal) assume the",
         "                         workload role and send a list and a get from where verify runs, outside the endpoint; both must be refused,",
         "                         and the report names the refusing statement when S3 says which policy refused. Needs: verifyTester.",
         "                         Costs two S3 requests (not billed to the owner when they come from outside its organization).",
-        "  the 403 test, inside   --probe-instance: the granted operations from an instance in the consumer VPC must succeed; also reads that",
+        "  the 403 test, inside   --probe-instance: each owner's granted operations from an instance in the consumer VPC must succeed; reads that",
         "                         instance's security-group egress. Needs: an SSM managed instance with the workload role. Writes one object.",
         "  access logs            --logs: consumer requests from non-private addresses must all have been refused. Needs: accessLogs on",
         "                         the owner. Costs a small Athena scan.",
-        "  --planned              ValidatePolicy and the custom checks on the change's documents, then CheckNoNewAccess of the bucket policy",
+        "  --planned              ValidatePolicy and the custom checks on the change's documents, then CheckNoNewAccess of each bucket policy",
         "                         built from the live outputs and the changed stack files against the live one (BILLED). Needs: owner",
         "                         credentials and the backend; without the backend it says so and skips CheckNoNewAccess. New access",
         "                         (a new consumer, read → read-write, a wider prefix) is a FAIL naming what is new.",
@@ -123,6 +132,8 @@ export interface VerifyDeps {
     /** A stack's outputs (`{}` when never deployed); fails when the Pulumi CLI or the backend cannot be reached. */
     outputs(stack: string): Promise<Record<string, unknown>>;
     api(stack: string, settings: AccountSettings): AccountApi;
+    /** An account that is no stack's (a shared VPC's owner): its API when verify has its credentials. @default none */
+    accountApi?: AccountApiFor;
     /** The offline planner behind `--planned`. @default planRollout */
     plan?: typeof planRollout;
 }
@@ -135,6 +146,10 @@ export function defaultDeps(dir: string, env: NodeJS.ProcessEnv = process.env): 
             return (await ops).outputs(stack);
         },
         api: (stack, settings) => new AccountApi(clientsFor(settings.region, env[profileVariable(stack)] ?? settings.profile)),
+        accountApi: (accountId, region) => {
+            const profile = env[accountProfileVariable(accountId)];
+            return profile ? new AccountApi(clientsFor(region, profile)) : undefined;
+        },
     };
 }
 
@@ -152,15 +167,16 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
         }
         const files = readProjectFiles(args.configDir);
         const stacks = {
-            owner: { stack: files.owner.stack, settings: ownerSettingsOf(files.owner) },
+            owners: files.owners.map((f) => ({ stack: f.stack, settings: ownerSettingsOf(f) })),
             consumers: files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f) })),
         };
         const use = deps ?? defaultDeps(args.configDir);
-        const settingsOf = (stack: string): AccountSettings =>
-            stack === stacks.owner.stack ? stacks.owner.settings : stacks.consumers.find((c) => c.stack === stack)!.settings;
+        const settingsOf = (stack: string): AccountSettings => [...stacks.owners, ...stacks.consumers].find((s) => s.stack === stack)!.settings;
         const apis = new Map<string, AccountApi>();
         const apiFor = (stack: string) => apis.get(stack) ?? apis.set(stack, use.api(stack, settingsOf(stack))).get(stack)!;
         const credentials = (stack: string) => new MissingCredentials(stack, settingsOf(stack).accountId, profileVariable(stack));
+        const withOutputs = <T extends { stack: string }>(list: readonly T[]) =>
+            Promise.all(list.map(async (s) => ({ ...s, outputs: await use.outputs(s.stack) })));
 
         let rows: CheckRow[];
         if (args.planned) {
@@ -168,24 +184,22 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
             const docs = plannedDocuments(await (use.plan ?? planRollout)({ configDir: args.configDir }));
             let live: LiveStacks;
             try {
-                live = {
-                    owner: { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) },
-                    consumers: await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) }))),
-                };
+                live = { owners: await withOutputs(stacks.owners), consumers: await withOutputs(stacks.consumers) };
             } catch (error) {
                 live = { unreadable: (error as Error).message.split("\n")[0] };
             }
             rows = await verifyPlanned(docs, apiFor, credentials, live);
         } else {
-            const owner = { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) };
-            if (owner.outputs.bucketArn === undefined) {
+            const owners = await withOutputs(stacks.owners);
+            const undeployed = owners.filter((o) => o.outputs.bucketArn === undefined).map((o) => o.stack);
+            if (undeployed.length > 0) {
                 io.stderr(
-                    `The owner stack ${owner.stack} has no outputs: deploy first (npm run deploy), or check a change with npm run verify -- --planned.\n`,
+                    `The owner stack${undeployed.length > 1 ? "s" : ""} ${undeployed.join(", ")} ${undeployed.length > 1 ? "have" : "has"} no outputs: deploy first (npm run deploy), or check a change with npm run verify -- --planned.\n`,
                 );
                 return 1;
             }
-            const consumers = await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) })));
-            rows = await verifyDeployed(owner, consumers, apiFor, credentials, args);
+            const consumers = await withOutputs(stacks.consumers);
+            rows = await verifyDeployed(owners, consumers, apiFor, credentials, args, use.accountApi ?? (() => undefined));
         }
         io.stdout(
             `${table(

@@ -5,28 +5,31 @@
  */
 import { PolicyDocument } from "../policies/document";
 import { ApiFor, MissingCredentials, policyChecks, step } from "./run";
-import { ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
+import { bucketPolicyOf, ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
 import { CheckRow, judgeCustomCheck } from "./judge";
 
 const CHECK = "CheckNoNewAccess bucket policy";
 
 /** The live side of the comparison: the deployed stacks' outputs under the changed settings, or why they could not be read. */
-export type LiveStacks = { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] } | { readonly unreadable: string };
+export type LiveStacks = { readonly owners: readonly OwnerStack[]; readonly consumers: readonly ConsumerStack[] } | { readonly unreadable: string };
 
-/** What the change would write to the live bucket, built from real outputs, and the consumers it adds that have not deployed yet. */
-export function plannedFromLive(live: { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] }): {
+/** What the change would write to one owner's live bucket, built from real outputs, and the consumers it adds that have not deployed yet. */
+export function plannedFromLive(
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+): {
     readonly bucketPolicy: PolicyDocument;
     readonly notDeployed: readonly string[];
 } {
-    const granted = new Set(expectedGrants(live.owner, live.consumers).map((g) => g.roleArn));
-    const roleOf = (stack: string) => live.consumers.find((c) => stack === c.stack || stack.endsWith(`/${c.stack}`))?.outputs.roleArn;
-    const notDeployed = live.owner.settings.consumers
+    const granted = new Set(expectedGrants(owner, consumers).map((g) => g.roleArn));
+    const roleOf = (stack: string) => consumers.find((c) => stack === c.stack || stack.endsWith(`/${c.stack}`))?.outputs.roleArn;
+    const notDeployed = owner.settings.consumers
         .filter((entry) => {
             const role = roleOf(entry.stack);
             return typeof role !== "string" || !granted.has(role);
         })
         .map((entry) => `${entry.stack.split("/").pop()} (account ${entry.accountId}, ${entry.access}${entry.prefix ? ` under ${entry.prefix}` : ""})`);
-    return { bucketPolicy: expectedDocuments(live.owner, live.consumers)[0].document, notDeployed };
+    return { bucketPolicy: bucketPolicyOf(expectedDocuments([owner], consumers), owner.stack)!, notDeployed };
 }
 
 /** A new-access answer is a failure: a reviewer must see it, and approve it by merging knowingly. */
@@ -46,7 +49,20 @@ export async function verifyPlanned(
         rows.push({ stack: "-", check: CHECK, result: "info", detail: `skipped: the live stacks' outputs cannot be read here (${live.unreadable})` });
         return rows;
     }
-    const { owner } = live;
+    for (const owner of live.owners) {
+        await ownerNoNewAccess(rows, owner, live.consumers, apiFor, credentials);
+    }
+    return rows;
+}
+
+/** CheckNoNewAccess of one owner's bucket policy: built from the live outputs and the changed stack files, against the live one. */
+async function ownerNoNewAccess(
+    rows: CheckRow[],
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+): Promise<void> {
     if (typeof owner.outputs.bucketName !== "string") {
         rows.push({
             stack: owner.stack,
@@ -54,9 +70,9 @@ export async function verifyPlanned(
             result: "info",
             detail: "skipped: the owner stack is not deployed, so there is no live policy to compare with",
         });
-        return rows;
+        return;
     }
-    const planned = plannedFromLive(live);
+    const planned = plannedFromLive(owner, consumers);
     for (const consumer of planned.notDeployed) {
         rows.push({ stack: owner.stack, check: CHECK, result: "fail", detail: `grants new access: consumer ${consumer} is added (not deployed yet)` });
     }
@@ -73,5 +89,4 @@ export async function verifyPlanned(
         },
         () => credentials(owner.stack),
     );
-    return rows;
 }
