@@ -24,7 +24,8 @@ import { MissingCredentials, verifyDeployed } from "../verify/run";
 import { usage } from "../cli/command-line";
 import { ALL_MOCKS, analyzer, ec2, iam, kms, s3, ssm, sts } from "./aws-mocks";
 import { qualified, REGION } from "./fixtures";
-import { planOnce } from "./helpers";
+import { planOnce, policyOf, the, TYPES } from "./helpers";
+import { runStack } from "../offline/runStack";
 
 const MULTI = join(__dirname, "stacks", "multi-owner");
 const SHARED = join(__dirname, "stacks", "shared-vpc");
@@ -239,6 +240,16 @@ describe("npm run verify with several owners per consumer (multi-owner folder)",
         const narrowRole = expectedDocuments(again.owners, again.consumers).find((d) => d.what.startsWith("role policy"))!.document;
         expect(statement(narrowRole, "SharedBucketObjects")?.Resource).to.equal(`arn:aws:s3:::${SALES}/exports/daily/*`);
         expect(actions(statement(narrowRole, "SharedBucketObjects"))).to.not.include("s3:PutObject");
+    });
+
+    it("expects exactly the role and endpoint policies the consumer program registers from the same owner outputs", async () => {
+        const file = readProjectFiles(MULTI).consumers[0];
+        const stackOutputs = { [qualified("owner-sales")]: MULTI_OUTPUTS["owner-sales"], [qualified("owner-web")]: MULTI_OUTPUTS["owner-web"] };
+        const run = await runStack({ stack: file.stack, config: file.config, stackOutputs });
+        const { owners, consumers } = stacksOf(MULTI, MULTI_OUTPUTS);
+        const docs = expectedDocuments(owners, consumers);
+        expect(docs.find((d) => d.what.startsWith("role policy"))!.document).to.deep.equal(policyOf(the(run.resources, TYPES.rolePolicy)));
+        expect(docs.find((d) => d.what.startsWith("endpoint policy"))!.document).to.deep.equal(policyOf(the(run.resources, TYPES.endpoint)));
     });
 
     it("leaves out the bucket of an owner that does not list the consumer, as the consumer program does", () => {
