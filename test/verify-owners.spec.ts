@@ -283,6 +283,16 @@ describe("npm run verify with several owners per consumer (multi-owner folder)",
         expect(row(stale.out, "consumer-analytics", "live role policy")).to.match(/FAIL\s+missing SharedBucket2Objects, SharedBucket2List/);
     });
 
+    it("fails the consumer, with its program's own message, when no owner it reads lists it", async () => {
+        const unlisted = (stack: string) => ({ ...MULTI_OUTPUTS[stack], consumerStacks: [], consumerGrants: {} });
+        const run = await verify([], MULTI, { ...MULTI_OUTPUTS, "owner-sales": unlisted("owner-sales"), "owner-web": unlisted("owner-web") });
+        expect(run.code).to.equal(1);
+        expect(row(run.out, "consumer-analytics", "owners' outputs")).to.match(
+            /FAIL\s+cannot build this stack's role and endpoint policies: Cannot read the owner stacks .*does not list this stack "organization\/cross-account-s3\/consumer-analytics"/,
+        );
+        expect(run.out).to.not.contain("live role policy");
+    });
+
     it("says which owner is not deployed, instead of checking against a bucket that is not there", async () => {
         const run = await verify([], MULTI, { ...MULTI_OUTPUTS, "owner-web": {} });
         expect(run.code).to.equal(1);

@@ -89,7 +89,8 @@ export function consumerOwners(owners: readonly OwnerStack[], consumer: Consumer
             self,
         );
     } catch (error) {
-        return (error as Error).message;
+        // One line, for a row of the report.
+        return (error as Error).message.replace(/\s*\n\s*/g, " ");
     }
 }
 
