@@ -440,6 +440,27 @@ describe("npm run verify on a shared VPC's declared endpoint (shared-vpc folder)
         expect(row(run.out, "consumer-shared", "path")).to.match(/FAIL\s+InvalidVpcEndpointId\.NotFound/);
     });
 
+    it("fails a declared endpoint that the VPC owner describes as something else than an S3 gateway endpoint in the region", async () => {
+        ec2.on(DescribeVpcEndpointsCommand, { VpcEndpointIds: [SHARED_VPCE] }).resolves({
+            VpcEndpoints: [
+                {
+                    VpcEndpointId: SHARED_VPCE,
+                    VpcEndpointType: "Interface",
+                    VpcId: SHARED_VPC,
+                    OwnerId: VPC_OWNER,
+                    ServiceName: `com.amazonaws.${REGION}.dynamodb`,
+                    State: "Available",
+                    SubnetIds: ["subnet-05e5e5e5e5e5e5e5e"],
+                },
+            ],
+        });
+        const run = await verify([], SHARED, SHARED_OUTPUTS, () => new AccountApi(clientsFor(REGION)));
+        expect(run.code).to.equal(1);
+        expect(row(run.out, "consumer-shared", "shared VPC endpoint")).to.match(
+            /FAIL\s+vpce-0123456789abcdef0 is an endpoint of type Interface for com\.amazonaws\.eu-west-1\.dynamodb, not an S3 gateway endpoint in eu-west-1/,
+        );
+    });
+
     it("takes the VPC owner's credentials from AWS_PROFILE_ACCOUNT_<id>, and documents it in --help", () => {
         expect(defaultDeps(SHARED, {}).accountApi!(VPC_OWNER, REGION)).to.equal(undefined);
         expect(defaultDeps(SHARED, { [`AWS_PROFILE_ACCOUNT_${VPC_OWNER}`]: "network-ro" }).accountApi!(VPC_OWNER, REGION)).to.be.instanceOf(AccountApi);

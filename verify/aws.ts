@@ -110,11 +110,22 @@ export class AccountApi {
         return parse((await this.clients.kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }))).Policy);
     }
 
-    async endpoint(endpointId: string): Promise<{ readonly policy?: PolicyDocument; readonly routeTableIds: string[]; readonly vpcId?: string } | undefined> {
+    async endpoint(
+        endpointId: string,
+    ): Promise<
+        | { readonly policy?: PolicyDocument; readonly routeTableIds: string[]; readonly vpcId?: string; readonly type?: string; readonly serviceName?: string }
+        | undefined
+    > {
         const found = (await this.clients.ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpointId] }))).VpcEndpoints?.[0];
         return found === undefined
             ? undefined
-            : { policy: parse(found.PolicyDocument), routeTableIds: [...(found.RouteTableIds ?? [])].sort(), ...(found.VpcId ? { vpcId: found.VpcId } : {}) };
+            : {
+                  policy: parse(found.PolicyDocument),
+                  routeTableIds: [...(found.RouteTableIds ?? [])].sort(),
+                  ...(found.VpcId ? { vpcId: found.VpcId } : {}),
+                  ...(found.VpcEndpointType ? { type: found.VpcEndpointType } : {}),
+                  ...(found.ServiceName ? { serviceName: found.ServiceName } : {}),
+              };
     }
 
     async rolePolicy(roleName: string): Promise<PolicyDocument | undefined> {

@@ -77,6 +77,17 @@ export async function sharedEndpointChecks(vpcOwner: AccountApi | undefined, con
             },
         ];
     }
+    const region = consumer.settings.region;
+    if (live.type !== "Gateway" || !live.serviceName?.endsWith(`.${region}.s3`)) {
+        return [
+            {
+                stack,
+                check,
+                result: "fail",
+                detail: `${endpointId} is an endpoint of type ${live.type ?? "?"} for ${live.serviceName ?? "?"}, not an S3 gateway endpoint in ${region}: correct existingEndpointId in Pulumi.${stack}.yaml`,
+            },
+        ];
+    }
     return [
         {
             stack,
