@@ -13,7 +13,8 @@ import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
 import { join } from "path";
-import { consumerSettingsOf, ownerSettingsOf, readProjectFiles } from "../config/stack-files";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { consumerSettingsOf, ownerSettingsOf, readProjectFiles, readStackFile } from "../config/stack-files";
 import { PolicyDocument, Statement } from "../policies/document";
 import { main as ciPolicies } from "../pipeline/cli";
 import { AccountApi, Clients, clientsFor } from "../verify/aws";
@@ -21,6 +22,9 @@ import { defaultDeps, main, VERIFY_COMMAND, VerifyDeps } from "../verify/cli";
 import { bucketPolicyOf, ConsumerStack, expectedDocuments, OwnerStack } from "../verify/expected";
 import { CheckRow } from "../verify/judge";
 import { MissingCredentials, verifyDeployed } from "../verify/run";
+import { OrganizationsApi } from "../verify/aws-organizations";
+import { OrganizationsAccess } from "../verify/organization-checks";
+import { verifyPlanned } from "../verify/planned";
 import { usage } from "../cli/command-line";
 import { ALL_MOCKS, analyzer, ec2, iam, kms, s3, ssm, sts } from "./aws-mocks";
 import { qualified, REGION } from "./fixtures";
@@ -466,5 +470,73 @@ describe("npm run verify on a shared VPC's declared endpoint (shared-vpc folder)
         expect(defaultDeps(SHARED, { [`AWS_PROFILE_ACCOUNT_${VPC_OWNER}`]: "network-ro" }).accountApi!(VPC_OWNER, REGION)).to.be.instanceOf(AccountApi);
         expect(defaultDeps(SHARED, { [`AWS_PROFILE_ACCOUNT_${VPC_OWNER}`]: "network-ro" }).accountApi!("666666666666", REGION)).to.equal(undefined);
         expect(usage(VERIFY_COMMAND)).to.contain("AWS_PROFILE_ACCOUNT_<id>");
+    });
+});
+
+describe("npm run verify: organization grants and an adopted bucket, owner by owner", () => {
+    const GRANT = { orgPath: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/", roleName: "shared-data-exchange", access: "read" };
+    const withGrant = (owner: OwnerStack): OwnerStack => {
+        const file = readProjectFiles(MULTI).owners.find((f) => f.stack === owner.stack)!;
+        return {
+            ...owner,
+            settings: ownerSettingsOf({
+                ...file,
+                config: { ...file.config, "cross-account-s3:lockMode": "account-match", "cross-account-s3:organizationGrants": [GRANT] },
+            }),
+        };
+    };
+
+    it("checks each owner's organization grants with AWS Organizations as that owner reads it", async () => {
+        healthy(MULTI, MULTI_OUTPUTS);
+        const { owners, consumers } = stacksOf(MULTI, MULTI_OUTPUTS);
+        const asked: string[] = [];
+        const denied = Object.assign(new Error("You don't have permissions to access this resource."), { name: "AccessDeniedException" });
+        const organizations = (owner: OwnerStack): OrganizationsAccess => {
+            asked.push(owner.stack);
+            const client = { send: () => Promise.reject(denied) } as unknown as OrganizationsClient;
+            return { api: new OrganizationsApi(client), credentials: `the credentials of ${owner.stack}` };
+        };
+        const apiFor = () => new AccountApi(clientsFor(REGION), { pollMs: 0, attempts: 1 });
+        const rows = await verifyDeployed(
+            owners.map(withGrant),
+            consumers,
+            apiFor,
+            (s) => new MissingCredentials(s, "0", "X"),
+            {},
+            () => undefined,
+            organizations,
+        );
+
+        expect(asked).to.deep.equal(["owner-sales", "owner-web"]);
+        const granted = rows.filter((r) => r.check.startsWith("organization grant shared-data-exchange"));
+        expect(granted.map((r) => `${r.stack} ${r.check.split(": ").pop()} ${r.result}`)).to.deep.equal([
+            "owner-sales accounts info",
+            "owner-sales role name reserved info",
+            "owner-web accounts info",
+            "owner-web role name reserved info",
+        ]);
+        expect(granted.find((r) => r.stack === "owner-web")?.detail).to.contain("the credentials of owner-web may not read AWS Organizations");
+    });
+
+    it("--planned compares the adopted policy file with the live policy of the owner that adopts a bucket, and of no other", async () => {
+        const { owners, consumers } = stacksOf(MULTI, MULTI_OUTPUTS);
+        const adopted = readStackFile(join(__dirname, "stacks", "adopted-bucket"), "owner");
+        const legacy: OwnerStack = { stack: adopted.stack, settings: ownerSettingsOf(adopted), outputs: {} };
+        // The live policy is still the saved file, as the stack reads it.
+        const saved: PolicyDocument = { Version: "2012-10-17", Statement: [...legacy.settings.existingBucket!.policy!.statements] };
+        const read: string[] = [];
+        const api = { bucketPolicy: async (bucket: string) => (read.push(bucket), saved) } as unknown as AccountApi;
+        const rows = await verifyPlanned(
+            [],
+            () => api,
+            (s) => new MissingCredentials(s, "0", "X"),
+            { owners: [...owners, legacy], consumers },
+        );
+
+        const adoptedRows = rows.filter((r) => r.check === "adopted bucket policy");
+        expect(adoptedRows.map((r) => `${r.stack} ${r.result}`)).to.deep.equal(["owner pass"]);
+        expect(read).to.include("legacy-analytics-data");
+        expect(read.filter((b) => b === "legacy-analytics-data")).to.have.length(1);
+        expect(rows.filter((r) => r.check === "CheckNoNewAccess bucket policy").map((r) => r.stack)).to.include.members(["owner-sales", "owner-web", "owner"]);
     });
 });
