@@ -74,14 +74,14 @@ function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: s
     issues.throwIfAny(`Invalid stack file for stack "${stack}" (Pulumi.${stack}.yaml)`);
 }
 
-/** The project's stack files: exactly one owner, and its consumers. */
-export function readProjectFiles(dir: string): { owner: StackFile; consumers: StackFile[] } {
+/** The project's stack files: its owners (at least one; a consumer may read several), and its consumers. */
+export function readProjectFiles(dir: string): { owners: StackFile[]; consumers: StackFile[] } {
     const files = discoverStacks(dir).map((s) => readStackFile(dir, s));
     const owners = files.filter((f) => f.role === "owner");
-    if (owners.length !== 1) {
-        throw new Error(`The project needs exactly one owner stack file; found ${owners.map((o) => o.stack).join(", ") || "none"} in ${dir}`);
+    if (owners.length === 0) {
+        throw new Error(`The project needs at least one owner stack file (Pulumi.owner.yaml, or cross-account-s3:role: owner); found none in ${dir}`);
     }
-    return { owner: owners[0], consumers: files.filter((f) => f.role === "consumer") };
+    return { owners, consumers: files.filter((f) => f.role === "consumer") };
 }
 
 /** A stack file's settings, parsed as the program parses them (a ConfigError when they are invalid). */

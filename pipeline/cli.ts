@@ -60,9 +60,8 @@ export interface Io {
 /** The stacks' accounts, as the programs parse their settings. */
 function accountsOf(configDir: string): StackAccount[] {
     const files = readProjectFiles(configDir);
-    const owner = ownerSettingsOf(files.owner);
     return [
-        { stack: files.owner.stack, role: "owner" as const, ...owner },
+        ...files.owners.map((f) => ({ stack: f.stack, role: "owner" as const, ...ownerSettingsOf(f) })),
         ...files.consumers.map((f) => ({ stack: f.stack, role: "consumer" as const, ...consumerSettingsOf(f) })),
     ].map(({ stack, role, accountId, region, partition, deployRoleArn }) => ({
         stack,

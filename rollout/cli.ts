@@ -25,7 +25,10 @@ export type Command = (typeof COMMANDS)[number];
 
 /** The owner and consumers of the project, from its `Pulumi.<stack>.yaml` files. */
 export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { stack: string; accountId: string }[] } {
-    const { owner, consumers } = readProjectFiles(dir);
+    const {
+        owners: [owner],
+        consumers,
+    } = readProjectFiles(dir);
     return {
         owner: owner.stack,
         consumers: consumers.map((c) => c.stack),

@@ -284,7 +284,7 @@ describe("npm run verify on an adopted bucket", () => {
     const [logDelivery] = statementsOf(EXISTING_POLICY);
 
     it("expects the merged bucket policy: the adopted statement beside the grant and the lock", () => {
-        const [bucketPolicy] = expectedDocuments(ownerStack(), [consumer]);
+        const [bucketPolicy] = expectedDocuments([ownerStack()], [consumer]);
         expect(bucketPolicy.document.Statement.map((s) => s.Sid)).to.include.members([
             "GrantReadWrite1",
             "DenyConsumersOutsideTheirEndpoints",
@@ -293,12 +293,12 @@ describe("npm run verify on an adopted bucket", () => {
     });
 
     it("expects the adopted statements alone once the bucket is given back", () => {
-        const [bucketPolicy] = expectedDocuments(ownerStack({ [key("giveBackBucket")]: "true" }), [consumer]);
+        const [bucketPolicy] = expectedDocuments([ownerStack({ [key("giveBackBucket")]: "true" })], [consumer]);
         expect(bucketPolicy.document).to.deep.equal({ Version: "2012-10-17", Statement: [logDelivery] });
     });
 
     it("expects only the consumers' statements in an adopted key's policy it does not manage, and reads only those of the live copy", () => {
-        const docs = expectedDocuments(ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN }, { ...deployed, kmsKeyArn: KEY_ARN }), [consumer]);
+        const docs = expectedDocuments([ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN }, { ...deployed, kmsKeyArn: KEY_ARN })], [consumer]);
         const keyDoc = docs.find((d) => d.live.kind === "key-policy")!;
         expect(keyDoc.partial).to.equal(true);
         expect(keyDoc.document.Statement.map((s) => s.Sid)).to.deep.equal(["ConsumersEncryptAndDecryptThroughS3"]);
@@ -316,7 +316,7 @@ describe("npm run verify on an adopted bucket", () => {
             /^missing ConsumersEncryptAndDecryptThroughS3/,
         );
         const managed = expectedDocuments(
-            ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN, [key("manageKeyPolicy")]: "true" }, { ...deployed, kmsKeyArn: KEY_ARN }),
+            [ownerStack({ [key("existingKmsKeyArn")]: KEY_ARN, [key("manageKeyPolicy")]: "true" }, { ...deployed, kmsKeyArn: KEY_ARN })],
             [consumer],
         );
         expect(managed.find((d) => d.live.kind === "key-policy")!.partial).to.equal(undefined);
@@ -355,7 +355,7 @@ describe("npm run verify on an adopted bucket", () => {
                 [],
                 () => api,
                 () => new MissingCredentials("owner", OWNER_ACCOUNT, "AWS_PROFILE_OWNER"),
-                { owner: ownerStack({}, {}), consumers: [consumer] },
+                { owners: [ownerStack({}, {})], consumers: [consumer] },
             );
             expect(asked).to.deep.equal([BUCKET]);
             expect(rows.find((r) => r.check === "adopted bucket policy")).to.deep.include({ result: "warn" });

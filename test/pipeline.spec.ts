@@ -390,7 +390,9 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(err.join("")).to.include("--probe-instance names owner, which is not a consumer stack of this project (consumer, consumer-adopted)");
             const empty = mkdtempSync(join(tmpdir(), "ci-empty-"));
             expect(await main(["--json", "--config-dir", empty], io, planOnce)).to.equal(1);
-            expect(err.join("")).to.include(`The project needs exactly one owner stack file; found none in ${empty}`);
+            expect(err.join("")).to.include(
+                `The project needs at least one owner stack file (Pulumi.owner.yaml, or cross-account-s3:role: owner); found none in ${empty}`,
+            );
         });
 
         it("writes each role's policy and trust with --out, and the AWS CLI commands that create them", async () => {

@@ -72,9 +72,10 @@ const organizations = mockClient(OrganizationsClient);
 
 function generatedBucketPolicy(): PolicyDocument {
     const files = readProjectFiles(DIR);
-    const owner = { stack: files.owner.stack, settings: ownerSettingsOf(files.owner), outputs: OWNER_OUTPUTS };
+    const [ownerFile] = files.owners;
+    const owner = { stack: ownerFile.stack, settings: ownerSettingsOf(ownerFile), outputs: OWNER_OUTPUTS };
     const consumers = files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f), outputs: {} }));
-    return expectedDocuments(owner, consumers)[0].document;
+    return expectedDocuments([owner], consumers)[0].document;
 }
 
 const summary = (Id: string, Name: string, AwsManaged: boolean) => ({
@@ -386,7 +387,7 @@ describe("npm run verify with an organization grant (test/stacks/organization)",
         });
 
         it("reads Organizations with AWS_PROFILE_ORGANIZATION when set, else with the owner's credentials", () => {
-            const settings = ownerSettingsOf(readProjectFiles(DIR).owner);
+            const settings = ownerSettingsOf(readProjectFiles(DIR).owners[0]);
             expect(organizationsAccess("owner", settings, { AWS_PROFILE_ORGANIZATION: "org-audit" }).credentials).to.equal(
                 "the profile org-audit (AWS_PROFILE_ORGANIZATION)",
             );

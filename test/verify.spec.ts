@@ -1,5 +1,4 @@
 import {
-    AccessAnalyzerClient,
     CheckAccessNotGrantedCommand,
     CheckNoNewAccessCommand,
     CheckNoPublicAccessCommand,
@@ -8,19 +7,12 @@ import {
     ListFindingsV2Command,
     ValidatePolicyCommand,
 } from "@aws-sdk/client-accessanalyzer";
-import { AthenaClient, GetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
-import {
-    DescribeInstancesCommand,
-    DescribeRouteTablesCommand,
-    DescribeSecurityGroupRulesCommand,
-    DescribeVpcEndpointsCommand,
-    EC2Client,
-} from "@aws-sdk/client-ec2";
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
-import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { GetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
+import { DescribeInstancesCommand, DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand, DescribeVpcEndpointsCommand } from "@aws-sdk/client-ec2";
+import { GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
 import { join } from "path";
 import { consumerSettingsOf, ownerSettingsOf, readProjectFiles } from "../config/stack-files";
@@ -30,6 +22,7 @@ import { main, parseVerifyArgs, VerifyDeps } from "../verify/cli";
 import { expectedDocuments } from "../verify/expected";
 import { judgeProbe, NEVER_GRANTED, tiedToOwnEndpoints } from "../verify/judge";
 import { judgeEgress } from "../verify/path";
+import { analyzer, athena, ec2, iam, s3, ssm, sts } from "./aws-mocks";
 import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION, SECOND_CONSUMER_ACCOUNT } from "./fixtures";
 import { planOnce } from "./helpers";
 
@@ -65,9 +58,9 @@ const OUTPUTS: Record<string, Record<string, unknown>> = {
 /** The documents a folder of stack files and these outputs generate: what AWS holds after a rollout. */
 function generated(dir = ROOT) {
     const files = readProjectFiles(dir);
-    const owner = { stack: "owner", settings: ownerSettingsOf(files.owner), outputs: OUTPUTS.owner };
+    const owner = { stack: "owner", settings: ownerSettingsOf(files.owners[0]), outputs: OUTPUTS.owner };
     const consumers = files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f), outputs: OUTPUTS[f.stack] ?? {} }));
-    const docs = expectedDocuments(owner, consumers);
+    const docs = expectedDocuments([owner], consumers);
     const doc = (what: string) => docs.find((d) => d.what.startsWith(what))!.document;
     return {
         bucket: doc("bucket policy"),
@@ -90,14 +83,6 @@ function asAwsReturnsIt(doc: PolicyDocument): string {
               : v;
     return JSON.stringify({ ...doc, Statement: [...doc.Statement].reverse().map(shuffle) });
 }
-
-const s3 = mockClient(S3Client);
-const ec2 = mockClient(EC2Client);
-const iam = mockClient(IAMClient);
-const analyzer = mockClient(AccessAnalyzerClient);
-const ssm = mockClient(SSMClient);
-const athena = mockClient(AthenaClient);
-const sts = mockClient(STSClient);
 
 /** A healthy deployment of the stack files in `dir`: live documents as generated, clean validation and checks, no analyzer. */
 function healthy(dir = ROOT): void {

@@ -54,6 +54,12 @@ export function clientsFor(region: string, profile?: string): Clients {
     };
 }
 
+/**
+ * The variable naming the AWS profile of an account that is no stack's, e.g. the VPC owner of a shared
+ * VPC: `AWS_PROFILE_ACCOUNT_555555555555`.
+ */
+export const accountProfileVariable = (accountId: string) => `AWS_PROFILE_ACCOUNT_${accountId}`;
+
 const parse = (json: string | undefined): PolicyDocument | undefined => (json === undefined ? undefined : (JSON.parse(json) as PolicyDocument));
 /** IAM returns policy documents URL-encoded (RFC 3986). */
 const parseIam = (encoded: string | undefined): PolicyDocument | undefined => parse(encoded === undefined ? undefined : decodeURIComponent(encoded));
@@ -104,11 +110,22 @@ export class AccountApi {
         return parse((await this.clients.kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }))).Policy);
     }
 
-    async endpoint(endpointId: string): Promise<{ readonly policy?: PolicyDocument; readonly routeTableIds: string[]; readonly vpcId?: string } | undefined> {
+    async endpoint(
+        endpointId: string,
+    ): Promise<
+        | { readonly policy?: PolicyDocument; readonly routeTableIds: string[]; readonly vpcId?: string; readonly type?: string; readonly serviceName?: string }
+        | undefined
+    > {
         const found = (await this.clients.ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [endpointId] }))).VpcEndpoints?.[0];
         return found === undefined
             ? undefined
-            : { policy: parse(found.PolicyDocument), routeTableIds: [...(found.RouteTableIds ?? [])].sort(), ...(found.VpcId ? { vpcId: found.VpcId } : {}) };
+            : {
+                  policy: parse(found.PolicyDocument),
+                  routeTableIds: [...(found.RouteTableIds ?? [])].sort(),
+                  ...(found.VpcId ? { vpcId: found.VpcId } : {}),
+                  ...(found.VpcEndpointType ? { type: found.VpcEndpointType } : {}),
+                  ...(found.ServiceName ? { serviceName: found.ServiceName } : {}),
+              };
     }
 
     async rolePolicy(roleName: string): Promise<PolicyDocument | undefined> {

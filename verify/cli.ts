@@ -12,13 +12,14 @@ import { skipPulumiPromiseStacks } from "../offline/fast-stacks";
 import { planRollout } from "../offline/plan";
 import { automationOperations, profileVariable } from "../rollout/automation";
 import { table } from "../rollout/table";
-import { AccountApi, clientsFor } from "./aws";
+import { AccountApi, accountProfileVariable, clientsFor } from "./aws";
 import { OrganizationsApi } from "./aws-organizations";
 import { OrganizationsAccess } from "./organization-checks";
+import type { OwnerStack } from "./expected";
 import { CheckRow, failed } from "./judge";
 import { plannedDocuments } from "./planned-documents";
 import { LiveStacks, verifyPlanned } from "./planned";
-import { MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
+import { AccountApiFor, MissingCredentials, verifyDeployed, VerifyOptions } from "./run";
 
 /** The variable naming the AWS profile verify reads AWS Organizations with. */
 export const ORGANIZATION_PROFILE_VARIABLE = "AWS_PROFILE_ORGANIZATION";
@@ -61,6 +62,12 @@ export const VERIFY_COMMAND: CommandSpec = {
                 "the AWS profile verify reads AWS Organizations with, for organization grants: the management account or a delegated " +
                 "administrator; else the owner's credentials",
         },
+        {
+            name: "AWS_PROFILE_ACCOUNT_<id>",
+            description:
+                "the AWS profile of an account that is no stack's: a shared VPC's owner (endpointOwnerAccountId), e.g. AWS_PROFILE_ACCOUNT_555555555555; " +
+                "without it, verify checks nothing of that account's endpoint and says so",
+        },
         { name: "PULUMI_ACCESS_TOKEN", description: "or another backend login: verify reads the stacks' outputs through the Pulumi CLI" },
     ],
     notes: [
@@ -69,25 +76,29 @@ export const VERIFY_COMMAND: CommandSpec = {
         "                         builders produce from the stack files and outputs. Needs: read credentials per account. Free.",
         "  path                   per consumer VPC: an S3 interface endpoint with private DNS (it takes S3 traffic away from the gateway),",
         "                         route tables of private subnets missing from the endpoint. Needs: consumer credentials (ec2:Describe*). Free.",
+        "  shared VPC endpoint    a consumer whose endpoint is another account's (endpointOwnerAccountId): the endpoint (an S3 gateway",
+        "                         endpoint of the region) and the path of its VPC, described with that account's credentials",
+        "                         (AWS_PROFILE_ACCOUNT_<id>), never the consumer's. Without them an INFO row names what was not checked.",
+        "                         Needs: ec2:Describe* in the VPC owner's account. Free.",
         "  ValidatePolicy         Access Analyzer validation of every generated document. Needs: owner and consumer credentials. Free.",
         "  custom checks          CheckNoPublicAccess and CheckAccessNotGranted on the bucket (and key) policy. BILLED per call",
         "                         (Access Analyzer custom policy checks; a run makes about three).",
         "  external access        the analyzer's findings on the bucket tie each consumer role to its own endpoints exactly.",
         "                         Needs: an ACCOUNT or ORGANIZATION analyzer in the owner's account and region. Free.",
-        "  organization grant     per organizationGrants entry: the accounts under its OU path and child OUs (ListOrganizationalUnitsForParent,",
+        "  organization grant     per owner's organizationGrants entry: the accounts under its OU path and child OUs (ListOrganizationalUnitsForParent,",
         "                         ListAccountsForParent), and whether a service control policy attached on the path denies the IAM writes",
         "                         on role/<roleName> to all but a deploy role (ListPoliciesForTarget, DescribePolicy); WARN when none does.",
         "                         Needs: the management account or a delegated administrator (AWS_PROFILE_ORGANIZATION, else the owner's",
         "                         credentials); what it cannot read is UNKNOWN (INFO) with the reason, never PASS. Free.",
-        "  the 403 test, outside  for each consumer that sets verifyTester: the consumer's credentials (that tester principal) assume the",
+        "  the 403 test, outside  for each consumer that sets verifyTester, on each owner's bucket it reads: the consumer's credentials (that tester principal) assume the",
         "                         workload role and send a list and a get from where verify runs, outside the endpoint; both must be refused,",
         "                         and the report names the refusing statement when S3 says which policy refused. Needs: verifyTester.",
         "                         Costs two S3 requests (not billed to the owner when they come from outside its organization).",
-        "  the 403 test, inside   --probe-instance: the granted operations from an instance in the consumer VPC must succeed; also reads that",
+        "  the 403 test, inside   --probe-instance: each owner's granted operations from an instance in the consumer VPC must succeed; reads that",
         "                         instance's security-group egress. Needs: an SSM managed instance with the workload role. Writes one object.",
         "  access logs            --logs: consumer requests from non-private addresses must all have been refused. Needs: accessLogs on",
         "                         the owner. Costs a small Athena scan.",
-        "  --planned              ValidatePolicy and the custom checks on the change's documents, then CheckNoNewAccess of the bucket policy",
+        "  --planned              ValidatePolicy and the custom checks on the change's documents, then CheckNoNewAccess of each bucket policy",
         "                         built from the live outputs and the changed stack files against the live one (BILLED). Needs: owner",
         "                         credentials and the backend; without the backend it says so and skips CheckNoNewAccess. New access",
         "                         (a new consumer, read → read-write, a wider prefix) is a FAIL naming what is new.",
@@ -144,6 +155,8 @@ export interface VerifyDeps {
     api(stack: string, settings: AccountSettings): AccountApi;
     /** AWS Organizations, for the organization-grant check. @default organizationsAccess */
     organizations?(ownerStack: string, settings: AccountSettings): OrganizationsAccess;
+    /** An account that is no stack's (a shared VPC's owner): its API when verify has its credentials. @default none */
+    accountApi?: AccountApiFor;
     /** The offline planner behind `--planned`. @default planRollout */
     plan?: typeof planRollout;
 }
@@ -156,6 +169,10 @@ export function defaultDeps(dir: string, env: NodeJS.ProcessEnv = process.env): 
             return (await ops).outputs(stack);
         },
         api: (stack, settings) => new AccountApi(clientsFor(settings.region, env[profileVariable(stack)] ?? settings.profile)),
+        accountApi: (accountId, region) => {
+            const profile = env[accountProfileVariable(accountId)];
+            return profile ? new AccountApi(clientsFor(region, profile)) : undefined;
+        },
     };
 }
 
@@ -187,15 +204,16 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
         }
         const files = readProjectFiles(args.configDir);
         const stacks = {
-            owner: { stack: files.owner.stack, settings: ownerSettingsOf(files.owner) },
+            owners: files.owners.map((f) => ({ stack: f.stack, settings: ownerSettingsOf(f) })),
             consumers: files.consumers.map((f) => ({ stack: f.stack, settings: consumerSettingsOf(f) })),
         };
         const use = deps ?? defaultDeps(args.configDir);
-        const settingsOf = (stack: string): AccountSettings =>
-            stack === stacks.owner.stack ? stacks.owner.settings : stacks.consumers.find((c) => c.stack === stack)!.settings;
+        const settingsOf = (stack: string): AccountSettings => [...stacks.owners, ...stacks.consumers].find((s) => s.stack === stack)!.settings;
         const apis = new Map<string, AccountApi>();
         const apiFor = (stack: string) => apis.get(stack) ?? apis.set(stack, use.api(stack, settingsOf(stack))).get(stack)!;
         const credentials = (stack: string) => new MissingCredentials(stack, settingsOf(stack).accountId, profileVariable(stack));
+        const withOutputs = <T extends { stack: string }>(list: readonly T[]) =>
+            Promise.all(list.map(async (s) => ({ ...s, outputs: await use.outputs(s.stack) })));
 
         let rows: CheckRow[];
         if (args.planned) {
@@ -203,25 +221,23 @@ export async function main(argv: readonly string[], io: Io, deps?: VerifyDeps): 
             const docs = plannedDocuments(await (use.plan ?? planRollout)({ configDir: args.configDir }));
             let live: LiveStacks;
             try {
-                live = {
-                    owner: { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) },
-                    consumers: await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) }))),
-                };
+                live = { owners: await withOutputs(stacks.owners), consumers: await withOutputs(stacks.consumers) };
             } catch (error) {
                 live = { unreadable: (error as Error).message.split("\n")[0] };
             }
             rows = await verifyPlanned(docs, apiFor, credentials, live);
         } else {
-            const owner = { ...stacks.owner, outputs: await use.outputs(stacks.owner.stack) };
-            if (owner.outputs.bucketArn === undefined) {
+            const owners = await withOutputs(stacks.owners);
+            const undeployed = owners.filter((o) => o.outputs.bucketArn === undefined).map((o) => o.stack);
+            if (undeployed.length > 0) {
                 io.stderr(
-                    `The owner stack ${owner.stack} has no outputs: deploy first (npm run deploy), or check a change with npm run verify -- --planned.\n`,
+                    `The owner stack${undeployed.length > 1 ? "s" : ""} ${undeployed.join(", ")} ${undeployed.length > 1 ? "have" : "has"} no outputs: deploy first (npm run deploy), or check a change with npm run verify -- --planned.\n`,
                 );
                 return 1;
             }
-            const consumers = await Promise.all(stacks.consumers.map(async (c) => ({ ...c, outputs: await use.outputs(c.stack) })));
-            const organizations = (use.organizations ?? organizationsAccess)(owner.stack, owner.settings);
-            rows = await verifyDeployed(owner, consumers, apiFor, credentials, args, organizations);
+            const consumers = await withOutputs(stacks.consumers);
+            const organizations = (owner: OwnerStack) => (use.organizations ?? organizationsAccess)(owner.stack, owner.settings);
+            rows = await verifyDeployed(owners, consumers, apiFor, credentials, args, use.accountApi ?? (() => undefined), organizations);
         }
         io.stdout(
             `${table(

@@ -11,7 +11,10 @@ import { buildEndpointPolicy } from "../policies/endpoint-policy";
 import { buildKeyPolicy, consumerKeyStatements } from "../policies/key-policy";
 import { buildLogBucketPolicy } from "../policies/log-bucket-policy";
 import { buildConsumerRolePolicy, ec2TrustPolicy } from "../policies/role-policy";
-import { Outputs, readConsumerOutputs } from "../stacks/contract";
+import { ORGANIZATION, PROJECT, qualifyStackName } from "../domain/stack-identity";
+import { consumerPolicyInputs } from "../stacks/consumer";
+import { OwnerGrant, Outputs, readConsumerOutputs } from "../stacks/contract";
+import { OwnersView, readOwners } from "../stacks/owner-outputs";
 
 /** A deployed stack as verify sees it: its settings (from its stack file) and its outputs. */
 export interface OwnerStack {
@@ -63,11 +66,76 @@ export function expectedGrants(owner: OwnerStack, consumers: readonly ConsumerSt
     return grants;
 }
 
+/** The owner stacks of the project in the folder that a consumer's ownerStacks entry names. */
+const ownerNamed = (owners: readonly OwnerStack[], ref: string) => owners.find((o) => ref === o.stack || ref.endsWith(`/${o.stack}`));
+
+/**
+ * What a consumer's next update reads from the deployed owners, read as its program reads it
+ * (readOwners): every owner it names, with that owner's exported grant. A message when it cannot.
+ */
+export function consumerOwners(owners: readonly OwnerStack[], consumer: ConsumerStack): OwnersView | string {
+    const s = consumer.settings;
+    const absent = s.ownerStacks.filter((ref) => ownerNamed(owners, ref) === undefined);
+    if (absent.length > 0) {
+        return `reads owner stack ${absent.join(", ")}, which has no stack file in this folder: verify the folder that holds every stack`;
+    }
+    // The consumer's name as the owners export it in consumerStacks and consumerGrants.
+    const exported = owners.flatMap((o) => (Array.isArray(o.outputs.consumerStacks) ? (o.outputs.consumerStacks as unknown[]) : []));
+    const self =
+        exported.find((n): n is string => typeof n === "string" && n.endsWith(`/${consumer.stack}`)) ??
+        qualifyStackName(consumer.stack, { organization: ORGANIZATION, project: PROJECT, stack: consumer.stack });
+    try {
+        return readOwners(
+            s.ownerStacks.map((ref) => ({ stack: ref, outputs: ownerNamed(owners, ref)!.outputs })),
+            s,
+            self,
+        );
+    } catch (error) {
+        // One line, for a row of the report.
+        return (error as Error).message.replace(/\s*\n\s*/g, " ");
+    }
+}
+
+/** The account that owns a consumer's adopted endpoint, when it is another account (a shared VPC's owner). */
+export function sharedEndpointOwner(consumer: ConsumerStack): string | undefined {
+    const declared = consumer.settings.endpointOwnerAccountId;
+    return declared !== undefined && declared !== consumer.settings.accountId ? declared : undefined;
+}
+
+/** One owner's bucket as a consumer reads it: that owner's grant; the suffix tells the rows apart when it reads several. */
+export interface GrantedBucket {
+    readonly owner: OwnerStack;
+    readonly bucketName: string;
+    readonly grant: OwnerGrant;
+    readonly suffix: string;
+}
+
+/** The owners' buckets a consumer's program reads (none when it cannot read them: a failed row says why). */
+export function bucketsOf(owners: readonly OwnerStack[], view: OwnersView | string): GrantedBucket[] {
+    if (typeof view === "string") {
+        return [];
+    }
+    return view.owners.map((o) => {
+        const owner = owners.find((x) => o.stack === x.stack || o.stack.endsWith(`/${x.stack}`))!;
+        return { owner, bucketName: o.bucketName, grant: o.grant, suffix: view.owners.length > 1 ? ` ${owner.stack}` : "" };
+    });
+}
+
+/** The bucket policy verify expects of an owner stack. */
+export const bucketPolicyOf = (docs: readonly ExpectedDocument[], owner: string): PolicyDocument | undefined =>
+    docs.find((d) => d.stack === owner && d.what === "bucket policy")?.document;
+
 /**
  * Every document the project generates for the deployed stacks, built by the same builders the
- * programs use, from the stacks' settings and outputs: what the live copies must equal.
+ * programs use, from the stacks' settings and outputs: what the live copies must equal. Each owner's
+ * from its own consumers' outputs; each consumer's from every owner it reads (consumerPolicyInputs),
+ * skipped when it cannot read them (consumerOwners says why).
  */
-export function expectedDocuments(owner: OwnerStack, consumers: readonly ConsumerStack[]): ExpectedDocument[] {
+export function expectedDocuments(owners: readonly OwnerStack[], consumers: readonly ConsumerStack[]): ExpectedDocument[] {
+    return [...owners.flatMap((owner) => ownerDocuments(owner, consumers)), ...consumers.flatMap((c) => consumerDocuments(owners, c))];
+}
+
+function ownerDocuments(owner: OwnerStack, consumers: readonly ConsumerStack[]): ExpectedDocument[] {
     const { settings, outputs } = owner;
     const bucketArn = String(outputs.bucketArn);
     const bucket = String(outputs.bucketName);
@@ -132,45 +200,45 @@ export function expectedDocuments(owner: OwnerStack, consumers: readonly Consume
             live: { kind: "bucket-policy", bucket: outputs.accessLogBucketName },
         });
     }
-    for (const consumer of consumers) {
-        const s = consumer.settings;
-        const o = consumer.outputs;
-        if (typeof o.vpceId === "string" && s.endpointPolicy !== "unmanaged") {
+    return docs;
+}
+
+function consumerDocuments(owners: readonly OwnerStack[], consumer: ConsumerStack): ExpectedDocument[] {
+    const s = consumer.settings;
+    const o = consumer.outputs;
+    const read = consumerOwners(owners, consumer);
+    if (typeof read === "string") {
+        return [];
+    }
+    const { endpointPolicy, buckets } = consumerPolicyInputs(read.owners, s);
+    const docs: ExpectedDocument[] = [];
+    if (typeof o.vpceId === "string" && endpointPolicy !== undefined) {
+        docs.push({
+            stack: consumer.stack,
+            what: `endpoint policy ${o.vpceId}`,
+            document: buildEndpointPolicy({ ...endpointPolicy, partition: s.partition }, ...(endpointPolicy.otherOwners ?? [])),
+            policyType: "RESOURCE_POLICY",
+            live: { kind: "endpoint-policy", endpointId: o.vpceId },
+        });
+    }
+    const roleName = typeof o.roleArn === "string" ? roleArnName(o.roleArn) : undefined;
+    if (roleName !== undefined) {
+        docs.push({
+            stack: consumer.stack,
+            what: `role policy of ${roleName}`,
+            document: buildConsumerRolePolicy(...buckets),
+            policyType: "IDENTITY_POLICY",
+            live: { kind: "role-policy", roleName },
+        });
+        if (s.existingRoleArn === undefined) {
             docs.push({
                 stack: consumer.stack,
-                what: `endpoint policy ${o.vpceId}`,
-                document: buildEndpointPolicy({
-                    mode: s.endpointPolicy,
-                    ownerBucketArn: bucketArn,
-                    access: s.access,
-                    prefix: s.prefix,
-                    accountId: s.accountId,
-                    extraBuckets: s.extraBuckets,
-                    partition: s.partition,
-                }),
+                what: `trust policy of ${roleName}`,
+                document: ec2TrustPolicy(s.partition, s.verifyTester),
                 policyType: "RESOURCE_POLICY",
-                live: { kind: "endpoint-policy", endpointId: o.vpceId },
+                resourceType: "AWS::IAM::AssumeRolePolicyDocument",
+                live: { kind: "trust-policy", roleName },
             });
-        }
-        const roleName = typeof o.roleArn === "string" ? roleArnName(o.roleArn) : undefined;
-        if (roleName !== undefined) {
-            docs.push({
-                stack: consumer.stack,
-                what: `role policy of ${roleName}`,
-                document: buildConsumerRolePolicy({ bucketArn, access: s.access, prefix: s.prefix, kmsKeyArn }),
-                policyType: "IDENTITY_POLICY",
-                live: { kind: "role-policy", roleName },
-            });
-            if (s.existingRoleArn === undefined) {
-                docs.push({
-                    stack: consumer.stack,
-                    what: `trust policy of ${roleName}`,
-                    document: ec2TrustPolicy(s.partition, s.verifyTester),
-                    policyType: "RESOURCE_POLICY",
-                    resourceType: "AWS::IAM::AssumeRolePolicyDocument",
-                    live: { kind: "trust-policy", roleName },
-                });
-            }
         }
     }
     return docs;

@@ -5,28 +5,31 @@
  */
 import { PolicyDocument, Statement } from "../policies/document";
 import { ApiFor, MissingCredentials, policyChecks, step } from "./run";
-import { ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
+import { bucketPolicyOf, ConsumerStack, expectedDocuments, expectedGrants, OwnerStack, PolicyToCheck } from "./expected";
 import { canonical, CheckRow, judgeCustomCheck } from "./judge";
 
 const CHECK = "CheckNoNewAccess bucket policy";
 
 /** The live side of the comparison: the deployed stacks' outputs under the changed settings, or why they could not be read. */
-export type LiveStacks = { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] } | { readonly unreadable: string };
+export type LiveStacks = { readonly owners: readonly OwnerStack[]; readonly consumers: readonly ConsumerStack[] } | { readonly unreadable: string };
 
-/** What the change would write to the live bucket, built from real outputs, and the consumers it adds that have not deployed yet. */
-export function plannedFromLive(live: { readonly owner: OwnerStack; readonly consumers: readonly ConsumerStack[] }): {
+/** What the change would write to one owner's live bucket, built from real outputs, and the consumers it adds that have not deployed yet. */
+export function plannedFromLive(
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+): {
     readonly bucketPolicy: PolicyDocument;
     readonly notDeployed: readonly string[];
 } {
-    const granted = new Set(expectedGrants(live.owner, live.consumers).map((g) => g.roleArn));
-    const roleOf = (stack: string) => live.consumers.find((c) => stack === c.stack || stack.endsWith(`/${c.stack}`))?.outputs.roleArn;
-    const notDeployed = live.owner.settings.consumers
+    const granted = new Set(expectedGrants(owner, consumers).map((g) => g.roleArn));
+    const roleOf = (stack: string) => consumers.find((c) => stack === c.stack || stack.endsWith(`/${c.stack}`))?.outputs.roleArn;
+    const notDeployed = owner.settings.consumers
         .filter((entry) => {
             const role = roleOf(entry.stack);
             return typeof role !== "string" || !granted.has(role);
         })
         .map((entry) => `${entry.stack.split("/").pop()} (account ${entry.accountId}, ${entry.access}${entry.prefix ? ` under ${entry.prefix}` : ""})`);
-    return { bucketPolicy: expectedDocuments(live.owner, live.consumers)[0].document, notDeployed };
+    return { bucketPolicy: bucketPolicyOf(expectedDocuments([owner], consumers), owner.stack)!, notDeployed };
 }
 
 const ADOPTED = "adopted bucket policy";
@@ -78,24 +81,49 @@ export async function verifyPlanned(
         rows.push({ stack: "-", check: CHECK, result: "info", detail: `skipped: the live stacks' outputs cannot be read here (${live.unreadable})` });
         return rows;
     }
-    const { owner } = live;
-    const adopted = owner.settings.existingBucket;
-    if (adopted?.policy !== undefined && adopted.policyFile !== undefined) {
-        const own = new Set(adopted.policy.statements.map((s) => s.Sid));
-        const generated = new Set(
-            plannedFromLive(live)
-                .bucketPolicy.Statement.map((s) => s.Sid)
-                .filter((sid): sid is string => sid !== undefined && !own.has(sid)),
-        );
-        const { policyFile, policy } = adopted;
-        await step(
-            rows,
-            owner.stack,
-            ADOPTED,
-            async () => [judgeAdoptedPolicy(owner.stack, policyFile, policy.statements, generated, await apiFor(owner.stack).bucketPolicy(adopted.name))],
-            () => credentials(owner.stack),
-        );
+    for (const owner of live.owners) {
+        await adoptedPolicyCheck(rows, owner, live.consumers, apiFor, credentials);
+        await ownerNoNewAccess(rows, owner, live.consumers, apiFor, credentials);
     }
+    return rows;
+}
+
+/** An owner's adopted policy file against its bucket's live policy (judgeAdoptedPolicy); nothing when it adopts no policy. */
+async function adoptedPolicyCheck(
+    rows: CheckRow[],
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+): Promise<void> {
+    const adopted = owner.settings.existingBucket;
+    if (adopted?.policy === undefined || adopted.policyFile === undefined) {
+        return;
+    }
+    const own = new Set(adopted.policy.statements.map((s) => s.Sid));
+    const generated = new Set(
+        plannedFromLive(owner, consumers)
+            .bucketPolicy.Statement.map((s) => s.Sid)
+            .filter((sid): sid is string => sid !== undefined && !own.has(sid)),
+    );
+    const { policyFile, policy } = adopted;
+    await step(
+        rows,
+        owner.stack,
+        ADOPTED,
+        async () => [judgeAdoptedPolicy(owner.stack, policyFile, policy.statements, generated, await apiFor(owner.stack).bucketPolicy(adopted.name))],
+        () => credentials(owner.stack),
+    );
+}
+
+/** CheckNoNewAccess of one owner's bucket policy: built from the live outputs and the changed stack files, against the live one. */
+async function ownerNoNewAccess(
+    rows: CheckRow[],
+    owner: OwnerStack,
+    consumers: readonly ConsumerStack[],
+    apiFor: ApiFor,
+    credentials: (stack: string) => MissingCredentials,
+): Promise<void> {
     if (typeof owner.outputs.bucketName !== "string") {
         rows.push({
             stack: owner.stack,
@@ -103,9 +131,9 @@ export async function verifyPlanned(
             result: "info",
             detail: "skipped: the owner stack is not deployed, so there is no live policy to compare with",
         });
-        return rows;
+        return;
     }
-    const planned = plannedFromLive(live);
+    const planned = plannedFromLive(owner, consumers);
     for (const consumer of planned.notDeployed) {
         rows.push({ stack: owner.stack, check: CHECK, result: "fail", detail: `grants new access: consumer ${consumer} is added (not deployed yet)` });
     }
@@ -122,5 +150,4 @@ export async function verifyPlanned(
         },
         () => credentials(owner.stack),
     );
-    return rows;
 }

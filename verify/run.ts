@@ -1,23 +1,23 @@
 import { PolicyDocument } from "../policies/document";
 import { AccountApi } from "./aws";
-import { ConsumerStack, expectedDocuments, ExpectedDocument, OwnerStack, PolicyToCheck, roleEndpoints } from "./expected";
 import {
-    CheckRow,
-    chooseAnalyzer,
-    compareDocument,
-    failed,
-    judgeCustomCheck,
-    judgeExternalAccess,
-    judgeLogRows,
-    judgeProbe,
-    judgeValidation,
-    NEVER_GRANTED,
-    PROBE_MARKER,
-} from "./judge";
+    bucketPolicyOf,
+    bucketsOf,
+    ConsumerStack,
+    consumerOwners,
+    expectedDocuments,
+    ExpectedDocument,
+    OwnerStack,
+    PolicyToCheck,
+    roleEndpoints,
+    sharedEndpointOwner,
+} from "./expected";
+import { CheckRow, compareDocument, failed, judgeCustomCheck, judgeLogRows, judgeProbe, judgeValidation, NEVER_GRANTED, PROBE_MARKER } from "./judge";
+import { externalAccessRows } from "./external-access";
 import { grantCheck } from "./organization";
 import { organizationGrantChecks, OrganizationsAccess } from "./organization-checks";
 import { judgeEgress } from "./path";
-import { outsideTest, pathChecks } from "./path-checks";
+import { outsideTest, pathChecks, sharedEndpointChecks } from "./path-checks";
 import { probeScript } from "./probe";
 
 /** A stack's credentials are missing: the run stops with how to provide them, not a stack trace. */
@@ -52,6 +52,14 @@ export interface VerifyOptions {
 
 /** An account's API for a stack, or the reason it cannot be had. */
 export type ApiFor = (stack: string) => AccountApi;
+
+/** The API of an account that is no stack's (a shared VPC's owner), in a region; undefined when verify has no credentials for it. */
+export type AccountApiFor = (accountId: string, region: string) => AccountApi | undefined;
+
+/** No AWS Organizations access was given: an organization grant's check fails and says so. */
+function noOrganizations(owner: OwnerStack): OrganizationsAccess {
+    throw new Error(`verify was given no AWS Organizations access to check ${owner.stack}'s organization grants`);
+}
 
 /** One step's calls; an AWS error becomes a failed row (AccessDenied, throttling after retries), missing credentials stop the run. */
 export async function step(
@@ -136,17 +144,28 @@ export async function policyChecks(
  * npm run verify: the deployed stacks against their generated documents (1), AWS's validation and
  * custom checks (2, 3), the analyzer's findings (4), each organization grant's accounts and reserved
  * role name (through AWS Organizations), and, when asked, the probe (5) and the logs (6).
+ * Each owner's bucket is checked on its own: its documents, its findings, its organization grants, and
+ * the 403 test and the probe of each consumer on it, with that owner's grant.
+ * @param organizations AWS Organizations as each owner's organization-grant check reads it
+ * @param accountApi the API of an account that is no stack's (a shared VPC's owner), when verify has its credentials
  */
 export async function verifyDeployed(
-    owner: OwnerStack,
+    owners: readonly OwnerStack[],
     consumers: readonly ConsumerStack[],
     apiFor: ApiFor,
     credentials: (stack: string) => MissingCredentials,
-    options: VerifyOptions,
-    organizations: OrganizationsAccess,
+    options: VerifyOptions = {},
+    accountApi: AccountApiFor = () => undefined,
+    organizations: (owner: OwnerStack) => OrganizationsAccess = noOrganizations,
 ): Promise<CheckRow[]> {
     const rows: CheckRow[] = [];
-    const docs = expectedDocuments(owner, consumers);
+    const docs = expectedDocuments(owners, consumers);
+    const read = new Map(consumers.map((c) => [c.stack, consumerOwners(owners, c)] as const));
+    for (const [stack, view] of read) {
+        if (typeof view === "string") {
+            rows.push({ stack, check: "owners' outputs", result: "fail", detail: `cannot build this stack's role and endpoint policies: ${view}` });
+        }
+    }
     for (const doc of docs) {
         await step(
             rows,
@@ -157,61 +176,50 @@ export async function verifyDeployed(
         );
     }
     for (const consumer of consumers.filter((c) => typeof c.outputs.vpceId === "string")) {
+        const vpcOwner = sharedEndpointOwner(consumer);
         await step(
             rows,
             consumer.stack,
             "path",
-            () => pathChecks(apiFor(consumer.stack), consumer),
+            // Another account's endpoint is described only with that account's credentials, never the consumer's.
+            () =>
+                vpcOwner === undefined
+                    ? pathChecks(apiFor(consumer.stack), consumer)
+                    : sharedEndpointChecks(accountApi(vpcOwner, consumer.settings.region), consumer, vpcOwner),
             () => credentials(consumer.stack),
         );
     }
     await policyChecks(rows, docs, apiFor, credentials);
 
-    const roles = roleEndpoints(owner, consumers, docs[0].document);
-    await step(
-        rows,
-        owner.stack,
-        "external access",
-        async () => {
-            const api = apiFor(owner.stack);
-            const named = options.analyzer ?? (typeof owner.outputs.accessAnalyzerName === "string" ? owner.outputs.accessAnalyzerName : undefined);
-            const analyzer = chooseAnalyzer(await api.externalAccessAnalyzers(), named);
-            return analyzer?.arn === undefined
-                ? [
-                      {
-                          stack: owner.stack,
-                          check: "external access",
-                          result: "info",
-                          detail: `no active ${named ? `analyzer named ${named}` : "ACCOUNT or ORGANIZATION analyzer"} in the owner's account and region: set accessAnalyzer: true on the owner, or see docs/operations.md`,
-                      },
-                  ]
-                : judgeExternalAccess(
-                      owner.stack,
-                      await api.externalAccess(analyzer.arn, String(owner.outputs.bucketArn)),
-                      roles,
-                      analyzer.type === "ORGANIZATION" ? "ORGANIZATION" : "ACCOUNT",
-                      { grants: owner.settings.organizationGrants, partition: owner.settings.partition },
-                  );
-        },
-        () => credentials(owner.stack),
-    );
-    for (const grant of owner.settings.organizationGrants) {
+    for (const owner of owners) {
+        const roles = roleEndpoints(owner, consumers, bucketPolicyOf(docs, owner.stack)!);
         await step(
             rows,
             owner.stack,
-            grantCheck(grant, "accounts"),
-            () => organizationGrantChecks(owner.stack, organizations, grant, owner.settings.partition),
+            "external access",
+            () => externalAccessRows(apiFor(owner.stack), owner, roles, options.analyzer),
             () => credentials(owner.stack),
         );
+        for (const grant of owner.settings.organizationGrants) {
+            await step(
+                rows,
+                owner.stack,
+                grantCheck(grant, "accounts"),
+                () => organizationGrantChecks(owner.stack, organizations(owner), grant, owner.settings.partition),
+                () => credentials(owner.stack),
+            );
+        }
     }
     for (const consumer of consumers) {
-        await step(
-            rows,
-            consumer.stack,
-            "403 from outside",
-            () => outsideTest(apiFor(consumer.stack), owner, consumer, docs[0].document),
-            () => credentials(consumer.stack),
-        );
+        for (const bucket of bucketsOf(owners, read.get(consumer.stack)!)) {
+            await step(
+                rows,
+                consumer.stack,
+                `403 from outside${bucket.suffix}`,
+                () => outsideTest(apiFor(consumer.stack), bucket, consumer, bucketPolicyOf(docs, bucket.owner.stack)!),
+                () => credentials(consumer.stack),
+            );
+        }
     }
 
     const policyChecksPassed = !failed(rows);
@@ -224,23 +232,42 @@ export async function verifyDeployed(
         await step(
             rows,
             stack,
-            "probe",
+            "path: security-group egress",
             async () => {
-                const run = await apiFor(stack).runOnInstance(
-                    instanceId,
-                    probeScript(String(owner.outputs.bucketName), consumer.settings.prefix, consumer.settings.access, consumer.settings.region),
-                );
-                const egress = await apiFor(stack).path.egressOfInstance(instanceId);
+                const found = await apiFor(stack).path.egressOfInstance(instanceId);
                 const prefixList = typeof consumer.outputs.prefixListId === "string" ? consumer.outputs.prefixListId : undefined;
-                rows.push(judgeEgress(stack, instanceId, egress.groupIds, egress.rules, prefixList));
-                return run.status === "Success" || run.stdout.includes(PROBE_MARKER)
-                    ? judgeProbe(stack, run.stdout, policyChecksPassed, owner.settings.lockMode)
-                    : [{ stack, check: "probe", result: "fail", detail: `the SSM command ended ${run.status}: ${run.stderr.trim().split("\n").pop() ?? ""}` }];
+                return [judgeEgress(stack, instanceId, found.groupIds, found.rules, prefixList)];
             },
             () => credentials(stack),
         );
+        for (const bucket of bucketsOf(owners, read.get(stack)!)) {
+            await step(
+                rows,
+                stack,
+                `probe${bucket.suffix}`,
+                async () => {
+                    const run = await apiFor(stack).runOnInstance(
+                        instanceId,
+                        probeScript(bucket.bucketName, bucket.grant.prefix, bucket.grant.access, consumer.settings.region),
+                    );
+                    const judged =
+                        run.status === "Success" || run.stdout.includes(PROBE_MARKER)
+                            ? judgeProbe(stack, run.stdout, policyChecksPassed, bucket.owner.settings.lockMode)
+                            : [
+                                  {
+                                      stack,
+                                      check: "probe",
+                                      result: "fail" as const,
+                                      detail: `the SSM command ended ${run.status}: ${run.stderr.trim().split("\n").pop() ?? ""}`,
+                                  },
+                              ];
+                    return judged.map((r) => ({ ...r, check: `${r.check}${bucket.suffix}` }));
+                },
+                () => credentials(stack),
+            );
+        }
     }
-    if (options.logs) {
+    for (const owner of options.logs ? owners : []) {
         await step(
             rows,
             owner.stack,
@@ -253,7 +280,7 @@ export async function verifyDeployed(
                             stack: owner.stack,
                             check: "access logs",
                             result: "fail",
-                            detail: "the owner stack exports no Athena query: turn accessLogs on and run pulumi up -s owner",
+                            detail: `the owner stack exports no Athena query: turn accessLogs on and run pulumi up -s ${owner.stack}`,
                         },
                     ];
                 }
