@@ -1090,6 +1090,57 @@ describe("several owners, and consumers under organization grants", () => {
             expect(consistent(rows)).to.equal(true);
         });
 
+        const outputsOf = (outputs: Record<string, Record<string, unknown>>): StackOperations => {
+            const fail = () => Promise.reject(new Error("status must not change anything"));
+            return {
+                existingStacks: async () => Object.keys(outputs),
+                createStack: fail,
+                up: fail,
+                preview: fail,
+                destroy: fail,
+                drift: fail,
+                outputs: async (s) => outputs[s] ?? {},
+            };
+        };
+
+        it("npm run status on the organization layout: the three consumers under the grant agree with the owner, unlisted", async () => {
+            const consumer = (account: string) => ({
+                roleArn: `arn:aws:iam::${account}:role/shared-data-exchange`,
+                vpceId: `vpce-0${account.slice(0, 8)}`,
+                accountId: account,
+                region: REGION,
+                organizationGrant: grant,
+            });
+            const ops = outputsOf({
+                owner: { ...orgOwner.outputs },
+                "consumer-a": consumer("777777777777"),
+                "consumer-b": consumer("888888888888"),
+                "consumer-c": consumer("999999999999"),
+            });
+            const printed: string[] = [];
+            expect(await run("status", ops, join(FIXTURES, "organization"), { quiet: true }, (t) => printed.push(t))).to.equal(0);
+            const text = printed.join("\n");
+            for (const stack of ["consumer-a", "consumer-b", "consumer-c"]) {
+                expect(text).to.match(
+                    new RegExp(
+                        `${stack}\\s+organization grant\\s+ok\\s+under organization grant o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ \\(role shared-data-exchange\\)`,
+                    ),
+                );
+            }
+            expect(text).to.contain("All stacks agree.");
+        });
+
+        it("npm run status on the two-owner layout checks the consumer against each owner's lock", async () => {
+            const analytics = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
+            const owner = (locked: string[]) => ({ bucketArn: "arn:aws:s3:::b", region: REGION, grantedRoleArns: [analytics.roleArn], lockedVpceIds: locked });
+            const ops = outputsOf({ "owner-sales": owner([analytics.vpceId]), "owner-web": owner([]), "consumer-analytics": analytics });
+            const printed: string[] = [];
+            expect(await run("status", ops, join(FIXTURES, "multi-owner"), { quiet: true }, (t) => printed.push(t))).to.equal(1);
+            const text = printed.join("\n");
+            expect(text).to.match(/consumer-analytics\s+endpoint locked \(owner-sales\)\s+ok/);
+            expect(text).to.match(/consumer-analytics\s+endpoint locked \(owner-web\)\s+DRIFT/);
+        });
+
         it("flags a consumer under a grant whose role name differs from the grant's", () => {
             const rows = analyseStatus([orgOwner], [underGrant("workload")]);
             expect(rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`)).to.deep.equal([
