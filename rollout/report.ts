@@ -1,4 +1,5 @@
 /** What a rollout did, step by step, as the orchestrator reports it and the command prints it. */
+import { ownerReturns } from "../domain/rollout-order";
 import { table } from "./table";
 
 /** The stacks of one rollout: the owners and the consumers, in rollout order. One owner is a list of one. */
@@ -13,11 +14,8 @@ export interface OwnerStack {
     readonly lists: readonly string[];
 }
 
-/**
- * Whether an owner runs again after the consumers: only when it lists one of them. An owner whose
- * consumers are all under its organization grants has nothing to grant or lock: owner → consumer, no return.
- */
-export const returns = (owner: OwnerStack, consumers: readonly string[]) => consumers.length === 0 || owner.lists.some((c) => consumers.includes(c));
+/** Whether an owner runs again after these consumers (domain/rollout-order.ts). */
+export const returns = (owner: OwnerStack, consumers: readonly string[]) => ownerReturns(owner.lists, consumers);
 
 /** Why an owner that lists none of the consumers does not run again. */
 export const NO_RETURN = "lists none of these consumers (those under its organization grants need no owner change): owner → consumer, no return";
