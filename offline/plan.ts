@@ -4,6 +4,7 @@ import { existsSync, statSync } from "fs";
 import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
+import { ownerReturns } from "../domain/rollout-order";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock
@@ -135,7 +136,12 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     // when it lists one of the planned consumers.
     for (const owner of owners) {
         const listed = outputs[qualified(owner.stack)].consumerStacks;
-        if (played.length > 0 && !played.some((c) => Array.isArray(listed) && listed.includes(qualified(c.stack)))) {
+        if (
+            !ownerReturns(
+                Array.isArray(listed) ? listed.map(String) : [],
+                played.map((c) => qualified(c.stack)),
+            )
+        ) {
             continue;
         }
         await run(owner, 3);

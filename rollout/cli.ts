@@ -12,6 +12,7 @@ import { StopRequest } from "./interrupt";
 import { parseRolloutArgs } from "./command-specs";
 import { changed, StackOperations } from "./operations";
 import { Rollout, RolloutStacks } from "./orchestrator";
+import { returns } from "./report";
 import { liveReporter, plainReporter, Reporter } from "./progress";
 import { RolloutReport, summaryTable } from "./report";
 import { analyseStatus, consistent, StatusRow } from "./status";
@@ -23,16 +24,14 @@ export { COMMAND_SPECS, parseRolloutArgs } from "./command-specs";
 export const COMMANDS = ["deploy", "preview", "destroy", "status", "stacks"] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** The owner and consumers of the project, from its `Pulumi.<stack>.yaml` files. */
-export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: { stack: string; accountId: string }[] } {
-    const {
-        owners: [owner],
-        consumers,
-    } = readProjectFiles(dir);
+/** The owners and consumers of the project, from its `Pulumi.<stack>.yaml` files, each owner with the consumers it lists. */
+export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: Record<string, { stack: string; accountId: string }[]> } {
+    const { owners, consumers } = readProjectFiles(dir);
+    const listed = owners.map((o) => ({ stack: o.stack, consumers: ownerSettingsOf(o).consumers.map((c) => ({ stack: c.stack, accountId: c.accountId })) }));
     return {
-        owner: owner.stack,
+        owners: listed.map((o) => ({ stack: o.stack, lists: o.consumers.map((c) => c.stack.split("/").pop() ?? c.stack) })),
         consumers: consumers.map((c) => c.stack),
-        ownerConsumers: ownerSettingsOf(owner).consumers.map((c) => ({ stack: c.stack, accountId: c.accountId })),
+        ownerConsumers: Object.fromEntries(listed.map((o) => [o.stack, o.consumers])),
     };
 }
 
@@ -45,13 +44,16 @@ export function stackList(stacks: RolloutStacks) {
         const prefix = profileVariable(stack).slice("AWS_PROFILE_".length);
         return { stack, previewRoleVariable: `${prefix}_PREVIEW_ROLE_ARN`, deployRoleVariable: `${prefix}_DEPLOY_ROLE_ARN` };
     };
-    return { owner: entry(stacks.owner), consumers: stacks.consumers.map(entry) };
+    return {
+        owners: stacks.owners.map((o) => ({ ...entry(o.stack), returns: returns(o, stacks.consumers) })),
+        consumers: stacks.consumers.map(entry),
+    };
 }
 
 /** npm run stacks: the stack names, or with `json` the stacks and their CI role variables. */
 export function printStacks(dir: string, json: boolean, print: (text: string) => void): void {
     const list = stackList(projectStacks(dir));
-    print(json ? JSON.stringify(list) : [list.owner, ...list.consumers].map((s) => s.stack).join("\n"));
+    print(json ? JSON.stringify(list) : [...list.owners, ...list.consumers].map((s) => s.stack).join("\n"));
 }
 
 /** How a command runs, from its command line. */
@@ -92,17 +94,20 @@ export async function run(command: Command, ops: StackOperations, dir: string, o
         return 0;
     }
     if (command === "status") {
-        const owner = { stack: stacks.owner, outputs: await ops.outputs(stacks.owner), consumers: stacks.ownerConsumers };
-        const consumers = await Promise.all(stacks.consumers.map(async (stack) => ({ stack, outputs: await ops.outputs(stack) })));
-        const unknown = (options.stacks ?? []).filter((s) => s !== stacks.owner && !stacks.consumers.includes(s));
+        const every = [...stacks.owners.map((o) => o.stack), ...stacks.consumers];
+        const unknown = (options.stacks ?? []).filter((s) => !every.includes(s));
         if (unknown.length > 0) {
-            throw new Error(
-                `--stack ${unknown.join(", ")}: no such stack file (Pulumi.<stack>.yaml); the stacks are ${[stacks.owner, ...stacks.consumers].join(", ")}`,
-            );
+            throw new Error(`--stack ${unknown.join(", ")}: no such stack file (Pulumi.<stack>.yaml); the stacks are ${every.join(", ")}`);
         }
+        const owners = await Promise.all(
+            stacks.owners.map(async ({ stack }) => ({ stack, outputs: await ops.outputs(stack), consumers: stacks.ownerConsumers[stack] })),
+        );
+        const consumers = await Promise.all(stacks.consumers.map(async (stack) => ({ stack, outputs: await ops.outputs(stack) })));
         const chosen = (stack: string) => !options.stacks?.length || options.stacks.includes(stack);
-        const all = [stacks.owner, ...stacks.consumers].filter(chosen);
-        const rows = [...analyseStatus(owner, consumers).filter((r) => chosen(r.stack)), ...(options.drift ? await driftRows(ops, all, options.stop) : [])];
+        const rows = [
+            ...analyseStatus(owners, consumers).filter((r) => chosen(r.stack)),
+            ...(options.drift ? await driftRows(ops, every.filter(chosen), options.stop) : []),
+        ];
         print(
             table(
                 ["stack", "check", "state", "detail"],

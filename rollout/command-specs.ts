@@ -33,7 +33,7 @@ export const COMMAND_SPECS: Record<RolloutCommand, CommandSpec> = {
     deploy: {
         command: "npm run deploy --",
         summary:
-            "Creates missing stacks, then runs pulumi up owner → every consumer (N at a time) → owner, each stack with its own credentials and the policy pack.",
+            "Creates missing stacks, then runs pulumi up every owner → every consumer (N at a time) → every owner that lists one of them, each stack with its own credentials and the policy pack.",
         options: [parallel, refresh, policyPack, quiet],
         environment: ENVIRONMENT,
         notes: [INTERRUPT],
@@ -42,7 +42,7 @@ export const COMMAND_SPECS: Record<RolloutCommand, CommandSpec> = {
     preview: {
         command: "npm run preview --",
         summary:
-            "Creates missing stacks (empty), then previews owner → every consumer (N at a time) in rollout order, with the policy pack; changes nothing in the cloud.",
+            "Creates missing stacks (empty), then previews every owner → every consumer (N at a time) in rollout order, with the policy pack; changes nothing in the cloud.",
         options: [parallel, refresh, policyPack, quiet],
         environment: ENVIRONMENT,
         notes: [INTERRUPT],
@@ -51,7 +51,7 @@ export const COMMAND_SPECS: Record<RolloutCommand, CommandSpec> = {
     destroy: {
         command: "npm run destroy --",
         summary:
-            "Destroys every consumer stack (N at a time), then the owner with --exclude-protected: the bucket and its key stay. pulumi destroy takes no policy pack.",
+            "Destroys every consumer stack (N at a time), then every owner with --exclude-protected: the buckets and their keys stay. pulumi destroy takes no policy pack.",
         options: [parallel, quiet],
         environment: ENVIRONMENT,
         notes: [INTERRUPT],
@@ -71,8 +71,14 @@ export const COMMAND_SPECS: Record<RolloutCommand, CommandSpec> = {
     stacks: {
         command: "npm run -s stacks --",
         summary:
-            "Lists the project's stacks from its Pulumi.<stack>.yaml files, owner first. With --json, each with the repository variables naming its CI roles (<STACK>_PREVIEW_ROLE_ARN, <STACK>_DEPLOY_ROLE_ARN).",
-        options: [{ name: "json", type: "boolean", description: "one JSON object: { owner, consumers } for CI" }],
+            "Lists the project's stacks from its Pulumi.<stack>.yaml files, owners first. With --json, each with the repository variables naming its CI roles (<STACK>_PREVIEW_ROLE_ARN, <STACK>_DEPLOY_ROLE_ARN).",
+        options: [
+            {
+                name: "json",
+                type: "boolean",
+                description: "one JSON object for CI: { owners, consumers }, each owner with returns (whether it runs again after the consumers)",
+            },
+        ],
         examples: ["npm run -s stacks -- --json"],
     },
 };

@@ -3,11 +3,11 @@ import { explainEngineError, policyViolation } from "./engine-errors";
 import { StopRequest } from "./interrupt";
 import { changed, StackOperations } from "./operations";
 import { Reporter, StepEvent } from "./progress";
-import { Operation, plannedSteps, RolloutReport, RolloutStacks, Step } from "./report";
+import { keptAfterDestroy, NO_RETURN, Operation, OwnerStack, plannedSteps, returns, RolloutReport, RolloutStacks, Step } from "./report";
 import { inPool } from "./scheduler";
 
 export type { Reporter } from "./progress";
-export type { Operation, RolloutReport, RolloutStacks, Step } from "./report";
+export type { Operation, OwnerStack, RolloutReport, RolloutStacks, Step } from "./report";
 
 /** How many consumer stacks run at once unless told otherwise; docs/operations.md says why. */
 export const DEFAULT_PARALLEL = 4;
@@ -25,9 +25,9 @@ export interface RolloutOptions {
 }
 
 /**
- * The ordered rollout across accounts. The owner needs the consumers' roles and endpoints, the
- * consumers need the bucket: a first rollout is owner → every consumer → owner. The consumers of
- * phase 2 do not depend on each other, so they run `parallel` at a time.
+ * The ordered rollout across accounts. The owners need the consumers' roles and endpoints, the
+ * consumers need the buckets: a first rollout is every owner → every consumer → every owner that
+ * lists one of them. The consumers of phase 2 do not depend on each other, so they run `parallel` at a time.
  */
 export class Rollout {
     private readonly now: () => number;
@@ -46,43 +46,56 @@ export class Rollout {
     }
 
     /**
-     * Creates missing stacks, then owner → consumers → owner. The last owner run is skipped when the
-     * consumers export what the owner already read in its first run; so a re-run on an up-to-date
-     * system changes nothing, and a run after a failure picks up where the last one stopped. A
-     * consumer that fails does not stop the others; the owner's last run then grants and locks the
-     * consumers that deployed, and the failed one stays pending.
+     * Creates missing stacks, then every owner → consumers → every owner again. An owner's last run
+     * is skipped when the consumers it lists export what it already read in its first run; so a re-run
+     * on an up-to-date system changes nothing, and a run after a failure picks up where the last one
+     * stopped. An owner that lists none of the consumers does not run again. A consumer that fails
+     * does not stop the others; the owners' last run then grants and locks the consumers that
+     * deployed, and the failed one stays pending. An owner that fails stops the rollout before the
+     * consumers (they read every owner), after the other owners' first run.
      */
     async deploy(): Promise<RolloutReport> {
         await this.createMissing();
-        const readByOwner = await this.consumerView();
-        if (!(await this.step(this.stacks.owner, 1, "up")) || !(await this.consumerPhase("up", this.stacks.consumers))) {
+        const readByOwner = new Map<string, string>();
+        for (const owner of this.stacks.owners) {
+            readByOwner.set(owner.stack, JSON.stringify(await this.consumerView(owner)));
+        }
+        if (!(await this.ownerPhase("up")) || !(await this.consumerPhase("up", this.stacks.consumers))) {
             return this.report("deploy", []);
         }
-        if (JSON.stringify(await this.consumerView()) === JSON.stringify(readByOwner)) {
-            this.steps.push(this.skipped(this.stacks.owner, 3, "up", "the consumers export what the owner read in phase 1"));
-        } else {
-            await this.step(this.stacks.owner, 3, "up");
+        for (const owner of this.stacks.owners) {
+            if (!returns(owner, this.stacks.consumers)) {
+                this.steps.push(this.skipped(owner.stack, 3, "up", NO_RETURN));
+            } else if (JSON.stringify(await this.consumerView(owner)) === readByOwner.get(owner.stack)) {
+                this.steps.push(this.skipped(owner.stack, 3, "up", "the consumers export what the owner read in phase 1"));
+            } else {
+                await this.step(owner.stack, 3, "up");
+            }
         }
         return this.report("deploy", []);
     }
 
     /**
      * Previews in rollout order. Missing stacks are created first (empty: nothing in the cloud), so
-     * the owner can read every consumer it lists. A consumer cannot be previewed before the owner has
-     * outputs, and the owner's second run depends on what applying the consumers produces: both are
-     * said, not failed.
+     * each owner can read every consumer it lists. A consumer cannot be previewed before every owner
+     * has outputs, and the owners' second run depends on what applying the consumers produces: both
+     * are said, not failed.
      */
     async preview(): Promise<RolloutReport> {
         const notes: string[] = [];
         await this.createMissing();
-        const ownerDeployed = Object.keys(await this.ops.outputs(this.stacks.owner)).length > 0;
-        if (!(await this.step(this.stacks.owner, 1, "preview"))) {
+        const undeployed: string[] = [];
+        for (const owner of this.stacks.owners) {
+            if (Object.keys(await this.ops.outputs(owner.stack)).length === 0) undeployed.push(owner.stack);
+        }
+        if (!(await this.ownerPhase("preview"))) {
             return this.report("preview", notes);
         }
-        let consumersChange = !ownerDeployed && this.stacks.consumers.length > 0;
-        if (!ownerDeployed) {
+        let consumersChange = undeployed.length > 0 && this.stacks.consumers.length > 0;
+        if (undeployed.length > 0) {
+            const note = `needs the bucket outputs of ${undeployed.join(", ")}, which the owner's first up produces`;
             for (const consumer of this.stacks.consumers) {
-                this.steps.push(this.skipped(consumer, 2, "preview", "needs the owner's bucket outputs, which the owner's first up produces"));
+                this.steps.push(this.skipped(consumer, 2, "preview", note));
             }
         } else {
             const undeployed = new Set<string>();
@@ -94,17 +107,23 @@ export class Rollout {
             }
             consumersChange = this.steps.some((s) => s.phase === 2 && ((s.changes ?? 0) > 0 || undeployed.has(s.stack)));
         }
-        if (consumersChange) {
-            this.steps.push(this.skipped(this.stacks.owner, 3, "preview", "grants and locks what applying the consumers produces; npm run deploy runs it"));
-            notes.push("The owner's grants and endpoint lock follow once the consumers are applied: run npm run deploy.");
+        for (const owner of this.stacks.owners) {
+            if (!returns(owner, this.stacks.consumers)) {
+                this.steps.push(this.skipped(owner.stack, 3, "preview", NO_RETURN));
+            } else if (consumersChange) {
+                this.steps.push(this.skipped(owner.stack, 3, "preview", "grants and locks what applying the consumers produces; npm run deploy runs it"));
+            }
+        }
+        if (consumersChange && this.stacks.owners.some((o) => returns(o, this.stacks.consumers))) {
+            notes.push("The owners' grants and endpoint locks follow once the consumers are applied: run npm run deploy.");
         }
         return this.report("preview", notes);
     }
 
     /**
-     * Consumers first, then the owner. The bucket and its key are protected (they stay in the owner
+     * Consumers first, then every owner. Each bucket and its key are protected (they stay in the owner
      * stack) and everything of the bucket is retained on delete, so destroying ends the sharing but
-     * keeps the data. The owner waits until every consumer is gone.
+     * keeps the data. The owners wait until every consumer is gone.
      */
     async destroy(): Promise<RolloutReport> {
         const existing = new Set(await this.ops.existingStacks());
@@ -120,23 +139,15 @@ export class Rollout {
         if (this.stopped() || this.steps.some((s) => s.status === "failed")) {
             return this.report("destroy", notes);
         }
-        if (!existing.has(this.stacks.owner)) {
-            this.steps.push(this.skipped(this.stacks.owner, 1, "destroy", "stack does not exist"));
-            return this.report("destroy", notes);
-        }
-        const owner = await this.ops.outputs(this.stacks.owner);
-        if ((await this.step(this.stacks.owner, 1, "destroy")) && owner.bucketName !== undefined) {
-            const bucket = String(owner.bucketName);
-            notes.push(`Kept: bucket ${bucket} with its objects, versions and settings (protected, and retained on destroy).`);
-            notes.push(
-                `The protected bucket${owner.kmsKeyArn === undefined ? " stays" : " and key stay"} in stack ${this.stacks.owner}: to let go of them, ` +
-                    `pulumi state unprotect --all -s ${this.stacks.owner}, then pulumi destroy -s ${this.stacks.owner} (they are forgotten, not deleted).`,
-            );
-            notes.push(`To delete the data deliberately: empty the bucket, every version included, then aws s3api delete-bucket --bucket ${bucket}.`);
-        }
-        if (this.steps.at(-1)?.status === "done" && owner.kmsKeyArn !== undefined) {
-            const key = String(owner.kmsKeyArn);
-            notes.push(`Kept: KMS key ${key}. Delete it only after the bucket: aws kms schedule-key-deletion --key-id ${key}.`);
+        for (const { stack } of this.stacks.owners) {
+            if (!existing.has(stack)) {
+                this.steps.push(this.skipped(stack, 1, "destroy", "stack does not exist"));
+                continue;
+            }
+            const owner = await this.ops.outputs(stack);
+            if (await this.step(stack, 1, "destroy")) {
+                notes.push(...keptAfterDestroy(stack, owner));
+            }
         }
         return this.report("destroy", notes);
     }
@@ -159,10 +170,19 @@ export class Rollout {
 
     private async createMissing(): Promise<void> {
         const existing = new Set(await this.ops.existingStacks());
-        for (const stack of [this.stacks.owner, ...this.stacks.consumers].filter((s) => !existing.has(s))) {
+        for (const stack of [...this.stacks.owners.map((o) => o.stack), ...this.stacks.consumers].filter((s) => !existing.has(s))) {
             this.reporter.line(`creating stack ${stack}`);
             await this.ops.createStack(stack);
         }
+    }
+
+    /** Phase 1: every owner, one after another; false when one failed or the rollout was stopped. */
+    private async ownerPhase(operation: Operation): Promise<boolean> {
+        let ok = true;
+        for (const { stack } of this.stacks.owners) {
+            ok = (await this.step(stack, 1, operation)) && ok;
+        }
+        return ok && !this.stopped();
     }
 
     /** Phase 2: the consumers, `parallel` at a time, in their order; false when the rollout was stopped. */
@@ -179,10 +199,10 @@ export class Rollout {
         return !this.stopped();
     }
 
-    /** What the owner reads from each consumer, in a stable form. */
-    private async consumerView(): Promise<Record<string, Record<string, unknown>>> {
+    /** What an owner reads from each consumer it lists, in a stable form. */
+    private async consumerView(owner: OwnerStack): Promise<Record<string, Record<string, unknown>>> {
         const view: Record<string, Record<string, unknown>> = {};
-        for (const consumer of this.stacks.consumers) {
+        for (const consumer of this.stacks.consumers.filter((c) => owner.lists.includes(c))) {
             const outputs = await this.ops.outputs(consumer);
             view[consumer] = Object.fromEntries(CONSUMER_OUTPUTS.map((k) => [k, outputs[k] ?? null]));
         }
@@ -246,8 +266,10 @@ export class Rollout {
                 steps.push({ ...planned, status: "not started", seconds: 0 });
             }
         }
+        // An owner's phase 3 that is not planned (no return) goes last, where it would have run.
         const order = plannedSteps(command, this.stacks).map((p) => `${p.phase} ${p.stack}`);
-        steps.sort((a, b) => order.indexOf(`${a.phase} ${a.stack}`) - order.indexOf(`${b.phase} ${b.stack}`));
+        const at = (s: Step) => (order.includes(`${s.phase} ${s.stack}`) ? order.indexOf(`${s.phase} ${s.stack}`) : order.length);
+        steps.sort((a, b) => at(a) - at(b));
         const ok = steps.every((s) => s.status === "done" || s.status === "skipped");
         const failed = steps.filter((s) => s.status === "failed").map((s) => s.stack);
         const next: string[] = [];
@@ -258,7 +280,7 @@ export class Rollout {
         } else if (failed.length > 0 && command === "deploy") {
             next.push(
                 `Fix what failed (${failed.join(", ")}) and run npm run deploy again: stacks that deployed are left as they are, ` +
-                    `the owner grants and locks only the consumers that deployed, and the rollout picks up from there.`,
+                    `the owners grant and lock only the consumers that deployed, and the rollout picks up from there.`,
             );
         }
         if (interrupted !== undefined) {

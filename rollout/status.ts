@@ -1,7 +1,7 @@
 import { ConsumerEntry } from "../config/owner";
 import { compareWithAgreement } from "../stacks/contract";
 
-/** The owner stack as status sees it: its outputs, and whom it shares with (its consumers config). */
+/** An owner stack as status sees it: its outputs, and whom it shares with (its consumers config). */
 export interface OwnerState {
     readonly stack: string;
     readonly outputs: Readonly<Record<string, unknown>>;
@@ -23,25 +23,47 @@ export interface StatusRow {
 
 const shortName = (stack: string) => stack.split("/").pop() ?? stack;
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const text = (v: unknown, key: string): string | undefined => {
+    const value = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+    return typeof value === "string" ? value : undefined;
+};
+
+/** The organization grant of `owner` a consumer stack relies on (its exported `organizationGrant`), if the owner still has it. */
+function grantOf(owner: OwnerState, consumer: ConsumerState): { orgPath: string; roleName: string } | undefined {
+    const orgPath = text(consumer.outputs.organizationGrant, "orgPath");
+    const grant = Array.isArray(owner.outputs.organizationGrants)
+        ? (owner.outputs.organizationGrants as unknown[]).find((g) => orgPath !== undefined && text(g, "orgPath") === orgPath)
+        : undefined;
+    const roleName = text(grant, "roleName");
+    return orgPath === undefined || roleName === undefined ? undefined : { orgPath, roleName };
+}
 
 /**
- * Whether the stacks agree with each other: every listed consumer deployed, granted and locked, no
- * lock entry or grant left over from a replaced endpoint or role, regions and accounts matching.
+ * Whether the stacks agree with each other, for every owner: each consumer it lists deployed,
+ * granted and locked; each consumer under one of its organization grants named as the grant says;
+ * no lock entry or grant left over from a replaced endpoint or role; regions and accounts matching.
+ * A consumer stack that no owner lists and no organization grant covers is flagged.
  */
-export function analyseStatus(owner: OwnerState, consumers: readonly ConsumerState[]): StatusRow[] {
+export function analyseStatus(owners: readonly OwnerState[], consumers: readonly ConsumerState[]): StatusRow[] {
     const rows: StatusRow[] = [];
     const row = (stack: string, check: string, ok: boolean, detail: string) => rows.push({ stack, check, ok, detail });
-    const ownerDeployed = owner.outputs.bucketArn !== undefined;
-    row(owner.stack, "deployed", ownerDeployed, ownerDeployed ? String(owner.outputs.bucketArn) : "no outputs: run npm run deploy");
-    const granted = list(owner.outputs.grantedRoleArns);
-    const locked = list(owner.outputs.lockedVpceIds);
-    const byName = new Map(consumers.map((c) => [shortName(c.stack), c]));
+    const deployed = (o: OwnerState) => o.outputs.bucketArn !== undefined;
+    for (const owner of owners) {
+        row(owner.stack, "deployed", deployed(owner), deployed(owner) ? String(owner.outputs.bucketArn) : "no outputs: run npm run deploy");
+    }
 
-    for (const entry of owner.consumers) {
-        const name = shortName(entry.stack);
-        const consumer = byName.get(name);
-        if (consumer === undefined) {
-            row(name, "stack file", false, `listed in the owner's consumers, but there is no Pulumi.${name}.yaml`);
+    for (const consumer of consumers) {
+        const name = shortName(consumer.stack);
+        const listing = owners.flatMap((owner) => owner.consumers.filter((e) => shortName(e.stack) === name).map((entry) => ({ owner, entry })));
+        const covering = owners.filter((o) => !listing.some((l) => l.owner === o)).flatMap((owner) => grantOf(owner, consumer) ?? []);
+        if (listing.length === 0 && covering.length === 0) {
+            const lost = text(consumer.outputs.organizationGrant, "orgPath");
+            row(
+                name,
+                "shared",
+                false,
+                `not in the owner's consumers${lost === undefined ? "" : `, and no owner grants ${lost} any more`}: add it there, or remove the stack`,
+            );
             continue;
         }
         const { roleArn, vpceId } = consumer.outputs;
@@ -50,43 +72,56 @@ export function analyseStatus(owner: OwnerState, consumers: readonly ConsumerSta
             continue;
         }
         row(name, "deployed", true, `${String(vpceId)}, ${String(roleArn)}`);
-        const { account, region } = compareWithAgreement(entry, consumer.outputs, String(owner.outputs.region));
-        if (ownerDeployed) {
-            row(name, "region", region.ok, `consumer ${String(region.consumer)}, bucket ${region.bucket}`);
+        for (const grant of covering) {
+            const roleName = String(roleArn).split("/").pop();
+            row(
+                name,
+                "organization grant",
+                roleName === grant.roleName,
+                roleName === grant.roleName
+                    ? `under organization grant ${grant.orgPath} (role ${grant.roleName})`
+                    : `under organization grant ${grant.orgPath}, which names the role ${grant.roleName}, but the stack's role is ${String(roleName)}, so the bucket refuses it: run npm run deploy (the consumer renames its role)`,
+            );
         }
-        row(
-            name,
-            "account",
-            account.ok,
-            account.ok ? account.agreed : `agreed ${account.agreed}, stack ${String(account.stack)}, role ${String(account.role)}`,
-        );
-        if (ownerDeployed) {
+        for (const { owner, entry } of listing) {
+            const of = ` (${owner.stack})`;
+            const { account, region } = compareWithAgreement(entry, consumer.outputs, String(owner.outputs.region));
+            if (deployed(owner)) {
+                row(name, `region${of}`, region.ok, `consumer ${String(region.consumer)}, bucket ${region.bucket}`);
+            }
             row(
                 name,
-                "role granted",
-                granted.includes(String(roleArn)),
-                granted.includes(String(roleArn)) ? "in the bucket policy" : "not in the bucket policy: run the owner (npm run deploy)",
+                `account${of}`,
+                account.ok,
+                account.ok ? account.agreed : `agreed ${account.agreed}, stack ${String(account.stack)}, role ${String(account.role)}`,
             );
-            row(
-                name,
-                "endpoint locked",
-                locked.includes(String(vpceId)),
-                locked.includes(String(vpceId)) ? "in the lock" : "not in the lock, so the consumer is refused: run the owner (npm run deploy)",
-            );
+            if (deployed(owner)) {
+                const granted = list(owner.outputs.grantedRoleArns).includes(String(roleArn));
+                const locked = list(owner.outputs.lockedVpceIds).includes(String(vpceId));
+                row(name, `role granted${of}`, granted, granted ? "in the bucket policy" : "not in the bucket policy: run the owner (npm run deploy)");
+                row(
+                    name,
+                    `endpoint locked${of}`,
+                    locked,
+                    locked ? "in the lock" : "not in the lock, so the consumer is refused: run the owner (npm run deploy)",
+                );
+            }
         }
     }
 
-    const listed = new Set(owner.consumers.map((e) => shortName(e.stack)));
-    for (const consumer of consumers.filter((c) => !listed.has(shortName(c.stack)))) {
-        row(shortName(consumer.stack), "shared", false, "not in the owner's consumers: add it there, or remove the stack");
-    }
+    const stackFiles = new Set(consumers.map((c) => shortName(c.stack)));
     const exportedEndpoints = new Set(consumers.map((c) => String(c.outputs.vpceId)));
     const exportedRoles = new Set(consumers.map((c) => String(c.outputs.roleArn)));
-    for (const id of locked.filter((v) => !exportedEndpoints.has(v))) {
-        row(owner.stack, "lock entry", false, `${id} is locked but no consumer exports it (replaced or destroyed endpoint): run the owner`);
-    }
-    for (const arn of granted.filter((v) => !exportedRoles.has(v))) {
-        row(owner.stack, "grant", false, `${arn} is granted but no consumer exports it: run the owner`);
+    for (const owner of owners) {
+        for (const name of owner.consumers.map((e) => shortName(e.stack)).filter((n) => !stackFiles.has(n))) {
+            row(name, "stack file", false, `listed in ${owner.stack}'s consumers, but there is no Pulumi.${name}.yaml`);
+        }
+        for (const id of list(owner.outputs.lockedVpceIds).filter((v) => !exportedEndpoints.has(v))) {
+            row(owner.stack, "lock entry", false, `${id} is locked but no consumer exports it (replaced or destroyed endpoint): run the owner`);
+        }
+        for (const arn of list(owner.outputs.grantedRoleArns).filter((v) => !exportedRoles.has(v))) {
+            row(owner.stack, "grant", false, `${arn} is granted but no consumer exports it: run the owner`);
+        }
     }
     return rows;
 }

