@@ -1,16 +1,12 @@
 import { LockMode, OrganizationGrant } from "../domain/terms";
 import { grantedRolePattern } from "../policies/organization-grant";
 import { PolicyDocument, Statement } from "../policies/document";
+import { CheckRow, ExternalAccess } from "./rows";
 import { organizationGrantOf } from "./organization";
 
-/** One line of the verify report. `warn` and `info` do not fail the run. */
-export interface CheckRow {
-    readonly stack: string;
-    readonly check: string;
-    readonly result: "pass" | "fail" | "warn" | "info";
-    readonly detail: string;
-}
+export type { CheckRow, ExternalAccess };
 
+/** Whether any row fails the run. */
 export const failed = (rows: readonly CheckRow[]) => rows.some((r) => r.result === "fail");
 
 /** A statement in a canonical form: lists as sorted arrays, so AWS's reordering and `"x"` vs `["x"]` compare equal. */
@@ -109,14 +105,6 @@ export const NEVER_GRANTED = [
     "s3:PutObjectRetention",
     "s3:PutObjectLegalHold",
 ] as const;
-
-/** One external-access finding on the shared bucket, as GetFindingV2 details it. */
-export interface ExternalAccess {
-    readonly id: string;
-    readonly principal?: Readonly<Record<string, string>>;
-    readonly condition?: Readonly<Record<string, string>>;
-    readonly isPublic?: boolean;
-}
 
 /** What the exact check needs of each granted role: its endpoints, its account, and whether the account-match lock ties it by account. */
 export interface RoleEndpoints {

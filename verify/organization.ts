@@ -7,7 +7,7 @@
 import { RESERVED_ROLE_ACTIONS } from "../policies/actions";
 import { grantedRolePattern } from "../policies/organization-grant";
 import { OrganizationGrant, organizationOf } from "../domain/terms";
-import type { CheckRow, ExternalAccess } from "./judge";
+import type { CheckRow, ExternalAccess } from "./rows";
 
 /** Where the example SCP that reserves a role name is documented. */
 export const EXAMPLE_SCP = "the example SCP in docs/design.md (What it trusts)";
