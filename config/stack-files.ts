@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
 import { IssueList } from "../domain/issues";
+import { shortenedAccountId } from "../domain/rules";
 import { ORGANIZATION, PROJECT, resolveStackRole, StackIdentity, StackRole } from "../domain/stack-identity";
 import { ACCOUNT_KEYS } from "./account";
 import { CONSUMER_KEYS, ConsumerSettings, parseConsumerSettings } from "./consumer";
@@ -54,13 +55,18 @@ const PULUMI_STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsa
 
 /**
  * A setting written beside `config:` instead of under it: Pulumi never hands it to the program, so
- * the stack would deploy without it (a region, a consumer list) and no message would say why.
+ * the stack would deploy without it (a region, a consumer list) and no message would say why. And an
+ * account id YAML read as a number that lost its leading 0.
  */
 function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: string): void {
     const names = new Set<string>([...ACCOUNT_KEYS, ...OWNER_KEYS, ...CONSUMER_KEYS]);
+    const file = `Pulumi.${stack}.yaml`;
     const issues = new IssueList();
     for (const [key, value] of Object.entries(document)) {
         const setting = key.startsWith(`${PROJECT}:`) || (key.includes(":") && !key.startsWith("pulumi:")) || names.has(key);
+        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+        const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+        const set = scalar ? `pulumi config set ${fullKey} ${shellWord(String(value))} -s ${stack}` : `write it as YAML under config: as ${fullKey}`;
         issues.check(
             key,
             value,
@@ -68,11 +74,19 @@ function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: s
                 !PULUMI_STACK_FILE_KEYS.includes(key) &&
                 setting &&
                 "is written outside config:, so Pulumi never passes it to the program and the stack would deploy without it",
-            `indent it under config: in Pulumi.${stack}.yaml${key.includes(":") ? "" : ` as ${PROJECT}:${key}`}`,
+            `move it under config: in ${file}${key.includes(":") ? "" : ` as ${fullKey}`}: delete the line from ${file}, then ${set}`,
         );
     }
-    issues.throwIfAny(`Invalid stack file for stack "${stack}" (Pulumi.${stack}.yaml)`);
+    const config = (document.config ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(config)) {
+        const shortened = /^[^:]+:(?:accountId|endpointOwnerAccountId)$/.test(key) ? shortenedAccountId(value) : undefined;
+        issues.check(key, String(value), shortened?.rule, `pulumi config set ${key} ${shortened?.fixed ?? ""} -s ${stack}`);
+    }
+    issues.throwIfAny(`Invalid stack file for stack "${stack}" (${file})`);
 }
+
+/** A value as one word of a shell command line: quoted when it holds anything besides safe characters. */
+const shellWord = (value: string) => (/^[\w./:@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
 
 /** The project's stack files: its owners (at least one; a consumer may read several), and its consumers. */
 export function readProjectFiles(dir: string): { owners: StackFile[]; consumers: StackFile[] } {

@@ -414,11 +414,30 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             );
             const shortened = await planCli(["--config-dir", dir]);
             expect(shortened.stderr).to.contain(
-                'cross-account-s3:accountId = "11111111111": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+                "cross-account-s3:accountId = \"11111111111\": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it.\n    Fix: pulumi config set cross-account-s3:accountId '011111111111' -s owner",
             );
-            expect(shortened.stderr).to.contain(
-                'cross-account-s3:consumers[0].accountId = "22222222222": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: "${OWNER_ACCOUNT}"\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: 022222222222, access: read }\n`,
             );
+            const listed = await planCli(["--config-dir", dir]);
+            expect(listed.stderr).to.contain(
+                "cross-account-s3:consumers[0].accountId = \"22222222222\": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it.\n    Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '022222222222' -s owner",
+            );
+        });
+
+        it("a quoted id of the wrong length gets a placeholder to fill in, and no hint to quote it", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "plan-"));
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: "11111111111"\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: "2222", access: read }\n`,
+            );
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.stderr).to.contain(
+                "cross-account-s3:accountId = \"11111111111\": must be a 12-digit AWS account id.\n    Fix: pulumi config set cross-account-s3:accountId '<12-digit account id>' -s owner",
+            );
+            expect(run.stderr).to.contain("Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '<12-digit account id>' -s owner");
+            expect(run.stderr).not.to.contain("quote it");
         });
 
         it("names settings under the wrong key, with the key meant", async () => {
