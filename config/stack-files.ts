@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
 import { IssueList } from "../domain/issues";
@@ -23,6 +23,20 @@ export function discoverStacks(dir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** The stacks of the folder a user named, or a message that says what is wrong with that folder. */
+export function stacksInFolder(dir: string): string[] {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new Error(`${dir} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
+    }
+    const stacks = discoverStacks(dir);
+    if (stacks.length === 0) {
+        throw new Error(
+            `${dir} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)`,
+        );
+    }
+    return stacks;
 }
 
 const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
@@ -90,7 +104,7 @@ const shellWord = (value: string) => (/^[\w./:@=+-]+$/.test(value) ? value : `'$
 
 /** The project's stack files: its owners (at least one; a consumer may read several), and its consumers. */
 export function readProjectFiles(dir: string): { owners: StackFile[]; consumers: StackFile[] } {
-    const files = discoverStacks(dir).map((s) => readStackFile(dir, s));
+    const files = stacksInFolder(dir).map((s) => readStackFile(dir, s));
     const owners = files.filter((f) => f.role === "owner");
     if (owners.length === 0) {
         throw new Error(`The project needs at least one owner stack file (Pulumi.owner.yaml, or cross-account-s3:role: owner); found none in ${dir}`);
@@ -106,3 +120,24 @@ function settingsOf<T>(file: StackFile, parser: (raw: Record<string, string>, id
 
 export const ownerSettingsOf = (file: StackFile): OwnerSettings => settingsOf(file, parseOwnerSettings);
 export const consumerSettingsOf = (file: StackFile): ConsumerSettings => settingsOf(file, parseConsumerSettings);
+
+/**
+ * Every stack file's own settings, each parsed as its program parses them: the message of each file
+ * that is invalid (all of them, not only the first), or none.
+ */
+export function stackFileProblems(dir: string, stacks: readonly string[] = stacksInFolder(dir)): string[] {
+    const problems: string[] = [];
+    for (const stack of stacks) {
+        try {
+            const file = readStackFile(dir, stack);
+            if (file.role === "owner") {
+                ownerSettingsOf(file);
+            } else {
+                consumerSettingsOf(file);
+            }
+        } catch (error) {
+            problems.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return problems;
+}

@@ -1,7 +1,6 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
-import { existsSync, statSync } from "fs";
-import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
+import { readStackFile, StackFile, stacksInFolder } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
 
@@ -142,22 +141,6 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     }
     const ownerNames = owners.map((o) => o.stack);
     return { project: PROJECT, phases, unlisted: unlisted.map((c) => ({ stack: c.stack, steps: unlistedSteps(c.stack, ownerNames) })) };
-}
-
-/** The stacks of a folder, or a message that says what is wrong with the folder the user named. */
-function stacksInFolder(dir: string): string[] {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-        throw new PlanError("", 0, `${dir} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
-    }
-    const stacks = discoverStacks(dir);
-    if (stacks.length === 0) {
-        throw new PlanError(
-            "",
-            0,
-            `${dir} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)`,
-        );
-    }
-    return stacks;
 }
 
 /** How to finish with a consumer stack the owner does not list: offboarding, or onboarding half done. */

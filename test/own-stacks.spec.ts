@@ -91,8 +91,47 @@ describe("your own stack files", function () {
             const dir = folder({ owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": "eu-west-1" } });
             const [checked, planned] = [await run(check, ["--config-dir", dir]), await run(main, ["--config-dir", dir])];
             expect([checked.status, checked.stdout]).to.deep.equal([1, ""]);
-            expect(checked.stderr).to.equal(planned.stderr);
+            expect(planned.stderr).to.contain(checked.stderr);
             expect(checked.stderr).to.contain('cross-account-s3:accountId = "12345": must be a 12-digit AWS account id');
+        });
+
+        it("reports every stack file's problems at once, before it plays any rollout", async () => {
+            const dir = folder({
+                owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": "eu-west-1" },
+                consumer: { "cross-account-s3:accountId": "777788889999", "cross-account-s3:region": "eu-wst-1", "cross-account-s3:vpcId": "vpc-0a1b2c3d" },
+                "consumer-b": { "cross-account-s3:accountId": "777788889999", "cross-account-s3:region": "eu-west-1", "cross-account-s3:vpcId": "vpc-xyz" },
+            });
+            let played = 0;
+            let stdout = "";
+            let stderr = "";
+            const status = await check(["--config-dir", dir], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, (options) => {
+                played += 1;
+                return planOnce(options);
+            });
+            expect([status, stdout, played]).to.deep.equal([1, "", 0]);
+            expect(stderr).to.contain('Invalid configuration for owner stack "owner" in Pulumi.owner.yaml');
+            expect(stderr).to.contain('cross-account-s3:accountId = "12345": must be a 12-digit AWS account id');
+            expect(stderr).to.contain("Pulumi.consumer.yaml");
+            expect(stderr).to.contain('cross-account-s3:region = "eu-wst-1"');
+            expect(stderr).to.contain("Pulumi.consumer-b.yaml");
+            expect(stderr).to.contain('cross-account-s3:vpcId = "vpc-xyz"');
+        });
+
+        it("prints each stack's warnings under its line", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "stacks-"));
+            for (const name of ["owner", "consumer", "consumer-analytics"]) {
+                const text = readFileSync(join(stackFolder("own-accounts"), `Pulumi.${name}.yaml`), "utf8");
+                writeFileSync(join(dir, `Pulumi.${name}.yaml`), name === "consumer-analytics" ? text.replace("access: read\n", "access: read-write\n") : text);
+            }
+            const checked = await run(check, ["--config-dir", dir]);
+            expect(checked.status, checked.stderr).to.equal(0);
+            expect(checked.stdout).to.contain(
+                [
+                    "Pulumi.owner.yaml: valid (owner)",
+                    "  warning: organization/cross-account-s3/consumer-analytics asks for read-write access but is granted read; it gets what both allow: read",
+                    "Pulumi.consumer.yaml: valid",
+                ].join("\n"),
+            );
         });
     });
 
