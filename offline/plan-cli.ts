@@ -2,8 +2,8 @@
  * npm run plan: plays a first rollout offline and prints it; exits 1, with nothing on stdout, when a
  * stack's config or inputs are invalid. npm run check: the same validation, without the plan.
  */
-import { writeFileSync } from "fs";
-import { resolve } from "path";
+import { mkdirSync, writeFileSync } from "fs";
+import { dirname, resolve } from "path";
 import { CommandSpec, OptionSpec, parseCommandLine, usage, UsageError, userPath } from "../cli/command-line";
 import { Plan, planRollout, PlanError } from "./plan";
 import { renderHuman, renderJson } from "./planReport";
@@ -35,14 +35,20 @@ export const PLAN_COMMAND: CommandSpec = {
         { name: "json", type: "boolean", description: "the plan as one JSON document (same as --format json)" },
         { name: "mermaid", type: "boolean", description: "the final state as a Mermaid picture (same as --format mermaid)" },
         { name: "format", type: "string", value: "human|json|mermaid", description: "the output format (default: human)" },
-        { name: "out", type: "string", value: "FILE", description: "write the output to FILE instead of stdout (a clean document, without npm's banner)" },
+        {
+            name: "out",
+            type: "string",
+            value: "FILE",
+            description:
+                "write the output to FILE instead of stdout (a clean document, without npm's banner); missing folders are created, and out/ is git- and Prettier-ignored",
+        },
         { name: "details", type: "boolean", description: "every input of every resource in the human plan, not only placement and policies" },
     ],
     environment: ENVIRONMENT,
     notes: ["npm prints its own banner on stdout: for machine output use --out FILE, or npm run -s (silent) and redirect."],
     examples: [
         "npm run plan",
-        "npm run plan -- --json --out plan.json",
+        "npm run plan -- --json --out out/plan.json",
         "npm run -s plan -- --mermaid > plan.mmd",
         "npm run plan -- --config-dir ../our-stacks",
     ],
@@ -168,6 +174,7 @@ export function main(argv: readonly string[], io: Io, plan: typeof planRollout =
         if (options.out === undefined) {
             io.stdout(text);
         } else {
+            mkdirSync(dirname(options.out), { recursive: true });
             writeFileSync(options.out, text);
             io.stderr(`Wrote the ${options.format} plan to ${options.out}\n`);
         }

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { check, main } from "../offline/plan-cli";
+import * as prettier from "prettier";
+import { check, main, PLAN_COMMAND } from "../offline/plan-cli";
+import { CI_POLICIES } from "../pipeline/cli";
 import { Plan, planRollout } from "../offline/plan";
 import { stackFolder } from "./fixtures";
 import { planOnce } from "./helpers";
@@ -157,6 +159,31 @@ describe("your own stack files", function () {
             expect([written.status, written.stdout]).to.deep.equal([0, ""]);
             const doc = JSON.parse(readFileSync(join(here, "plan.json"), "utf8")) as { phases: unknown[] };
             expect(doc.phases).to.have.length(3);
+        });
+
+        it("--out creates the folders it needs, and the examples' out/ folder is one npm test never checks", async () => {
+            const here = mkdtempSync(join(tmpdir(), "here-"));
+            const written = await run(main, ["--config-dir", stackFolder("example"), "--mermaid", "--out", "out/pictures/plan.mmd"], { INIT_CWD: here });
+            expect([written.status, written.stdout], written.stderr).to.deep.equal([0, ""]);
+            expect(readFileSync(join(here, "out", "pictures", "plan.mmd"), "utf8")).to.match(/^flowchart|^graph|^%%/);
+            // prettier --check . reads .gitignore and .prettierignore (Prettier 3's default ignore files).
+            const ignorePath = [join(ROOT, ".gitignore"), join(ROOT, ".prettierignore")];
+            const info = (file: string) => prettier.getFileInfo(join(ROOT, file), { ignorePath });
+            expect((await info("out/plan.json")).ignored).to.equal(true);
+            expect((await info("out/ci-roles/owner/preview-policy.json")).ignored).to.equal(true);
+            expect((await info("plan.json")).ignored).to.equal(false);
+            const examples = [
+                readFileSync(join(ROOT, "README.md"), "utf8"),
+                readFileSync(join(ROOT, "docs", "operations.md"), "utf8"),
+                ...PLAN_COMMAND.examples,
+                ...CI_POLICIES.examples,
+            ].join("\n");
+            const targets = [...examples.matchAll(/--out (\S+)/g)].map((m) => m[1]).filter((t) => !/FILE|DIR/.test(t));
+            expect(targets).to.include("out/plan.json");
+            expect(
+                targets.filter((t) => !t.startsWith("out/")),
+                "every --out example writes under out/",
+            ).to.deep.equal([]);
         });
 
         it("--config-dir resolves from where the user stands, not the project folder", async () => {
