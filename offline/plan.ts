@@ -2,7 +2,7 @@ import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
 import { readStackFile, StackFile, stacksInFolder } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
-import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
+import { ORGANIZATION, PROJECT, variableStackName } from "../domain/stack-identity";
 
 /**
  * A first rollout played offline: the real stack programs (through index.ts) under Pulumi's mock
@@ -149,6 +149,7 @@ function unlistedSteps(stack: string, ownerStacks: readonly string[]): string[] 
         `${ownerStacks.map((o) => `pulumi up -s ${o}`).join(", ")} (with the owner account's credentials): the bucket policy no longer grants or locks ${stack}`,
         `pulumi destroy -s ${stack} (with its account's credentials): its endpoint, route-table associations and role go; the bucket and its data stay`,
         `pulumi stack rm ${stack}, and delete Pulumi.${stack}.yaml`,
+        `delete the repository variables ${variableStackName(stack)}_PREVIEW_ROLE_ARN and ${variableStackName(stack)}_DEPLOY_ROLE_ARN (and the roles they name, in its account)`,
         `(adding it instead? list { stack: ${stack}, accountId: "…", access: read } in the owner's cross-account-s3:consumers, then roll out owner → ${stack} → owner)`,
     ];
 }

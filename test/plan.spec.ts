@@ -337,9 +337,17 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             const run = await planCli(["--config-dir", dir]);
             expect(run.status, run.stderr).to.equal(0);
             expect(run.stdout).to.not.contain("Phase 2 of 3 · stack consumer-b");
+            expect(run.stdout).to.match(/phase 1 · owner: \d+ AWS resources created\n/);
+            expect(run.stdout).to.match(/phase 3 · owner: \d+ AWS resources in the stack, changed or kept\n/);
+            expect(run.stdout).to.not.match(/phase 3 · owner: \d+ AWS resources created/);
             const removal = run.stdout.split("━━ Removal of stack consumer-b (not on the owner's list) ━━")[1];
             expect(removal, run.stdout).to.be.a("string");
-            const steps = ["1. pulumi up -s owner", "2. pulumi destroy -s consumer-b", "3. pulumi stack rm consumer-b, and delete Pulumi.consumer-b.yaml"];
+            const steps = [
+                "1. pulumi up -s owner",
+                "2. pulumi destroy -s consumer-b",
+                "3. pulumi stack rm consumer-b, and delete Pulumi.consumer-b.yaml",
+                "4. delete the repository variables CONSUMER_B_PREVIEW_ROLE_ARN and CONSUMER_B_DEPLOY_ROLE_ARN",
+            ];
             expect(steps.map((step) => removal.indexOf(step))).to.satisfy((at: number[]) => at.every((i, n) => i > 0 && (n === 0 || i > at[n - 1])));
             const json = JSON.parse((await planCli(["--config-dir", dir, "--json"])).stdout) as { unlisted: { stack: string }[]; phases: { stack: string }[] };
             expect(json.unlisted.map((u) => u.stack)).to.deep.equal(["consumer-b"]);
