@@ -5,7 +5,9 @@ import { join } from "path";
 import { stringify } from "yaml";
 import * as prettier from "prettier";
 import { check, main, PLAN_COMMAND } from "../offline/plan-cli";
-import { CI_POLICIES } from "../pipeline/cli";
+import { CI_POLICIES, main as ciPolicies } from "../pipeline/cli";
+import { main as verify } from "../verify/cli";
+import { projectStacks } from "../rollout/cli";
 import { Plan, planRollout } from "../offline/plan";
 import { stackFolder } from "./fixtures";
 import { planOnce } from "./helpers";
@@ -194,6 +196,27 @@ describe("your own stack files", function () {
             expect(relative.stderr).to.equal(
                 `${join(here, "mycfg")} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)\n`,
             );
+        });
+
+        it("a missing or empty folder gets the same message from every command that reads stack files", async () => {
+            const empty = mkdtempSync(join(tmpdir(), "empty-"));
+            for (const [dir, message] of [
+                [empty, `${empty} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them`],
+                [join(empty, "missing"), `${join(empty, "missing")} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`],
+            ]) {
+                const commands: [string, typeof main][] = [
+                    ["plan", main],
+                    ["check", check],
+                    ["verify", (argv, io) => verify(argv, io)],
+                    ["ci-policies", ciPolicies],
+                ];
+                for (const [name, command] of commands) {
+                    const answer = await run(command, ["--config-dir", dir]);
+                    expect(answer.status, name).to.equal(1);
+                    expect(answer.stderr, name).to.contain(message);
+                }
+                expect(() => projectStacks(dir)).to.throw(message.split(": name")[0]);
+            }
         });
 
         it("a folder that does not exist: says so", async () => {
