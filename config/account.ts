@@ -19,7 +19,7 @@ export interface AccountSettings {
 export const ACCOUNT_KEYS = ["role", "accountId", "region", "allowUnlistedRegion", "deployRoleArn", "profile", "tags"] as const;
 
 export function readAccountSettings(config: ConfigReader): AccountSettings {
-    const accountId = config.require("accountId", rules.accountId, "111122223333");
+    const accountId = config.require("accountId", rules.accountId, rules.ACCOUNT_ID_PLACEHOLDER);
     // A region newer than the installed provider can be allowed explicitly; its shape is still checked.
     const region = config.require(
         "region",
@@ -27,7 +27,7 @@ export function readAccountSettings(config: ConfigReader): AccountSettings {
         (typed) => (typed === undefined ? undefined : rules.didYouMean(typed, rules.PROVIDER_REGIONS)) ?? "eu-west-1",
     );
     const partition = rules.partitionOf(region);
-    const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, `arn:${partition}:iam::111122223333:role/deploy`);
+    const deployRoleArn = config.optional("deployRoleArn", rules.roleArn, rules.roleArnExample(partition, accountId, "deploy role name"));
     if (deployRoleArn !== undefined && rules.roleArn(deployRoleArn) === undefined) {
         checkPartition(config, "deployRoleArn", deployRoleArn, region);
         config.issues.check(

@@ -91,7 +91,7 @@ export function parseConsumerSettings(
         adopting ? [...ENDPOINT_POLICY_MODES, "unmanaged"] : ENDPOINT_POLICY_MODES,
         adopting ? "unmanaged" : DEFAULT_ENDPOINT_POLICY,
     );
-    const endpointOwner = config.optional("endpointOwnerAccountId", rules.accountId, "444455556666");
+    const endpointOwner = config.optional("endpointOwnerAccountId", rules.accountId, rules.ACCOUNT_ID_PLACEHOLDER);
     const sharedVpc = endpointOwner !== undefined && rules.accountId(endpointOwner) === undefined && endpointOwner !== account.accountId;
     config.issues.check(
         config.key("endpointOwnerAccountId"),
@@ -127,7 +127,7 @@ export function parseConsumerSettings(
             `only applies to a restricted endpoint policy, but endpointPolicy is "${endpointPolicy}"`,
         `${config.setLine("endpointPolicy", "owner-only")} (or account-and-owner), or ${config.removeLine("extraBuckets")}`,
     );
-    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, `arn:${account.partition}:iam::444455556666:role/app`);
+    const existingRoleArn = config.optional("existingRoleArn", rules.roleArn, rules.roleArnExample(account.partition, account.accountId, "role name"));
     if (existingRoleArn !== undefined && rules.roleArn(existingRoleArn) === undefined) {
         checkPartition(config, "existingRoleArn", existingRoleArn, account.region);
         config.issues.check(
@@ -143,7 +143,7 @@ export function parseConsumerSettings(
             `name a role your workloads assume, or ${config.removeLine("existingRoleArn")} to create one`,
         );
     }
-    const verifyTester = config.optional("verifyTester", rules.roleArn, "arn:aws:iam::444455556666:role/verify");
+    const verifyTester = config.optional("verifyTester", rules.roleArn, rules.roleArnExample(account.partition, account.accountId, "tester role name"));
     if (verifyTester !== undefined && rules.roleArn(verifyTester) === undefined) {
         config.issues.check(
             config.key("verifyTester"),

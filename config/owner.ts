@@ -222,11 +222,14 @@ function readConsumers(config: ConfigReader, ownerAccountId: string, identity: S
             if (v === undefined && !required) {
                 return undefined;
             }
-            const broken = typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v);
-            return config.issues.check(config.key(`${at}.${name}`), v, broken, config.setLine(`${at}.${name}`, example)) ? (v as string) : undefined;
+            const shortened = name === "accountId" ? rules.shortenedAccountId(entry[name]) : undefined;
+            const broken = shortened?.rule ?? (typeof v !== "string" ? (v === undefined ? "is required" : "must be a string") : rule(v));
+            return config.issues.check(config.key(`${at}.${name}`), v, broken, config.setLine(`${at}.${name}`, shortened?.fixed ?? example))
+                ? (v as string)
+                : undefined;
         };
         const stack = field("stack", rules.stackName, "consumer", true);
-        const accountId = field("accountId", rules.accountId, "444455556666", true);
+        const accountId = field("accountId", rules.accountId, rules.ACCOUNT_ID_PLACEHOLDER, true);
         if (accountId !== undefined) {
             config.issues.check(
                 config.key(`${at}.accountId`),

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import { join } from "path";
 import { parse, YAMLError } from "yaml";
 import { IssueList } from "../domain/issues";
+import { shortenedAccountId } from "../domain/rules";
 import { ORGANIZATION, PROJECT, resolveStackRole, StackIdentity, StackRole } from "../domain/stack-identity";
 import { ACCOUNT_KEYS } from "./account";
 import { CONSUMER_KEYS, ConsumerSettings, parseConsumerSettings } from "./consumer";
@@ -22,6 +23,20 @@ export function discoverStacks(dir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** The stacks of the folder a user named, or a message that says what is wrong with that folder. */
+export function stacksInFolder(dir: string): string[] {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new Error(`${dir} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
+    }
+    const stacks = discoverStacks(dir);
+    if (stacks.length === 0) {
+        throw new Error(
+            `${dir} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)`,
+        );
+    }
+    return stacks;
 }
 
 const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
@@ -54,13 +69,18 @@ const PULUMI_STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsa
 
 /**
  * A setting written beside `config:` instead of under it: Pulumi never hands it to the program, so
- * the stack would deploy without it (a region, a consumer list) and no message would say why.
+ * the stack would deploy without it (a region, a consumer list) and no message would say why. And an
+ * account id YAML read as a number that lost its leading 0.
  */
 function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: string): void {
     const names = new Set<string>([...ACCOUNT_KEYS, ...OWNER_KEYS, ...CONSUMER_KEYS]);
+    const file = `Pulumi.${stack}.yaml`;
     const issues = new IssueList();
     for (const [key, value] of Object.entries(document)) {
         const setting = key.startsWith(`${PROJECT}:`) || (key.includes(":") && !key.startsWith("pulumi:")) || names.has(key);
+        const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+        const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+        const set = scalar ? `pulumi config set ${fullKey} ${shellWord(String(value))} -s ${stack}` : `write it as YAML under config: as ${fullKey}`;
         issues.check(
             key,
             value,
@@ -68,15 +88,23 @@ function refuseSettingsOutsideConfig(document: Record<string, unknown>, stack: s
                 !PULUMI_STACK_FILE_KEYS.includes(key) &&
                 setting &&
                 "is written outside config:, so Pulumi never passes it to the program and the stack would deploy without it",
-            `indent it under config: in Pulumi.${stack}.yaml${key.includes(":") ? "" : ` as ${PROJECT}:${key}`}`,
+            `move it under config: in ${file}${key.includes(":") ? "" : ` as ${fullKey}`}: delete the line from ${file}, then ${set}`,
         );
     }
-    issues.throwIfAny(`Invalid stack file for stack "${stack}" (Pulumi.${stack}.yaml)`);
+    const config = (document.config ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(config)) {
+        const shortened = /^[^:]+:(?:accountId|endpointOwnerAccountId)$/.test(key) ? shortenedAccountId(value) : undefined;
+        issues.check(key, String(value), shortened?.rule, `pulumi config set ${key} ${shortened?.fixed ?? ""} -s ${stack}`);
+    }
+    issues.throwIfAny(`Invalid stack file for stack "${stack}" (${file})`);
 }
+
+/** A value as one word of a shell command line: quoted when it holds anything besides safe characters. */
+const shellWord = (value: string) => (/^[\w./:@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
 
 /** The project's stack files: its owners (at least one; a consumer may read several), and its consumers. */
 export function readProjectFiles(dir: string): { owners: StackFile[]; consumers: StackFile[] } {
-    const files = discoverStacks(dir).map((s) => readStackFile(dir, s));
+    const files = stacksInFolder(dir).map((s) => readStackFile(dir, s));
     const owners = files.filter((f) => f.role === "owner");
     if (owners.length === 0) {
         throw new Error(`The project needs at least one owner stack file (Pulumi.owner.yaml, or cross-account-s3:role: owner); found none in ${dir}`);
@@ -92,3 +120,24 @@ function settingsOf<T>(file: StackFile, parser: (raw: Record<string, string>, id
 
 export const ownerSettingsOf = (file: StackFile): OwnerSettings => settingsOf(file, parseOwnerSettings);
 export const consumerSettingsOf = (file: StackFile): ConsumerSettings => settingsOf(file, parseConsumerSettings);
+
+/**
+ * Every stack file's own settings, each parsed as its program parses them: the message of each file
+ * that is invalid (all of them, not only the first), or none.
+ */
+export function stackFileProblems(dir: string, stacks: readonly string[] = stacksInFolder(dir)): string[] {
+    const problems: string[] = [];
+    for (const stack of stacks) {
+        try {
+            const file = readStackFile(dir, stack);
+            if (file.role === "owner") {
+                ownerSettingsOf(file);
+            } else {
+                consumerSettingsOf(file);
+            }
+        } catch (error) {
+            problems.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return problems;
+}

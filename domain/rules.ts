@@ -19,14 +19,24 @@ export function didYouMean(value: string, candidates: readonly string[]): string
 
 const hexId = (prefix: string) => new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`);
 
-export const accountId: Rule = (v) => {
-    if (/^\d{12}$/.test(v)) {
-        return undefined;
-    }
-    return /^\d{11}$/.test(v)
-        ? 'must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it ("012345678901")'
-        : "must be a 12-digit AWS account id";
-};
+export const accountId: Rule = (v) => (/^\d{12}$/.test(v) ? undefined : "must be a 12-digit AWS account id");
+
+/** The fix value where none can be suggested: it cannot be mistaken for a real account id. */
+export const ACCOUNT_ID_PLACEHOLDER = "'<12-digit account id>'";
+
+/** A role ARN to fill in, quoted: this stack's account when it is valid, and the role's name to choose. */
+export const roleArnExample = (partition: string, account: string, roleName: string): string =>
+    `'arn:${partition}:iam::${accountId(account) === undefined ? account : "<12-digit account id>"}:role/<${roleName}>'`;
+
+/**
+ * An account id written as an unquoted YAML number that started with 0: YAML read it as a number and
+ * dropped the 0. The id meant is the number with its 0 back, quoted.
+ */
+export function shortenedAccountId(value: unknown): { rule: string; fixed: string } | undefined {
+    return typeof value === "number" && Number.isSafeInteger(value) && /^\d{11}$/.test(String(value))
+        ? { rule: "must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it", fixed: `'0${value}'` }
+        : undefined;
+}
 
 export const region: Rule = (v) => (/^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : "must be an AWS region code such as eu-west-1");
 

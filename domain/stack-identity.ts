@@ -59,3 +59,9 @@ export function resolveStackRole(configured: string | undefined, stack: string, 
     }
     return derived;
 }
+
+/**
+ * A stack's name as it appears in environment and repository variable names (`consumer-eu` →
+ * `CONSUMER_EU`): upper-cased, other characters as `_`, as in `AWS_PROFILE_<STACK>`.
+ */
+export const variableStackName = (stack: string): string => stack.toUpperCase().replace(/[^A-Z0-9]/g, "_");

@@ -2,12 +2,13 @@
  * npm run plan: plays a first rollout offline and prints it; exits 1, with nothing on stdout, when a
  * stack's config or inputs are invalid. npm run check: the same validation, without the plan.
  */
-import { writeFileSync } from "fs";
-import { resolve } from "path";
+import { mkdirSync, writeFileSync } from "fs";
+import { dirname, resolve } from "path";
 import { CommandSpec, OptionSpec, parseCommandLine, usage, UsageError, userPath } from "../cli/command-line";
 import { Plan, planRollout, PlanError } from "./plan";
 import { renderHuman, renderJson } from "./planReport";
 import { skipPulumiPromiseStacks } from "./fast-stacks";
+import { stackFileProblems } from "../config/stack-files";
 import { renderMermaid } from "./planPicture";
 
 const FORMATS = ["human", "json", "mermaid"] as const;
@@ -34,14 +35,20 @@ export const PLAN_COMMAND: CommandSpec = {
         { name: "json", type: "boolean", description: "the plan as one JSON document (same as --format json)" },
         { name: "mermaid", type: "boolean", description: "the final state as a Mermaid picture (same as --format mermaid)" },
         { name: "format", type: "string", value: "human|json|mermaid", description: "the output format (default: human)" },
-        { name: "out", type: "string", value: "FILE", description: "write the output to FILE instead of stdout (a clean document, without npm's banner)" },
+        {
+            name: "out",
+            type: "string",
+            value: "FILE",
+            description:
+                "write the output to FILE instead of stdout (a clean document, without npm's banner); missing folders are created, and out/ is git- and Prettier-ignored",
+        },
         { name: "details", type: "boolean", description: "every input of every resource in the human plan, not only placement and policies" },
     ],
     environment: ENVIRONMENT,
     notes: ["npm prints its own banner on stdout: for machine output use --out FILE, or npm run -s (silent) and redirect."],
     examples: [
         "npm run plan",
-        "npm run plan -- --json --out plan.json",
+        "npm run plan -- --json --out out/plan.json",
         "npm run -s plan -- --mermaid > plan.mmd",
         "npm run plan -- --config-dir ../our-stacks",
     ],
@@ -122,7 +129,14 @@ function failure(error: unknown): string {
  * Runs one of the commands: exit code 0 with its output, 2 for a command line it cannot run, 1 with
  * the reason on stderr. `plan` is the planner (specs pass one that plays each config folder once).
  */
-async function runCommand(spec: CommandSpec, argv: readonly string[], io: Io, plan: typeof planRollout, done: (played: Plan, options: PlanCliOptions) => void) {
+async function runCommand(
+    spec: CommandSpec,
+    argv: readonly string[],
+    io: Io,
+    plan: typeof planRollout,
+    done: (played: Plan, options: PlanCliOptions) => void,
+    validate?: (options: PlanCliOptions) => string[],
+) {
     let options: PlanCliOptions | "help";
     try {
         options = parsePlanArgs(argv, spec);
@@ -135,6 +149,11 @@ async function runCommand(spec: CommandSpec, argv: readonly string[], io: Io, pl
         return 0;
     }
     try {
+        const problems = validate?.(options) ?? [];
+        if (problems.length > 0) {
+            io.stderr(`${problems.join("\n\n")}\n`);
+            return 1;
+        }
         done(await plan({ configDir: options.configDir, ...(options.stacks === undefined ? {} : { stacks: options.stacks }) }), options);
         return 0;
     } catch (error) {
@@ -155,34 +174,51 @@ export function main(argv: readonly string[], io: Io, plan: typeof planRollout =
         if (options.out === undefined) {
             io.stdout(text);
         } else {
+            mkdirSync(dirname(options.out), { recursive: true });
             writeFileSync(options.out, text);
             io.stderr(`Wrote the ${options.format} plan to ${options.out}\n`);
         }
     });
 }
 
-/** npm run check: the plan's validation, a line per stack, no plan. */
+/** A stack's warnings (what pulumi preview would print as warnings), once each, under its line. */
+function warningsOf(played: Plan, stack: string): string[] {
+    const logs = played.phases.filter((p) => p.stack === stack).flatMap((p) => p.logs);
+    return [...new Set(logs.filter((l) => l.startsWith("warning:")))].map((l) => `  ${l}`);
+}
+
+/**
+ * npm run check: every stack file's own settings first, each file's problems at once; then, when all
+ * are valid, the plan's validation of what the stacks read from each other. A line per stack, with
+ * its warnings under it; no plan.
+ */
 export function check(argv: readonly string[], io: Io, plan: typeof planRollout = planRollout): Promise<number> {
-    return runCommand(CHECK_COMMAND, argv, io, plan, (played) => {
-        const owner = played.phases[0].stack;
-        const locked = played.phases[played.phases.length - 1].outputs.lockedVpceIds;
-        const isLocked = (vpceId: unknown) => Array.isArray(locked) && locked.includes(vpceId);
-        const consumers = played.phases
-            .filter((p) => p.phase === 2)
-            .map(
-                (p) =>
-                    `Pulumi.${p.stack}.yaml: valid (consumer; ${isLocked(p.outputs.vpceId) ? "granted, and locked to its endpoint" : "not granted or locked"})`,
+    return runCommand(
+        CHECK_COMMAND,
+        argv,
+        io,
+        plan,
+        (played) => {
+            const owners = [...new Set(played.phases.filter((p) => p.phase !== 2).map((p) => p.stack))];
+            const locked = played.phases.filter((p) => p.phase !== 2).flatMap((p) => (Array.isArray(p.outputs.lockedVpceIds) ? p.outputs.lockedVpceIds : []));
+            const consumers = played.phases
+                .filter((p) => p.phase === 2)
+                .flatMap((p) => [
+                    `Pulumi.${p.stack}.yaml: valid (consumer; ${locked.includes(p.outputs.vpceId) ? "granted, and locked to its endpoint" : "not granted or locked"})`,
+                    ...warningsOf(played, p.stack),
+                ]);
+            io.stdout(
+                [
+                    ...owners.flatMap((owner) => [`Pulumi.${owner}.yaml: valid (owner)`, ...warningsOf(played, owner)]),
+                    ...consumers,
+                    ...played.unlisted.map(
+                        (u) => `Pulumi.${u.stack}.yaml: not on the owner's consumers list, so it gets nothing; npm run plan shows how to finish`,
+                    ),
+                ].join("\n") + "\n",
             );
-        io.stdout(
-            [
-                `Pulumi.${owner}.yaml: valid (owner)`,
-                ...consumers,
-                ...played.unlisted.map(
-                    (u) => `Pulumi.${u.stack}.yaml: not on the owner's consumers list, so it gets nothing; npm run plan shows how to finish`,
-                ),
-            ].join("\n") + "\n",
-        );
-    });
+        },
+        (options) => stackFileProblems(options.configDir, options.stacks),
+    );
 }
 
 if (require.main === module) {

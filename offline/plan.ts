@@ -1,9 +1,8 @@
 import { StackOutputsFixture } from "./mockCloud";
 import { PlacedRegistration, runStack, StackRunError } from "./runStack";
-import { existsSync, statSync } from "fs";
-import { discoverStacks, readStackFile, StackFile } from "../config/stack-files";
+import { readStackFile, StackFile, stacksInFolder } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
-import { ORGANIZATION, PROJECT } from "../domain/stack-identity";
+import { ORGANIZATION, PROJECT, variableStackName } from "../domain/stack-identity";
 import { ownerReturns } from "../domain/rollout-order";
 
 /**
@@ -150,28 +149,13 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     return { project: PROJECT, phases, unlisted: unlisted.map((c) => ({ stack: c.stack, steps: unlistedSteps(c.stack, ownerNames) })) };
 }
 
-/** The stacks of a folder, or a message that says what is wrong with the folder the user named. */
-function stacksInFolder(dir: string): string[] {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-        throw new PlanError("", 0, `${dir} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
-    }
-    const stacks = discoverStacks(dir);
-    if (stacks.length === 0) {
-        throw new PlanError(
-            "",
-            0,
-            `${dir} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)`,
-        );
-    }
-    return stacks;
-}
-
 /** How to finish with a consumer stack the owner does not list: offboarding, or onboarding half done. */
 function unlistedSteps(stack: string, ownerStacks: readonly string[]): string[] {
     return [
         `${ownerStacks.map((o) => `pulumi up -s ${o}`).join(", ")} (with the owner account's credentials): the bucket policy no longer grants or locks ${stack}`,
         `pulumi destroy -s ${stack} (with its account's credentials): its endpoint, route-table associations and role go; the bucket and its data stay`,
         `pulumi stack rm ${stack}, and delete Pulumi.${stack}.yaml`,
+        `delete the repository variables ${variableStackName(stack)}_PREVIEW_ROLE_ARN and ${variableStackName(stack)}_DEPLOY_ROLE_ARN (and the roles they name, in its account)`,
         `(adding it instead? list { stack: ${stack}, accountId: "…", access: read } in the owner's cross-account-s3:consumers, then roll out owner → ${stack} → owner)`,
     ];
 }

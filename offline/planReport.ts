@@ -122,7 +122,10 @@ export function renderHuman(plan: Plan, options: HumanOptions = {}): string {
     for (const phase of plan.phases) {
         const aws = phase.resources.filter((r) => r.type.startsWith("aws:"));
         const adopted = aws.filter((r) => r.adopted).length;
-        lines.push(`  phase ${phase.phase} · ${phase.stack}: ${aws.length - adopted} AWS resources created${adopted ? `, ${adopted} adopted` : ""}`);
+        // Only a stack's first run creates; its later run updates what it created, or keeps it.
+        const first = plan.phases.find((p) => p.stack === phase.stack) === phase;
+        const managed = `${aws.length - adopted} AWS resources ${first ? "created" : "in the stack, changed or kept"}`;
+        lines.push(`  phase ${phase.phase} · ${phase.stack}: ${managed}${adopted ? `, ${adopted} adopted` : ""}`);
     }
     const owners = [...new Set(plan.phases.filter((p) => p.phase === 1).map((p) => p.stack))];
     for (const owner of owners) {

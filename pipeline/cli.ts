@@ -47,7 +47,7 @@ export const CI_POLICIES: CommandSpec = {
     ],
     examples: [
         "npm run ci-policies -- --json",
-        "npm run ci-policies -- --out ci-roles --repo acme/shared-data --repo-ids 1234567/89012345 --probe-instance consumer=i-0123456789abcdef0",
+        "npm run ci-policies -- --out out/ci-roles --repo acme/shared-data --repo-ids 1234567/89012345 --probe-instance consumer=i-0123456789abcdef0",
     ],
     notes: ["Nothing is sent to AWS: the output is for you to review and create (docs/operations.md shows how)."],
 };

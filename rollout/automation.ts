@@ -4,10 +4,11 @@ import { LocalWorkspace, LocalWorkspaceOptions, OutputMap, PulumiCommand, Stack 
 import { satisfies } from "semver";
 import { parse } from "yaml";
 import { ChangeCounts, StackOperations } from "./operations";
+import { variableStackName } from "../domain/stack-identity";
 
 /** `AWS_PROFILE_<STACK>` (stack name upper-cased, other characters as `_`) selects a stack's credentials. */
 export function profileVariable(stack: string): string {
-    return `AWS_PROFILE_${stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    return `AWS_PROFILE_${variableStackName(stack)}`;
 }
 
 /** Environment for one stack's operations: its own AWS profile when the environment names one. */

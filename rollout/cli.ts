@@ -6,7 +6,7 @@ import { existsSync } from "fs";
 import { join, resolve } from "path";
 import { UsageError, userPath } from "../cli/command-line";
 import { ownerSettingsOf, readProjectFiles } from "../config/stack-files";
-import { automationOperations, profileVariable } from "./automation";
+import { automationOperations } from "./automation";
 import { explainEngineError } from "./engine-errors";
 import { StopRequest } from "./interrupt";
 import { parseRolloutArgs } from "./command-specs";
@@ -17,6 +17,7 @@ import { liveReporter, plainReporter, Reporter } from "./progress";
 import { RolloutReport, summaryTable } from "./report";
 import { analyseStatus, consistent, StatusRow } from "./status";
 import { table } from "./table";
+import { variableStackName } from "../domain/stack-identity";
 
 export { summaryTable } from "./report";
 export { COMMAND_SPECS, parseRolloutArgs } from "./command-specs";
@@ -41,7 +42,7 @@ export function projectStacks(dir: string): RolloutStacks & { ownerConsumers: Re
  */
 export function stackList(stacks: RolloutStacks) {
     const entry = (stack: string) => {
-        const prefix = profileVariable(stack).slice("AWS_PROFILE_".length);
+        const prefix = variableStackName(stack);
         return { stack, previewRoleVariable: `${prefix}_PREVIEW_ROLE_ARN`, deployRoleVariable: `${prefix}_DEPLOY_ROLE_ARN` };
     };
     return {

@@ -3,7 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { check, main } from "../offline/plan-cli";
+import * as prettier from "prettier";
+import { check, main, PLAN_COMMAND } from "../offline/plan-cli";
+import { CI_POLICIES, main as ciPolicies } from "../pipeline/cli";
+import { main as verify } from "../verify/cli";
+import { projectStacks } from "../rollout/cli";
 import { Plan, planRollout } from "../offline/plan";
 import { stackFolder } from "./fixtures";
 import { planOnce } from "./helpers";
@@ -91,8 +95,47 @@ describe("your own stack files", function () {
             const dir = folder({ owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": "eu-west-1" } });
             const [checked, planned] = [await run(check, ["--config-dir", dir]), await run(main, ["--config-dir", dir])];
             expect([checked.status, checked.stdout]).to.deep.equal([1, ""]);
-            expect(checked.stderr).to.equal(planned.stderr);
+            expect(planned.stderr).to.contain(checked.stderr);
             expect(checked.stderr).to.contain('cross-account-s3:accountId = "12345": must be a 12-digit AWS account id');
+        });
+
+        it("reports every stack file's problems at once, before it plays any rollout", async () => {
+            const dir = folder({
+                owner: { "cross-account-s3:accountId": "12345", "cross-account-s3:region": "eu-west-1" },
+                consumer: { "cross-account-s3:accountId": "777788889999", "cross-account-s3:region": "eu-wst-1", "cross-account-s3:vpcId": "vpc-0a1b2c3d" },
+                "consumer-b": { "cross-account-s3:accountId": "777788889999", "cross-account-s3:region": "eu-west-1", "cross-account-s3:vpcId": "vpc-xyz" },
+            });
+            let played = 0;
+            let stdout = "";
+            let stderr = "";
+            const status = await check(["--config-dir", dir], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, (options) => {
+                played += 1;
+                return planOnce(options);
+            });
+            expect([status, stdout, played]).to.deep.equal([1, "", 0]);
+            expect(stderr).to.contain('Invalid configuration for owner stack "owner" in Pulumi.owner.yaml');
+            expect(stderr).to.contain('cross-account-s3:accountId = "12345": must be a 12-digit AWS account id');
+            expect(stderr).to.contain("Pulumi.consumer.yaml");
+            expect(stderr).to.contain('cross-account-s3:region = "eu-wst-1"');
+            expect(stderr).to.contain("Pulumi.consumer-b.yaml");
+            expect(stderr).to.contain('cross-account-s3:vpcId = "vpc-xyz"');
+        });
+
+        it("prints each stack's warnings under its line", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "stacks-"));
+            for (const name of ["owner", "consumer", "consumer-analytics"]) {
+                const text = readFileSync(join(stackFolder("own-accounts"), `Pulumi.${name}.yaml`), "utf8");
+                writeFileSync(join(dir, `Pulumi.${name}.yaml`), name === "consumer-analytics" ? text.replace("access: read\n", "access: read-write\n") : text);
+            }
+            const checked = await run(check, ["--config-dir", dir]);
+            expect(checked.status, checked.stderr).to.equal(0);
+            expect(checked.stdout).to.contain(
+                [
+                    "Pulumi.owner.yaml: valid (owner)",
+                    "  warning: organization/cross-account-s3/consumer-analytics asks for read-write access but is granted read; it gets what both allow: read",
+                    "Pulumi.consumer.yaml: valid",
+                ].join("\n"),
+            );
         });
     });
 
@@ -120,6 +163,31 @@ describe("your own stack files", function () {
             expect(doc.phases).to.have.length(3);
         });
 
+        it("--out creates the folders it needs, and the examples' out/ folder is one npm test never checks", async () => {
+            const here = mkdtempSync(join(tmpdir(), "here-"));
+            const written = await run(main, ["--config-dir", stackFolder("example"), "--mermaid", "--out", "out/pictures/plan.mmd"], { INIT_CWD: here });
+            expect([written.status, written.stdout], written.stderr).to.deep.equal([0, ""]);
+            expect(readFileSync(join(here, "out", "pictures", "plan.mmd"), "utf8")).to.match(/^flowchart|^graph|^%%/);
+            // prettier --check . reads .gitignore and .prettierignore (Prettier 3's default ignore files).
+            const ignorePath = [join(ROOT, ".gitignore"), join(ROOT, ".prettierignore")];
+            const info = (file: string) => prettier.getFileInfo(join(ROOT, file), { ignorePath });
+            expect((await info("out/plan.json")).ignored).to.equal(true);
+            expect((await info("out/ci-roles/owner/preview-policy.json")).ignored).to.equal(true);
+            expect((await info("plan.json")).ignored).to.equal(false);
+            const examples = [
+                readFileSync(join(ROOT, "README.md"), "utf8"),
+                readFileSync(join(ROOT, "docs", "operations.md"), "utf8"),
+                ...PLAN_COMMAND.examples,
+                ...CI_POLICIES.examples,
+            ].join("\n");
+            const targets = [...examples.matchAll(/--out (\S+)/g)].map((m) => m[1]).filter((t) => !/FILE|DIR/.test(t));
+            expect(targets).to.include("out/plan.json");
+            expect(
+                targets.filter((t) => !t.startsWith("out/")),
+                "every --out example writes under out/",
+            ).to.deep.equal([]);
+        });
+
         it("--config-dir resolves from where the user stands, not the project folder", async () => {
             const here = mkdtempSync(join(tmpdir(), "here-"));
             mkdirSync(join(here, "mycfg"));
@@ -128,6 +196,27 @@ describe("your own stack files", function () {
             expect(relative.stderr).to.equal(
                 `${join(here, "mycfg")} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them, or create Pulumi.owner.yaml and Pulumi.consumer.yaml there (docs/config.md)\n`,
             );
+        });
+
+        it("a missing or empty folder gets the same message from every command that reads stack files", async () => {
+            const empty = mkdtempSync(join(tmpdir(), "empty-"));
+            for (const [dir, message] of [
+                [empty, `${empty} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them`],
+                [join(empty, "missing"), `${join(empty, "missing")} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`],
+            ]) {
+                const commands: [string, typeof main][] = [
+                    ["plan", main],
+                    ["check", check],
+                    ["verify", (argv, io) => verify(argv, io)],
+                    ["ci-policies", ciPolicies],
+                ];
+                for (const [name, command] of commands) {
+                    const answer = await run(command, ["--config-dir", dir]);
+                    expect(answer.status, name).to.equal(1);
+                    expect(answer.stderr, name).to.contain(message);
+                }
+                expect(() => projectStacks(dir)).to.throw(message.split(": name")[0]);
+            }
         });
 
         it("a folder that does not exist: says so", async () => {

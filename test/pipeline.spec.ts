@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { Plan } from "../offline/plan";
@@ -389,6 +389,11 @@ describe("npm run ci-policies: the pipeline roles", () => {
             expect(await main(["--config-dir", EVERY_RESOURCE, "--probe-instance", "owner=i-0123456789abcdef0"], io, planOnce)).to.equal(2);
             expect(err.join("")).to.include("--probe-instance names owner, which is not a consumer stack of this project (consumer, consumer-adopted)");
             const empty = mkdtempSync(join(tmpdir(), "ci-empty-"));
+            expect(await main(["--json", "--config-dir", empty], io, planOnce)).to.equal(1);
+            expect(err.join("")).to.include(`${empty} holds no stack files (Pulumi.<stack>.yaml): name the folder that holds them`);
+            expect(await main(["--json", "--config-dir", join(empty, "missing")], io, planOnce)).to.equal(1);
+            expect(err.join("")).to.include(`${join(empty, "missing")} is not a folder: name the folder that holds your Pulumi.<stack>.yaml files`);
+            writeFileSync(join(empty, "Pulumi.consumer.yaml"), "config: {}\n");
             expect(await main(["--json", "--config-dir", empty], io, planOnce)).to.equal(1);
             expect(err.join("")).to.include(
                 `The project needs at least one owner stack file (Pulumi.owner.yaml, or cross-account-s3:role: owner); found none in ${empty}`,

@@ -337,9 +337,17 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             const run = await planCli(["--config-dir", dir]);
             expect(run.status, run.stderr).to.equal(0);
             expect(run.stdout).to.not.contain("Phase 2 of 3 · stack consumer-b");
+            expect(run.stdout).to.match(/phase 1 · owner: \d+ AWS resources created\n/);
+            expect(run.stdout).to.match(/phase 3 · owner: \d+ AWS resources in the stack, changed or kept\n/);
+            expect(run.stdout).to.not.match(/phase 3 · owner: \d+ AWS resources created/);
             const removal = run.stdout.split("━━ Removal of stack consumer-b (not on the owner's list) ━━")[1];
             expect(removal, run.stdout).to.be.a("string");
-            const steps = ["1. pulumi up -s owner", "2. pulumi destroy -s consumer-b", "3. pulumi stack rm consumer-b, and delete Pulumi.consumer-b.yaml"];
+            const steps = [
+                "1. pulumi up -s owner",
+                "2. pulumi destroy -s consumer-b",
+                "3. pulumi stack rm consumer-b, and delete Pulumi.consumer-b.yaml",
+                "4. delete the repository variables CONSUMER_B_PREVIEW_ROLE_ARN and CONSUMER_B_DEPLOY_ROLE_ARN",
+            ];
             expect(steps.map((step) => removal.indexOf(step))).to.satisfy((at: number[]) => at.every((i, n) => i > 0 && (n === 0 || i > at[n - 1])));
             const json = JSON.parse((await planCli(["--config-dir", dir, "--json"])).stdout) as { unlisted: { stack: string }[]; phases: { stack: string }[] };
             expect(json.unlisted.map((u) => u.stack)).to.deep.equal(["consumer-b"]);
@@ -414,11 +422,30 @@ describe("offline plan: layouts and mistakes a user makes", function () {
             );
             const shortened = await planCli(["--config-dir", dir]);
             expect(shortened.stderr).to.contain(
-                'cross-account-s3:accountId = "11111111111": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+                "cross-account-s3:accountId = \"11111111111\": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it.\n    Fix: pulumi config set cross-account-s3:accountId '011111111111' -s owner",
             );
-            expect(shortened.stderr).to.contain(
-                'cross-account-s3:consumers[0].accountId = "22222222222": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it',
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: "${OWNER_ACCOUNT}"\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: 022222222222, access: read }\n`,
             );
+            const listed = await planCli(["--config-dir", dir]);
+            expect(listed.stderr).to.contain(
+                "cross-account-s3:consumers[0].accountId = \"22222222222\": must be a 12-digit AWS account id; an unquoted id that starts with 0 loses the 0 in YAML, so quote it.\n    Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '022222222222' -s owner",
+            );
+        });
+
+        it("a quoted id of the wrong length gets a placeholder to fill in, and no hint to quote it", async () => {
+            const dir = mkdtempSync(join(tmpdir(), "plan-"));
+            writeFileSync(
+                join(dir, "Pulumi.owner.yaml"),
+                `config:\n  cross-account-s3:accountId: "11111111111"\n  cross-account-s3:region: ${REGION}\n  cross-account-s3:consumers:\n    - { stack: consumer, accountId: "2222", access: read }\n`,
+            );
+            const run = await planCli(["--config-dir", dir]);
+            expect(run.stderr).to.contain(
+                "cross-account-s3:accountId = \"11111111111\": must be a 12-digit AWS account id.\n    Fix: pulumi config set cross-account-s3:accountId '<12-digit account id>' -s owner",
+            );
+            expect(run.stderr).to.contain("Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '<12-digit account id>' -s owner");
+            expect(run.stderr).not.to.contain("quote it");
         });
 
         it("names settings under the wrong key, with the key meant", async () => {

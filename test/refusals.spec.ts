@@ -47,7 +47,7 @@ describe("what would fail, or silently do nothing, later is refused at plan and 
                 runStack({ stack: "owner-prod", config: ownerConfig({}, [{ stack: "consumer", accountId: "12" }]), stackOutputs: { [CONSUMER_STACK]: {} } }),
             );
             expect(error.message).to.contain('Invalid configuration for owner stack "owner-prod" in Pulumi.owner-prod.yaml');
-            expect(error.message).to.contain("Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' 444455556666 -s owner-prod");
+            expect(error.message).to.contain("Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '<12-digit account id>' -s owner-prod");
             expectNothingCreated(error);
         });
     });
@@ -85,7 +85,7 @@ describe("what would fail, or silently do nothing, later is refused at plan and 
             [
                 'Invalid stack file for stack "consumer" (Pulumi.consumer.yaml) (1 problem):',
                 '  - cross-account-s3:prefix = "team-a/": is written outside config:, so Pulumi never passes it to the program and the stack would deploy without it.',
-                "    Fix: indent it under config: in Pulumi.consumer.yaml",
+                "    Fix: move it under config: in Pulumi.consumer.yaml: delete the line from Pulumi.consumer.yaml, then pulumi config set cross-account-s3:prefix team-a/ -s consumer",
             ].join("\n"),
         );
     });

@@ -12,6 +12,8 @@ import { GetBucketPolicyCommand, GetObjectCommand, ListObjectsV2Command } from "
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join } from "path";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { consumerSettingsOf, ownerSettingsOf, readProjectFiles, readStackFile } from "../config/stack-files";
@@ -209,7 +211,11 @@ describe("npm run verify with several owners per consumer (multi-owner folder)",
 
     it("reads every owner stack file of the folder, and refuses a folder without one", () => {
         expect(readProjectFiles(MULTI).owners.map((o) => o.stack)).to.deep.equal(["owner-sales", "owner-web"]);
-        expect(() => readProjectFiles(join(__dirname, "stacks"))).to.throw(/needs at least one owner stack file .*found none in/);
+        const consumerOnly = mkdtempSync(join(tmpdir(), "stacks-"));
+        writeFileSync(join(consumerOnly, "Pulumi.consumer.yaml"), "config: {}\n");
+        expect(() => readProjectFiles(consumerOnly)).to.throw(/needs at least one owner stack file .*found none in/);
+        expect(() => readProjectFiles(join(__dirname, "stacks"))).to.throw(/holds no stack files \(Pulumi.<stack>.yaml\): name the folder that holds them/);
+        expect(() => readProjectFiles(join(consumerOnly, "missing"))).to.throw(/is not a folder: name the folder that holds your Pulumi.<stack>.yaml files/);
     });
 
     it("builds each owner's bucket and key policies from its own consumers' outputs, each with that owner's grant", () => {
