@@ -81,8 +81,9 @@ function deploy(fake: FakePulumi) {
     child.stderr.on("data", (d) => (output += String(d)));
     groups.add(child.pid as number);
     let running = true;
+    // "close", not "exit": the command's last lines may still be in the pipe when it exits.
     const exited = new Promise<number | null>((done) =>
-        child.on("exit", (code) => {
+        child.on("close", (code) => {
             running = false;
             done(code);
         }),
