@@ -165,17 +165,15 @@ export const PRINCIPALS = {
     },
 } satisfies Record<string, Principal>;
 
+/** One scenario: who asks, along which path, for what, and the decision expected. */
+function scenario(principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario {
+    return { principal, path, action, key, expected, ...(listPrefix === undefined ? {} : { listPrefix }) };
+}
+
 /** The scenarios that must hold for the two-consumer bucket, in the order docs/design.md shows them. */
 export function bucketScenarios(): Scenario[] {
     const { a, b, otherInA, thirdAccount, anonymous, ownerAdmin, ownerDeployer } = PRINCIPALS;
-    const s = (principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario => ({
-        principal,
-        path,
-        action,
-        key,
-        expected,
-        ...(listPrefix === undefined ? {} : { listPrefix }),
-    });
+    const s = scenario;
     return [
         s(a, PATHS.aEndpoint, "s3:GetObject", "data/file.csv", "Allowed"),
         s(a, PATHS.aEndpoint, "s3:PutObject", "data/file.csv", "Allowed"),
@@ -445,14 +443,7 @@ export function organizationScenarios(): Scenario[] {
         context: { "aws:ViaAWSService": "true", "aws:CalledVia": ["athena.amazonaws.com"], "aws:SecureTransport": "true" },
     };
     const { a, b, anonymous, ownerAdmin } = PRINCIPALS;
-    const s = (principal: Principal, path: Path, action: string, key: string, expected: Decision, listPrefix?: string): Scenario => ({
-        principal,
-        path,
-        action,
-        key,
-        expected,
-        ...(listPrefix === undefined ? {} : { listPrefix }),
-    });
+    const s = scenario;
     return [
         s(granted, dEndpoint, "s3:GetObject", "exchange/file.csv", "Allowed"),
         s(granted, dEndpoint, "s3:PutObject", "exchange/file.csv", "Allowed"),
