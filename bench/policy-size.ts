@@ -58,13 +58,15 @@ function naiveBucketPolicy(list: ConsumerGrant[]): PolicyDocument {
 function naiveKeyPolicy(list: ConsumerGrant[]): PolicyDocument {
     return policy([
         { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: "kms:*", Resource: "*" },
-        ...list.map((c): Statement => ({
-            Effect: "Allow",
-            Principal: { AWS: c.roleArn },
-            Action: [...KMS_ACTIONS[c.access]],
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
-        })),
+        ...list.map(
+            (c): Statement => ({
+                Effect: "Allow",
+                Principal: { AWS: c.roleArn },
+                Action: [...KMS_ACTIONS[c.access]],
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
+            }),
+        ),
     ]);
 }
 

@@ -151,7 +151,8 @@ function effectiveAccess(outputs: Outputs, entry: ConsumerEntry, owner: OwnerSet
 
 /** A consumer whose stack has no outputs yet (first rollout) is pending, not an error. */
 export type ConsumerView =
-    { readonly state: "pending"; readonly stack: string } | { readonly state: "ready"; readonly grant: ConsumerGrant; readonly warnings: readonly string[] };
+    | { readonly state: "pending"; readonly stack: string }
+    | { readonly state: "ready"; readonly grant: ConsumerGrant; readonly warnings: readonly string[] };
 
 /**
  * A consumer's outputs, checked against the owner's terms for it. Problems are added to `issues`
