@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ACCESS_LOG_COLUMNS,

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as rules from "../domain/rules";
 import { repeatedSids } from "../policies/adopted-policy";

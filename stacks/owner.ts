@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseOwnerSettings } from "../config/owner";
 import { CONSUMER_OUTPUTS, ConsumerView, OrganizationGrantExport, OwnerExports, readConsumerOutputs } from "./contract";

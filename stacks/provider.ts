@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import { AccountSettings } from "../config/account";
 import { StackIdentity } from "../domain/stack-identity";
 

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import { expect } from "chai";
 import { AccessLogs, validateAccessLogsArgs } from "../components/accessLogs";
 import { CrossAccountBucket, CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";

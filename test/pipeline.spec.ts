@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import * as aws from "@pulumi/aws";
+import * as aws from "../resources/aws";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
