@@ -89,3 +89,12 @@ export const planOnce: typeof planRollout = (options) => {
     plans.set(key, plan);
     return plan;
 };
+
+/** The value, and every object inside it, frozen: for results that specs share and must only read. */
+export function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+    }
+    return value;
+}

@@ -4,38 +4,12 @@
  * signals it receives. These specs spawn processes because a process-group signal needs them.
  */
 import { expect } from "chai";
-import { spawn } from "child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
 import { join } from "path";
-import { stringify } from "yaml";
 import { automationOperations, PulumiCliVersion } from "../rollout/automation";
 import { Rollout } from "../rollout/orchestrator";
 import { plainReporter } from "../rollout/progress";
-import { fakePulumi, FakePulumi } from "./fake-pulumi";
-import { CONSUMER_ACCOUNT, OWNER_ACCOUNT, REGION } from "./fixtures";
-
-const PROJECT_DIR = join(__dirname, "..");
-
-/** A project folder: Pulumi.yaml with the version range, the owner and one consumer, and an installed policy pack. */
-function project(): { dir: string; policyPack: string } {
-    const dir = mkdtempSync(join(tmpdir(), "interrupt-project-"));
-    writeFileSync(join(dir, "Pulumi.yaml"), stringify({ name: "cross-account-s3", runtime: "nodejs", requiredPulumiVersion: ">=3.276.0 <4.0.0" }));
-    const files: Record<string, Record<string, unknown>> = {
-        owner: {
-            "cross-account-s3:accountId": OWNER_ACCOUNT,
-            "cross-account-s3:region": REGION,
-            "cross-account-s3:consumers": [{ stack: "consumer", accountId: CONSUMER_ACCOUNT }],
-        },
-        consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
-    };
-    for (const [stack, config] of Object.entries(files)) {
-        writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
-    }
-    const policyPack = join(dir, "guard");
-    mkdirSync(join(policyPack, "node_modules"), { recursive: true });
-    return { dir, policyPack };
-}
+import { Deploy, deployStoppedOnce, deployStoppedTwice, project } from "./deploy-processes";
+import { fakePulumi } from "./fake-pulumi";
 
 /**
  * Waits for the condition; fails instead of waiting for ever once the command has exited without it,
@@ -50,51 +24,18 @@ const until = async (condition: () => boolean, running: () => boolean = () => tr
     }
 };
 
-/** Process groups these specs started and have not seen end: ended after each spec, so none outlives mocha. */
-const groups = new Set<number>();
-afterEach(() => {
-    for (const pid of groups) {
-        try {
-            process.kill(-pid, "SIGKILL");
-        } catch {
-            // already gone
-        }
-    }
-    groups.clear();
-});
-
-/** `npm run deploy` as its own process group, with the fake CLI first on PATH. */
-function deploy(fake: FakePulumi) {
-    const { dir, policyPack } = project();
-    const child = spawn(
-        process.execPath,
-        ["-r", "ts-node/register", join(__dirname, "rollout-driver.ts"), dir, "deploy", "--parallel", "1", "--policy-pack", policyPack],
-        {
-            cwd: PROJECT_DIR,
-            detached: true,
-            env: { ...process.env, PATH: `${fake.bin}:${process.env.PATH ?? ""}`, PULUMI_SKIP_UPDATE_CHECK: "true" },
-            stdio: ["ignore", "pipe", "pipe"],
-        },
-    );
-    let output = "";
-    child.stdout.on("data", (d) => (output += String(d)));
-    child.stderr.on("data", (d) => (output += String(d)));
-    groups.add(child.pid as number);
-    let running = true;
-    // "close", not "exit": the command's last lines may still be in the pipe when it exits.
-    const exited = new Promise<number | null>((done) =>
-        child.on("close", (code) => {
-            running = false;
-            done(code);
-        }),
-    );
-    return { policyPack, exited, running: () => running, output: () => output, ctrlC: () => process.kill(-(child.pid as number), "SIGINT") };
-}
-
 describe("Ctrl-C through a real process group and the Automation API", () => {
+    // Each spec drives one `npm run deploy` started with mocha (test/deploy-processes.ts), and ends it.
+    let taken: Deploy | undefined;
+    const take = (deploy: Deploy) => {
+        deploy.take();
+        return (taken = deploy);
+    };
+    afterEach(() => taken?.end());
+
     it("one Ctrl-C: the engine receives exactly one SIGINT, stops at a safe point, and the summary says so", async () => {
-        const fake = fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "once" } });
-        const run = deploy(fake);
+        const run = take(deployStoppedOnce);
+        const fake = run.fake;
         await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
         run.ctrlC();
         const code = await run.exited;
@@ -110,8 +51,8 @@ describe("Ctrl-C through a real process group and the Automation API", () => {
     });
 
     it("a second Ctrl-C stops at once: two SIGINTs in all, the command says so and exits 130 with the summary so far", async () => {
-        const fake = fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "twice" } });
-        const run = deploy(fake);
+        const run = take(deployStoppedTwice);
+        const fake = run.fake;
         await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
         run.ctrlC();
         await until(() => fake.lines().includes("SIGINT 1"), run.running, "the engine got the first SIGINT");
