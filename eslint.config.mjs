@@ -11,7 +11,7 @@ export default tseslint.config(
         files: ["**/*.ts"],
         languageOptions: {
             parser: tseslint.parser,
-            parserOptions: { project: "./tsconfig.lint.json", tsconfigRootDir: import.meta.dirname },
+            parserOptions: { project: "./tsconfig.lint.json", tsconfigRootDir: import.meta.dirname, jsDocParsingMode: "none" },
         },
         plugins: { "@pulumi": pulumi },
         rules: {
