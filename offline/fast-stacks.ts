@@ -36,15 +36,19 @@ function wrap<K extends string>(owner: { [key in K]?: Wrapped }, name: K, make: 
     owner[name] = wrapped;
 }
 
-/** `original`, with the stacks it captures holding no frames. */
+/** `original`, with the stacks it captures holding no frames, and formatted by V8 itself (no hook to call). */
 const withoutFrames = (original: Wrapped): Wrapped =>
     function (this: unknown, ...args: unknown[]) {
+        const errors = Error as { prepareStackTrace?: unknown };
         const limit = Error.stackTraceLimit;
+        const prepare = errors.prepareStackTrace;
         Error.stackTraceLimit = 0;
+        errors.prepareStackTrace = undefined;
         try {
             return original.apply(this, args);
         } finally {
             Error.stackTraceLimit = limit;
+            errors.prepareStackTrace = prepare;
         }
     };
 
