@@ -52,6 +52,11 @@ export interface Deploy {
     take(): void;
     /** Ends the process group, if it still runs. */
     end(): void;
+    /**
+     * Sends Ctrl-C as soon as the fake engine's `up` of `stack` has started. Settles with the error
+     * if the command exits first or nothing starts within 15 s (a guard against a hang, not a measure).
+     */
+    ctrlCOnceStarted(stack: string): Promise<Error | undefined>;
 }
 
 /** Process groups started here and not seen to end. */
@@ -121,10 +126,30 @@ function deploy(fake: FakePulumi): Deploy {
             pipes.forEach((p) => p.ref());
         },
         end: () => running && kill(pid),
+        ctrlCOnceStarted: (stack) =>
+            new Promise((done) => {
+                const giveUp = Date.now() + 15_000;
+                const poll = () => {
+                    if (fake.lines().includes(`STARTED up ${stack}`)) {
+                        process.kill(-pid, "SIGINT");
+                        return done(undefined);
+                    }
+                    if (!running) return done(new Error(`the command exited before the ${stack}'s up started`));
+                    if (Date.now() > giveUp) return done(new Error(`gave up waiting for the ${stack}'s up to start`));
+                    // Polled beside the other specs: the timer does not keep a run without this spec going.
+                    setTimeout(poll, 20).unref();
+                };
+                poll();
+            }),
     };
 }
 
 /** For the spec of one Ctrl-C: the engine exits a second after it. */
 export const deployStoppedOnce = deploy(fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "once" } }));
+/**
+ * Its Ctrl-C goes out as soon as the consumer's up starts, while mocha runs the specs before it: the
+ * second the engine then waits (to show that no second SIGINT follows) passes on the other core too.
+ */
+export const deployStoppedOnceInterrupted = deployStoppedOnce.ctrlCOnceStarted("consumer");
 /** For the spec of a second Ctrl-C: the engine exits only then. */
 export const deployStoppedTwice = deploy(fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "twice" } }));
