@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { execFileSync } from "child_process";
+import { execFile } from "child_process";
 import { check, main, PLAN_COMMAND } from "../offline/plan-cli";
 import { CI_POLICIES, main as ciPolicies } from "../pipeline/cli";
 import { main as verify } from "../verify/cli";
@@ -16,23 +16,19 @@ import { CliRun } from "./plan-process";
 const ROOT = join(__dirname, "..");
 
 /** Whether `npm run format:check` (Biome) skips the file: it names a path it was given but ignored. */
-function formatCheckIgnores(file: string): boolean {
+async function formatCheckIgnores(file: string): Promise<boolean> {
     const path = join(ROOT, file);
     const made = !existsSync(path);
     if (made) {
         mkdirSync(join(path, ".."), { recursive: true });
         writeFileSync(path, "{}\n");
     }
-    try {
-        const biome = join(ROOT, "node_modules", ".bin", "biome");
-        const out = execFileSync(biome, ["format", "--colors=off", file], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        return out.includes("provided but ignored");
-    } catch (error) {
-        const { stdout, stderr } = error as { stdout: string; stderr: string };
-        return `${stdout}${stderr}`.includes("provided but ignored");
-    } finally {
-        if (made) rmSync(path);
-    }
+    const biome = join(ROOT, "node_modules", ".bin", "biome");
+    const output = await new Promise<string>((done) =>
+        execFile(biome, ["format", "--colors=off", file], { cwd: ROOT, encoding: "utf8" }, (_error, stdout, stderr) => done(`${stdout}${stderr}`)),
+    );
+    if (made) rmSync(path);
+    return output.includes("provided but ignored");
 }
 
 async function run(command: typeof main, args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun> {
@@ -189,9 +185,8 @@ describe("your own stack files", function () {
             expect([written.status, written.stdout], written.stderr).to.deep.equal([0, ""]);
             expect(readFileSync(join(here, "out", "pictures", "plan.mmd"), "utf8")).to.match(/^flowchart|^graph|^%%/);
             // The format check (Biome) skips what .gitignore lists: it reports a path it was given but ignored.
-            expect(formatCheckIgnores("out/plan.json")).to.equal(true);
-            expect(formatCheckIgnores("out/ci-roles/owner/preview-policy.json")).to.equal(true);
-            expect(formatCheckIgnores("package.json")).to.equal(false);
+            const ignored = await Promise.all(["out/plan.json", "out/ci-roles/owner/preview-policy.json", "package.json"].map(formatCheckIgnores));
+            expect(ignored).to.deep.equal([true, true, false]);
             const examples = [
                 readFileSync(join(ROOT, "README.md"), "utf8"),
                 readFileSync(join(ROOT, "docs", "operations.md"), "utf8"),
