@@ -56,6 +56,9 @@ describe("Ctrl-C through a real process group and the Automation API", () => {
         await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
         run.ctrlC();
         await until(() => fake.lines().includes("SIGINT 1"), run.running, "the engine got the first SIGINT");
+        // A SIGINT that arrives while the first is still pending is merged with it by the kernel, so
+        // the second Ctrl-C waits for the command to answer the first, as a person pressing twice would.
+        await until(() => run.output().includes("Press Ctrl-C again"), run.running, "the command took the first Ctrl-C");
         run.ctrlC();
         const code = await run.exited;
         await until(() => fake.lines().includes("EXIT"), undefined, "the engine's exit"); // the command does not wait for the engine; the record does
