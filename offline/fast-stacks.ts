@@ -2,8 +2,10 @@
  * Pulumi captures stack traces as bookkeeping: one with every resource promise it makes (for the leak
  * report it prints when PULUMI_DEBUG_PROMISE_LEAKS is set), and one with every resource it registers
  * (the resource's source position, sent to the engine). Under ts-node each of those stacks is also
- * source-mapped, and together they are most of the time a mock run takes. This makes the promise
- * stacks empty and takes the resource positions from the unmapped stack; every other stack — an
+ * source-mapped, and together they are most of the time a mock run takes. This drops the promise
+ * stacks, and the id and context Pulumi attaches beside them for that report (a mock run makes
+ * hundreds of such promises), while keeping its leak bookkeeping: each promise is a leak candidate
+ * until it settles. It takes the resource positions from the unmapped stack. Every other stack — an
  * assertion that fails, an error a program throws — keeps its frames and its TypeScript lines.
  *
  * It reaches into internal parts of @pulumi/pulumi: if they ever change, it does nothing and runs
@@ -18,7 +20,7 @@ export function skipPulumiPromiseStacks(): void {
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: Wrapped };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Resource } = require("@pulumi/pulumi/resource") as { Resource?: { callsites?: Wrapped } };
-    wrap(debuggable, "debuggablePromise", withoutFrames);
+    wrap(debuggable, "debuggablePromise", leakBookkeepingOnly);
     if (Resource) {
         wrap(Resource, "callsites", withoutSourceMaps);
     }
@@ -34,6 +36,42 @@ function wrap<K extends string>(owner: { [key in K]?: Wrapped }, name: K, make: 
     const wrapped = make(original);
     wrapped.fast = true;
     owner[name] = wrapped;
+}
+
+interface LeakStore {
+    leakCandidates?: Set<Promise<unknown>>;
+}
+
+/**
+ * `original` (Pulumi's debuggablePromise) reduced to its leak bookkeeping: the promise is a candidate
+ * until it settles, and a rejection names it. The first call runs `original` (frames dropped), which
+ * also arms Pulumi's leak report at exit; so does any call whose store is not the expected shape.
+ */
+function leakBookkeepingOnly(original: Wrapped): Wrapped {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const state = require("@pulumi/pulumi/runtime/state") as { getStore?: () => LeakStore | undefined };
+    const framed = withoutFrames(original);
+    let armed = false;
+    return function (this: unknown, ...args: unknown[]) {
+        const store = state.getStore?.();
+        const promise = args[0];
+        if (!armed || !(store?.leakCandidates instanceof Set) || !(promise instanceof Promise)) {
+            armed = true;
+            return framed.apply(this, args);
+        }
+        store.leakCandidates.add(promise);
+        return promise.then(
+            (value: unknown) => {
+                store.leakCandidates?.delete(promise);
+                return value;
+            },
+            (error: unknown) => {
+                store.leakCandidates?.delete(promise);
+                (error as { promise?: unknown }).promise = promise; // as Pulumi does, a primitive reason included
+                throw error;
+            },
+        );
+    };
 }
 
 /** `original`, with the stacks it captures holding no frames, and formatted by V8 itself (no hook to call). */

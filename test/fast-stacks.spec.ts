@@ -16,6 +16,31 @@ describe("Pulumi's bookkeeping stacks are cheap in specs (offline/fast-stacks.ts
         expect([debuggable.debuggablePromise.fast, Resource.callsites.fast]).to.deep.equal([true, true]);
     });
 
+    it("keeps Pulumi's leak bookkeeping: a promise is a leak candidate until it settles, and a rejection names it", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+        const candidates = () => [...state.getStore().leakCandidates];
+        const pending = () => {
+            let settle: { resolve(v: string): void; reject(e: Error): void } = { resolve: () => undefined, reject: () => undefined };
+            const promise = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
+            return { promise, settle };
+        };
+        await debuggable.debuggablePromise(Promise.resolve("arms the leak report"), "first");
+        const kept = pending();
+        const failed = pending();
+        const keptResult = debuggable.debuggablePromise(kept.promise, "kept");
+        const failedResult = debuggable.debuggablePromise(failed.promise, "failed").catch((e: Error & { promise?: unknown }) => e);
+        expect(candidates()).to.include.members([kept.promise, failed.promise]);
+        kept.settle.resolve("done");
+        failed.settle.reject(new Error("refused"));
+        expect(await keptResult).to.equal("done");
+        expect(((await failedResult) as { promise?: unknown }).promise).to.equal(failed.promise);
+        expect(candidates()).to.not.include(kept.promise);
+        expect(candidates()).to.not.include(failed.promise);
+    });
+
     it("still gives a resource the position of the code that declared it", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): { file?: string }[] } };
