@@ -48,9 +48,14 @@ interface LeakStore {
  * also arms Pulumi's leak report at exit; so does any call whose store is not the expected shape.
  */
 function leakBookkeepingOnly(original: Wrapped): Wrapped {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const state = require("@pulumi/pulumi/runtime/state") as { getStore?: () => LeakStore | undefined };
     const framed = withoutFrames(original);
+    let state: { getStore?: () => LeakStore | undefined };
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        state = require("@pulumi/pulumi/runtime/state") as typeof state;
+    } catch {
+        return framed;
+    }
     let armed = false;
     return function (this: unknown, ...args: unknown[]) {
         const store = state.getStore?.();
