@@ -80,15 +80,16 @@ function main(argv: readonly string[]): number {
         throw new UsageError(`--rounds must be a whole number of at least 1, not ${String(parsed.values.rounds)}`, SPEC);
     }
     const npm = npmCli();
+    const roundsText = `${rounds} round${rounds === 1 ? "" : "s"}`;
     const baseline = baselineTree();
-    console.log(`Timing npm test here and at ${BASELINE}, ${rounds} rounds interleaved …`);
+    console.log(`Timing npm test here and at ${BASELINE}, ${roundsText} interleaved …`);
     const [then, now] = interleaved(rounds, [
         { args: [npm, "test"], cwd: baseline },
         { args: [npm, "test"], cwd: ROOT },
     ]);
     const ratio = best(now.wall) / best(then.wall);
 
-    console.log(`Timing each check alone, ${rounds} rounds interleaved …`);
+    console.log(`Timing each check alone, ${roundsText} interleaved …`);
     const alone = interleaved(
         rounds,
         CHECKS.map((check) => ({ args: [npm, "run", "-s", check] })),
@@ -100,7 +101,7 @@ function main(argv: readonly string[]): number {
     writeFileSync(floorSpec, 'import "@pulumi/aws";\nimport "@pulumi/pulumi";\nit("loads", () => undefined);\n');
     let mochaTimes: Times[];
     try {
-        console.log(`Timing mocha against its floor, ${rounds} rounds interleaved …`);
+        console.log(`Timing mocha against its floor, ${roundsText} interleaved …`);
         mochaTimes = interleaved(rounds, [
             { args: [mocha, "--no-config", "-r", "ts-node/register", floorSpec] },
             { args: [mocha] },

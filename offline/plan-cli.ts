@@ -40,7 +40,7 @@ export const PLAN_COMMAND: CommandSpec = {
             type: "string",
             value: "FILE",
             description:
-                "write the output to FILE instead of stdout (a clean document, without npm's banner); missing folders are created, and out/ is git- and Prettier-ignored",
+                "write the output to FILE instead of stdout (a clean document, without npm's banner); missing folders are created, and out/ is ignored by git and by the format check",
         },
         { name: "details", type: "boolean", description: "every input of every resource in the human plan, not only placement and policies" },
     ],

@@ -365,7 +365,10 @@ describe("npm run verify with several owners per consumer (multi-owner folder)",
 
     it("npm run ci-policies writes roles for every owner stack of the folder", async () => {
         const out: string[] = [];
-        expect(await ciPolicies(["--json", "--config-dir", MULTI], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) }, planOnce)).to.equal(0);
+        expect(
+            await ciPolicies(["--json", "--config-dir", MULTI], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) }, planOnce),
+            out.join(""),
+        ).to.equal(0);
         expect(Object.keys(JSON.parse(out.join("")) as object)).to.have.members(["owner-sales", "owner-web", "consumer-analytics"]);
     });
 });
