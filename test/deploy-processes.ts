@@ -52,11 +52,25 @@ export interface Deploy {
     take(): void;
     /** Ends the process group, if it still runs. */
     end(): void;
-    /**
-     * Sends Ctrl-C as soon as the fake engine's `up` of `stack` has started. Settles with the error
-     * if the command exits first or nothing starts within 15 s (a guard against a hang, not a measure).
-     */
-    ctrlCOnceStarted(stack: string): Promise<Error | undefined>;
+    /** Sends Ctrl-C as soon as the fake engine's `up` of `stack` has started (waiting as `until` does). */
+    ctrlCOnceStarted(stack: string): Promise<void>;
+}
+
+/**
+ * Waits for the condition; fails instead of waiting for ever once the command has exited without it,
+ * or after 15 s (a guard against a hang within mocha's timeout, not a measure of speed). Without
+ * `keepAlive`, the wait alone does not keep mocha running.
+ */
+export async function until(condition: () => boolean, running: () => boolean = () => true, what = "the condition", { keepAlive = true } = {}): Promise<void> {
+    const giveUp = Date.now() + 15_000;
+    while (!condition()) {
+        if (!running()) throw new Error(`the command exited before ${what}`);
+        if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}`);
+        await new Promise((r) => {
+            const timer = setTimeout(r, 50);
+            if (!keepAlive) timer.unref();
+        });
+    }
 }
 
 /** Process groups started here and not seen to end. */
@@ -126,21 +140,16 @@ function deploy(fake: FakePulumi): Deploy {
             pipes.forEach((p) => p.ref());
         },
         end: () => running && kill(pid),
-        ctrlCOnceStarted: (stack) =>
-            new Promise((done) => {
-                const giveUp = Date.now() + 15_000;
-                const poll = () => {
-                    if (fake.lines().includes(`STARTED up ${stack}`)) {
-                        process.kill(-pid, "SIGINT");
-                        return done(undefined);
-                    }
-                    if (!running) return done(new Error(`the command exited before the ${stack}'s up started`));
-                    if (Date.now() > giveUp) return done(new Error(`gave up waiting for the ${stack}'s up to start`));
-                    // Polled beside the other specs: the timer does not keep a run without this spec going.
-                    setTimeout(poll, 20).unref();
-                };
-                poll();
-            }),
+        ctrlCOnceStarted: async (stack) => {
+            // Also polled beside the other specs (below): the wait does not keep a run without them going.
+            await until(
+                () => fake.lines().includes(`STARTED up ${stack}`),
+                () => running,
+                `the ${stack}'s up started`,
+                { keepAlive: false },
+            );
+            process.kill(-pid, "SIGINT");
+        },
     };
 }
 
@@ -150,6 +159,9 @@ export const deployStoppedOnce = deploy(fakePulumi({ version: "3.276.0", hang: {
  * Its Ctrl-C goes out as soon as the consumer's up starts, while mocha runs the specs before it: the
  * second the engine then waits (to show that no second SIGINT follows) passes on the other core too.
  */
-export const deployStoppedOnceInterrupted = deployStoppedOnce.ctrlCOnceStarted("consumer");
+export const deployStoppedOnceInterrupted: Promise<Error | undefined> = deployStoppedOnce.ctrlCOnceStarted("consumer").then(
+    () => undefined,
+    (error: Error) => error, // settled, so that no spec waiting for it yet makes it an unhandled rejection
+);
 /** For the spec of a second Ctrl-C: the engine exits only then. */
 export const deployStoppedTwice = deploy(fakePulumi({ version: "3.276.0", hang: { stack: "consumer", until: "twice" } }));

@@ -8,21 +8,8 @@ import { join } from "path";
 import { automationOperations, PulumiCliVersion } from "../rollout/automation";
 import { Rollout } from "../rollout/orchestrator";
 import { plainReporter } from "../rollout/progress";
-import { Deploy, deployStoppedOnce, deployStoppedOnceInterrupted, deployStoppedTwice, project } from "./deploy-processes";
+import { Deploy, deployStoppedOnce, deployStoppedOnceInterrupted, deployStoppedTwice, project, until } from "./deploy-processes";
 import { fakePulumi } from "./fake-pulumi";
-
-/**
- * Waits for the condition; fails instead of waiting for ever once the command has exited without it,
- * or after 15 s (a guard against a hang within mocha's timeout, not a measure of speed).
- */
-const until = async (condition: () => boolean, running: () => boolean = () => true, what = "the condition") => {
-    const giveUp = Date.now() + 15_000;
-    while (!condition()) {
-        if (!running()) throw new Error(`the command exited before ${what}`);
-        if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-};
 
 describe("Ctrl-C through a real process group and the Automation API", () => {
     // Each spec drives one `npm run deploy` started with mocha (test/deploy-processes.ts), and ends it.
@@ -53,8 +40,7 @@ describe("Ctrl-C through a real process group and the Automation API", () => {
     it("a second Ctrl-C stops at once: two SIGINTs in all, the command says so and exits 130 with the summary so far", async () => {
         const run = take(deployStoppedTwice);
         const fake = run.fake;
-        await until(() => fake.lines().includes("STARTED up consumer"), run.running, "the consumer's up started");
-        run.ctrlC();
+        await run.ctrlCOnceStarted("consumer");
         await until(() => fake.lines().includes("SIGINT 1"), run.running, "the engine got the first SIGINT");
         // A SIGINT that arrives while the first is still pending is merged with it by the kernel, so
         // the second Ctrl-C waits for the command to answer the first, as a person pressing twice would.
