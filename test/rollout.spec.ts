@@ -300,6 +300,20 @@ describe("ordered rollout (npm run deploy | preview | destroy)", () => {
     });
 });
 
+/** Stacks that hold these outputs, behind operations that refuse any change: all that status may use. */
+function statusOnly(outputs: Record<string, Record<string, unknown>>): StackOperations {
+    const fail = () => Promise.reject(new Error("status must not change anything"));
+    return {
+        existingStacks: async () => Object.keys(outputs),
+        createStack: fail,
+        up: fail,
+        preview: fail,
+        destroy: fail,
+        drift: fail,
+        outputs: async (s) => outputs[s] ?? {},
+    };
+}
+
 describe("status (npm run status)", () => {
     const owner = (outputs: Record<string, unknown>, consumers = [{ stack: "organization/cross-account-s3/consumer", accountId: "222222222222" }]) => ({
         stack: "owner",
@@ -370,22 +384,7 @@ describe("status (npm run status)", () => {
             },
             consumer: { "cross-account-s3:accountId": CONSUMER_ACCOUNT, "cross-account-s3:region": REGION },
         });
-        const backend = (consumerVpce: string): StackOperations => {
-            const outputs: Record<string, Record<string, unknown>> = {
-                owner: ownerOut,
-                consumer: { ...consumerOut, vpceId: consumerVpce },
-            };
-            const fail = () => Promise.reject(new Error("status must not change anything"));
-            return {
-                existingStacks: async () => ["owner", "consumer"],
-                createStack: fail,
-                up: fail,
-                preview: fail,
-                destroy: fail,
-                drift: fail,
-                outputs: async (s) => outputs[s] ?? {},
-            };
-        };
+        const backend = (consumerVpce: string): StackOperations => statusOnly({ owner: ownerOut, consumer: { ...consumerOut, vpceId: consumerVpce } });
 
         it("exits 0 and prints the table when the stacks agree", async () => {
             const printed: string[] = [];
@@ -1090,19 +1089,6 @@ describe("several owners, and consumers under organization grants", () => {
             expect(consistent(rows)).to.equal(true);
         });
 
-        const outputsOf = (outputs: Record<string, Record<string, unknown>>): StackOperations => {
-            const fail = () => Promise.reject(new Error("status must not change anything"));
-            return {
-                existingStacks: async () => Object.keys(outputs),
-                createStack: fail,
-                up: fail,
-                preview: fail,
-                destroy: fail,
-                drift: fail,
-                outputs: async (s) => outputs[s] ?? {},
-            };
-        };
-
         it("npm run status on the organization layout: the three consumers under the grant agree with the owner, unlisted", async () => {
             const consumer = (account: string) => ({
                 roleArn: `arn:aws:iam::${account}:role/shared-data-exchange`,
@@ -1111,7 +1097,7 @@ describe("several owners, and consumers under organization grants", () => {
                 region: REGION,
                 organizationGrant: grant,
             });
-            const ops = outputsOf({
+            const ops = statusOnly({
                 owner: { ...orgOwner.outputs },
                 "consumer-a": consumer("777777777777"),
                 "consumer-b": consumer("888888888888"),
@@ -1133,7 +1119,7 @@ describe("several owners, and consumers under organization grants", () => {
         it("npm run status on the two-owner layout checks the consumer against each owner's lock", async () => {
             const analytics = { roleArn: "arn:aws:iam::222222222222:role/workload", vpceId: "vpce-0aaaaaaaa", accountId: "222222222222", region: REGION };
             const owner = (locked: string[]) => ({ bucketArn: "arn:aws:s3:::b", region: REGION, grantedRoleArns: [analytics.roleArn], lockedVpceIds: locked });
-            const ops = outputsOf({ "owner-sales": owner([analytics.vpceId]), "owner-web": owner([]), "consumer-analytics": analytics });
+            const ops = statusOnly({ "owner-sales": owner([analytics.vpceId]), "owner-web": owner([]), "consumer-analytics": analytics });
             const printed: string[] = [];
             expect(await run("status", ops, join(FIXTURES, "multi-owner"), { quiet: true }, (t) => printed.push(t))).to.equal(1);
             const text = printed.join("\n");
