@@ -1,8 +1,31 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
+import ts from "typescript";
 
 /** The package root declares every AWS service: the type check and the typed lint would read them all. */
 const AWS_ROOT = { name: "@pulumi/aws", message: "import the service from resources/aws.ts, which names each service's own module" };
+
+/**
+ * The program the two typed rules read, built once from tsconfig.lint.json, as typescript-eslint's own
+ * createProgram does. Handed over whole, it spares the parser the watch program it would otherwise keep
+ * for `project` and check for changes at every file: about 0.9 CPU s less a run (12.1 against 13.0,
+ * five interleaved runs each).
+ */
+function lintProgram() {
+    const read = ts.getParsedCommandLineOfConfigFile(
+        `${import.meta.dirname}/tsconfig.lint.json`,
+        {},
+        {
+            ...ts.sys,
+            onUnRecoverableConfigFileDiagnostic: (d) => {
+                throw new Error(`tsconfig.lint.json: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+            },
+        },
+    );
+    const host = ts.createCompilerHost(read.options, true);
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone;
+    return ts.createProgram(read.fileNames, read.options, host);
+}
 
 export default tseslint.config(
     { ignores: ["node_modules/**", "bin/**", "eslint.config.mjs"] },
@@ -11,7 +34,7 @@ export default tseslint.config(
         files: ["**/*.ts"],
         languageOptions: {
             parser: tseslint.parser,
-            parserOptions: { project: "./tsconfig.lint.json", tsconfigRootDir: import.meta.dirname, jsDocParsingMode: "none" },
+            parserOptions: { programs: [lintProgram()], jsDocParsingMode: "none" },
         },
         plugins: { "@pulumi": pulumi },
         rules: {
