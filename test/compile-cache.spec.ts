@@ -1,0 +1,20 @@
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import module from "module";
+import { dirname, join } from "path";
+
+const CACHE = join(__dirname, "..", "node_modules", ".cache", "node-compile-cache");
+const node = module as { enableCompileCache?: unknown; getCompileCacheDir?: () => string | undefined };
+
+describe("Node's compile cache for the specs (test/compile-cache.mjs)", () => {
+    it("keeps the code of what mocha loads under node_modules/.cache, where Node has one", () => {
+        const expected = typeof node.enableCompileCache === "function" && !process.env.NODE_DISABLE_COMPILE_CACHE ? CACHE : undefined;
+        const dir = node.getCompileCacheDir?.(); // a folder per Node version, inside the one named
+        expect(dir && dirname(dir)).to.equal(expected);
+    });
+
+    it("is handed to the processes the specs start", () => {
+        const inherited = execFileSync(process.execPath, ["-p", "require('module').getCompileCacheDir?.() ?? 'none'"], { encoding: "utf8" }).trim();
+        expect(inherited).to.equal(node.getCompileCacheDir?.() ?? "none");
+    });
+});
