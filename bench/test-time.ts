@@ -7,8 +7,8 @@
  * own lock file once; both `npm test`s then run interleaved on this machine, best of N each. Each
  * check is also timed alone. The mocha floor is mocha running one trivial spec that loads
  * @pulumi/aws and @pulumi/pulumi under ts-node, configured as the project's own specs are (with
- * Node's compile cache). Before the rounds, one `npm test` runs with the compile cache emptied, as on
- * a fresh clone or CI, and is shown beside the best. The suite is also timed without the crowd proofs
+ * Node's compile cache). Before the rounds, one `npm test` runs with its caches (Node's compile cache,
+ * the type check's build info) emptied, as on a fresh clone or CI, and is shown beside the best. The suite is also timed without the crowd proofs
  * (each of 200 and 40 consumers through its own endpoint only), the largest single share of its own
  * work. Every figure shows wall and CPU seconds: on a
  * shared machine the CPU seconds vary far less.
@@ -24,8 +24,8 @@ const TARGET_RATIO = 0.5;
 const TARGET_MOCHA = 4;
 /** The checks `npm test` runs besides mocha, each timed alone to show where the time goes. */
 const CHECKS = ["typecheck", "lint", "format:check"];
-/** Where test/compile-cache.mjs keeps V8's code for the modules mocha loads. */
-const COMPILE_CACHE = join(ROOT, "node_modules", ".cache", "node-compile-cache");
+/** What a run of `npm test` keeps for the next: V8's code for what mocha loads (test/compile-cache.mjs), and the type check's results. */
+const CACHES = ["node-compile-cache", "typecheck.tsbuildinfo"].map((name) => join(ROOT, "node_modules", ".cache", name));
 
 const SPEC: CommandSpec = {
     command: "npm run bench:test --",
@@ -86,8 +86,8 @@ function main(argv: readonly string[]): number {
     const npm = npmCli();
     const roundsText = `${rounds} round${rounds === 1 ? "" : "s"}`;
     const baseline = baselineTree();
-    console.log("Timing npm test once with the compile cache emptied, as on a fresh clone …");
-    rmSync(COMPILE_CACHE, { recursive: true, force: true });
+    console.log("Timing npm test once with its caches emptied, as on a fresh clone …");
+    CACHES.forEach((cache) => rmSync(cache, { recursive: true, force: true }));
     const [cold] = interleaved(1, [{ args: [npm, "test"], cwd: ROOT }]);
     console.log(`Timing npm test here and at ${BASELINE}, ${roundsText} interleaved …`);
     const [then, now] = interleaved(rounds, [
@@ -122,7 +122,7 @@ function main(argv: readonly string[]): number {
 
     console.log(`npm test at ${BASELINE}: ${figures(then)}`);
     console.log(`npm test now: ${figures(now)}`);
-    console.log(`  the first run after a fresh install, its compile cache empty: ${figures(cold)}`);
+    console.log(`  the first run after a fresh install, its caches empty: ${figures(cold)}`);
     console.log(`ratio: ${ratio.toFixed(2)} (target: at most ${TARGET_RATIO})`);
     CHECKS.forEach((check, i) => console.log(`  npm run ${check} alone: ${figures(alone[i])}`));
     console.log(`mocha floor (one trivial spec loading Pulumi): ${figures(floor)}`);
