@@ -1,11 +1,12 @@
 /**
  * Pulumi captures stack traces as bookkeeping: one with every resource promise it makes (for the leak
  * report it prints when PULUMI_DEBUG_PROMISE_LEAKS is set), and one with every resource it registers
- * (the resource's source position, sent to the engine). Under ts-node each of those stacks is also
- * source-mapped, and together they are most of the time a mock run takes. This drops the promise
- * stacks, and the id and context Pulumi attaches beside them for that report (a mock run makes
- * hundreds of such promises), while keeping its leak bookkeeping: each promise is a leak candidate
- * until it settles. It takes the resource positions from the unmapped stack. Every other stack — an
+ * (the resource's source position, sent to the engine, and every frame below it). Under ts-node each
+ * of those stacks is also source-mapped, and together they are most of the time a mock run takes.
+ * This drops the promise stacks, and the id and context Pulumi attaches beside them for that report
+ * (a mock run makes hundreds of such promises), while keeping its leak bookkeeping: each promise is a
+ * leak candidate until it settles. It takes the resource positions from the first frames of the
+ * unmapped stack. Every other stack — an
  * assertion that fails, an error a program throws — keeps its frames and its TypeScript lines.
  *
  * It reaches into internal parts of @pulumi/pulumi: if they ever change, it does nothing and runs
@@ -19,10 +20,11 @@ export function skipPulumiPromiseStacks(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: Wrapped };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Resource } = require("@pulumi/pulumi/resource") as { Resource?: { callsites?: Wrapped } };
+    const { Resource } = require("@pulumi/pulumi/resource") as { Resource?: { callsites?: Wrapped; framePositionRegExp?: unknown } };
     wrap(debuggable, "debuggablePromise", leakBookkeepingOnly);
     if (Resource) {
-        wrap(Resource, "callsites", withoutSourceMaps);
+        const position = Resource.framePositionRegExp;
+        wrap(Resource, "callsites", position instanceof RegExp ? () => firstFrames(position) : withoutSourceMaps);
     }
 }
 
@@ -94,6 +96,40 @@ const withoutFrames = (original: Wrapped): Wrapped =>
             errors.prepareStackTrace = prepare;
         }
     };
+
+/**
+ * Frames a resource's stack keeps: its constructors' (Resource, CustomResource or ComponentResource,
+ * the resource's class) and then the code that declared it, which Pulumi takes as its position.
+ */
+const RESOURCE_FRAMES = 12;
+
+/**
+ * Pulumi's `Resource.callsites`, parsed as Pulumi parses it, from a stack of RESOURCE_FRAMES frames
+ * formatted by V8 itself (positions in the running JavaScript) instead of every frame down to the
+ * event loop, each source-mapped. It captures its own stack, as the original does, so that Pulumi's
+ * count of frames to skip still lands on the declaring code.
+ */
+function firstFrames(position: RegExp): Wrapped {
+    return function () {
+        const errors = Error as { prepareStackTrace?: unknown };
+        const limit = Error.stackTraceLimit;
+        const prepare = errors.prepareStackTrace;
+        Error.stackTraceLimit = RESOURCE_FRAMES;
+        errors.prepareStackTrace = undefined;
+        try {
+            return (new Error().stack ?? "")
+                .split("\n")
+                .slice(1)
+                .map((frame) => {
+                    const { file, line, column } = position.exec(frame)?.groups ?? {};
+                    return file && line && column && !file.startsWith("node:") ? { file, line: Number(line), column: Number(column) } : {};
+                });
+        } finally {
+            Error.stackTraceLimit = limit;
+            errors.prepareStackTrace = prepare;
+        }
+    };
+}
 
 /** `original`, with the stacks it captures formatted by V8 itself: positions in the running JavaScript. */
 const withoutSourceMaps = (original: Wrapped): Wrapped =>

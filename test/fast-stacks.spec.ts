@@ -1,5 +1,14 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
+import { pathToFileURL } from "url";
+import { runUnderMocks } from "../offline/runStack";
+import { Provider, s3 } from "../resources/aws";
+
+interface PositionedRequest {
+    getType(): string;
+    getSourceposition?(): { getUri(): string } | undefined;
+}
 
 /** The 1-based line of this file that holds `marker`. */
 const lineOf = (marker: string) =>
@@ -41,11 +50,21 @@ describe("Pulumi's bookkeeping stacks are cheap in specs (offline/fast-stacks.ts
         expect(candidates()).to.not.include(failed.promise);
     });
 
-    it("still gives a resource the position of the code that declared it", () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { Resource } = require("@pulumi/pulumi/resource") as { Resource: { callsites(): { file?: string }[] } };
-        const files = Resource.callsites().map((c) => c.file);
-        expect(files).to.include(__filename);
+    it("still sends the engine the position of the code that declared a resource", async () => {
+        const sent: { type: string; uri?: string }[] = [];
+        await runUnderMocks({ stack: "positions", config: {} }, function declaring() {
+            const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: PositionedRequest, cb: unknown): unknown };
+            const register = monitor.registerResource.bind(monitor);
+            monitor.registerResource = (req, cb) => {
+                sent.push({ type: req.getType(), uri: req.getSourceposition?.()?.getUri() });
+                return register(req, cb);
+            };
+            const provider = new Provider("account", { region: "eu-west-1", allowedAccountIds: ["111111111111"] });
+            new s3.Bucket("declared", {}, { provider });
+            return {};
+        });
+        // One frame off would name @pulumi/aws's Bucket class or the mock runner that called this function.
+        expect(sent.find((r) => r.type === "aws:s3/bucket:Bucket")?.uri).to.equal(pathToFileURL(__filename).href);
     });
 
     it("keeps every other stack source-mapped to its TypeScript line", () => {
