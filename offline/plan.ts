@@ -1,5 +1,5 @@
 import { StackOutputsFixture } from "./mockCloud";
-import { PlacedRegistration, runStack, StackRunError } from "./runStack";
+import { PlacedRegistration, runStack, StackRunError, StackRunOptions, StackRunResult } from "./runStack";
 import { readStackFile, StackFile, stacksInFolder } from "../config/stack-files";
 import { DECLARED_KEYS } from "../config/consumer";
 import { ORGANIZATION, PROJECT, variableStackName } from "../domain/stack-identity";
@@ -80,6 +80,8 @@ export interface PlanOptions {
     readonly configDir: string;
     /** Stacks to plan; every `Pulumi.<stack>.yaml` in the folder by default. */
     readonly stacks?: readonly string[];
+    /** Plays one stack: runStack by default. */
+    readonly runStack?: (options: StackRunOptions) => Promise<StackRunResult>;
 }
 
 export async function planRollout(options: PlanOptions): Promise<Plan> {
@@ -97,7 +99,7 @@ export async function planRollout(options: PlanOptions): Promise<Plan> {
     const phases: PlannedPhase[] = [];
     const run = async (file: StackFile, phase: 1 | 2 | 3) => {
         try {
-            const result = await runStack({ stack: file.stack, config: file.config, stackOutputs: outputs as StackOutputsFixture });
+            const result = await (options.runStack ?? runStack)({ stack: file.stack, config: file.config, stackOutputs: outputs as StackOutputsFixture });
             outputs[qualified(file.stack)] = result.outputs;
             phases.push({
                 stack: file.stack,

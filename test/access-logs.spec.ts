@@ -2,9 +2,8 @@ import { expect } from "chai";
 import { ACCESS_LOG_COLUMNS, ACCESS_LOG_REGEX, PARTITION_COLUMN } from "../analytics/access-log-table";
 import * as ipaddr from "ipaddr.js";
 import { privateAddress, PRIVATE_RANGES } from "../analytics/queries";
-import { runStack } from "../offline/runStack";
 import { CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
-import { all, policyOf, the, TYPES } from "./helpers";
+import { all, policyOf, the, TYPES, runOnce } from "./helpers";
 
 const LOGS = "shared-data-logs";
 /** The names generated for the stack `owner`: readable, then 8 hex digits that are the stack's own. */
@@ -23,9 +22,9 @@ const SAMPLE_RECORDS = [
 
 describe("access logs and Athena (owner stack)", () => {
     describe("on by default", () => {
-        let run: Awaited<ReturnType<typeof runStack>>;
+        let run: Awaited<ReturnType<typeof runOnce>>;
         before(async () => {
-            run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
+            run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
         });
 
         it("keeps logs in a dedicated private, SSE-S3 bucket that a destroy never deletes", () => {
@@ -184,13 +183,13 @@ describe("access logs and Athena (owner stack)", () => {
     });
 
     it("honours the retention setting", async () => {
-        const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessLogRetentionDays")]: "30" }), stackOutputs: { [CONSUMER_STACK]: {} } });
+        const run = await runOnce({ stack: "owner", config: ownerConfig({ [key("accessLogRetentionDays")]: "30" }), stackOutputs: { [CONSUMER_STACK]: {} } });
         const rules = the(run.resources, TYPES.lifecycle).inputs.rules as { expiration: { days: number } }[];
         expect(rules.map((r) => r.expiration.days)).to.deep.equal([30, 30]);
     });
 
     it("can be turned off: no log bucket, no logging, no Athena, no exports", async () => {
-        const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessLogs")]: "false" }), stackOutputs: { [CONSUMER_STACK]: {} } });
+        const run = await runOnce({ stack: "owner", config: ownerConfig({ [key("accessLogs")]: "false" }), stackOutputs: { [CONSUMER_STACK]: {} } });
         expect(run.resources.filter((r) => r.name.startsWith(LOGS))).to.deep.equal([]);
         expect(all(run.resources, TYPES.logging)).to.deep.equal([]);
         expect(run.outputs).not.to.have.any.keys("accessLogBucketName", "athenaDatabase", "athenaTable", "athenaWorkgroup", "athenaQueryIds");

@@ -5,14 +5,13 @@ import { join } from "path";
 import { parse, stringify } from "yaml";
 import { Plan, PlanError, PlannedPhase, planRollout } from "../offline/plan";
 import { renderJson } from "../offline/planReport";
-import { runStack } from "../offline/runStack";
 import { cannotExempt, grantsOutside, lockExemption, NO_EXEMPTION, parseBucketPolicy } from "../policies/adopted-policy";
 import { CrossAccountBucketArgs, validateCrossAccountBucketArgs } from "../components/crossAccountBucket";
 import { buildBucketPolicy } from "../policies/bucket-policy";
 import { PolicyDocument, Statement } from "../policies/document";
 import { unlockedGrants } from "../policy-pack/policies";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerOutputs, key, OWNER_ACCOUNT, ownerConfig, REGION } from "./fixtures";
-import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES } from "./helpers";
+import { all, expectNothingCreated, failure, planOnce, policyOf, the, TYPES, runOnce } from "./helpers";
 import { consumerSettingsOf, ownerSettingsOf, readStackFile } from "../config/stack-files";
 import { AccountApi } from "../verify/aws";
 import { ConsumerStack, expectedDocuments, OwnerStack } from "../verify/expected";
@@ -32,7 +31,7 @@ const statementsOf = (file: string) => parseBucketPolicy(readFileSync(join(__dir
 const adopting = (overrides: Record<string, unknown> = {}) =>
     ownerConfig({ [key("existingBucketName")]: BUCKET, ...overrides }, [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write" }]);
 
-const runOwner = (config: Record<string, unknown>) => runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
+const runOwner = (config: Record<string, unknown>) => runOnce({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
 
 describe("adopting an existing bucket", () => {
     describe(`npm run plan of ${FOLDER}`, function () {

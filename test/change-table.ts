@@ -7,8 +7,9 @@
  * the table; a spec fails when the page is stale or a setting the code reads has no row.
  */
 import { readFileSync, writeFileSync } from "fs";
-import { runStack, PlacedRegistration } from "../offline/runStack";
+import { PlacedRegistration } from "../offline/runStack";
 import { DESIGN } from "./policy-table";
+import { runOnce } from "./helpers";
 import {
     CONSUMER_ACCOUNT,
     CONSUMER_STACK,
@@ -416,7 +417,7 @@ export function playedRun(stack: "owner" | "consumer", overrides: Config): Promi
         return known;
     }
     const config = stack === "owner" ? ownerConfig(overrides) : consumerConfig(overrides);
-    const run = runStack({ stack, config, stackOutputs: STACKS }).then((r) => r.resources);
+    const run = runOnce({ stack, config, stackOutputs: STACKS }).then((r) => r.resources);
     runs.set(id, run);
     return run;
 }

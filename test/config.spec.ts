@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { runStack } from "../offline/runStack";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, consumerOutputs, key, OWNER_ACCOUNT, OWNER_STACK, ownerConfig, ownerOutputs } from "./fixtures";
-import { expectNothingCreated, failure, the, TYPES } from "./helpers";
+import { expectNothingCreated, failure, the, TYPES, runOnce } from "./helpers";
 
 /** [what is wrong, config overrides, the key and value the message names, the rule it states] */
 type Case = [string, Record<string, unknown>, string, string];
@@ -165,7 +164,7 @@ function withOverrides(base: Record<string, unknown>, overrides: Record<string, 
     return config;
 }
 
-async function expectRefused(run: ReturnType<typeof runStack>, names: string, rule: string): Promise<void> {
+async function expectRefused(run: ReturnType<typeof runOnce>, names: string, rule: string): Promise<void> {
     const error = await failure(run);
     expect(error.message).to.contain(`${names}`);
     expect(error.message).to.contain(rule);
@@ -178,19 +177,19 @@ describe("bad input is refused before anything is created", () => {
         for (const [what, overrides, names, rule] of ownerCases) {
             it(what, () =>
                 expectRefused(
-                    runStack({ stack: "owner", config: withOverrides(ownerConfig(), overrides), stackOutputs: { [CONSUMER_STACK]: {} } }),
+                    runOnce({ stack: "owner", config: withOverrides(ownerConfig(), overrides), stackOutputs: { [CONSUMER_STACK]: {} } }),
                     names,
                     rule,
                 ),
             );
         }
         for (const [what, entry, names, rule] of consumerEntryCases) {
-            it(what, () => expectRefused(runStack({ stack: "owner", config: ownerConfig({}, [entry]), stackOutputs: { [CONSUMER_STACK]: {} } }), names, rule));
+            it(what, () => expectRefused(runOnce({ stack: "owner", config: ownerConfig({}, [entry]), stackOutputs: { [CONSUMER_STACK]: {} } }), names, rule));
         }
 
         it("a consumer stack listed twice", () =>
             expectRefused(
-                runStack({
+                runOnce({
                     stack: "owner",
                     config: ownerConfig({}, [
                         { stack: "consumer", accountId: CONSUMER_ACCOUNT },
@@ -204,7 +203,7 @@ describe("bad input is refused before anything is created", () => {
 
         it("reports every problem at once", async () => {
             const config = withOverrides(ownerConfig({}, [{ stack: "consumer", accountId: "1" }]), { [key("accountId")]: "x", [key("region")]: undefined });
-            const error = await failure(runStack({ stack: "owner", config, stackOutputs: {} }));
+            const error = await failure(runOnce({ stack: "owner", config, stackOutputs: {} }));
             expect(error.message).to.match(/^Invalid configuration for owner stack "owner" in Pulumi\.owner\.yaml \(3 problems\):/);
             expect(error.message).to.contain("cross-account-s3:accountId");
             expect(error.message).to.contain("cross-account-s3:region");
@@ -217,7 +216,7 @@ describe("bad input is refused before anything is created", () => {
         for (const [what, overrides, names, rule] of consumerCases) {
             it(what, () =>
                 expectRefused(
-                    runStack({ stack: "consumer", config: withOverrides(consumerConfig(), overrides), stackOutputs: { [OWNER_STACK]: ownerOutputs() } }),
+                    runOnce({ stack: "consumer", config: withOverrides(consumerConfig(), overrides), stackOutputs: { [OWNER_STACK]: ownerOutputs() } }),
                     names,
                     rule,
                 ),
@@ -228,23 +227,23 @@ describe("bad input is refused before anything is created", () => {
 
 describe("stack selection", () => {
     it("runs the owner program for a stack named owner", async () => {
-        const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+        const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
         the(run.resources, TYPES.crossAccountBucket);
     });
 
     it("runs the consumer program for any stack named consumer-…, so a second account is only a new stack file", async () => {
-        const run = await runStack({ stack: "consumer-eu", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
+        const run = await runOnce({ stack: "consumer-eu", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
         the(run.resources, TYPES.gatewayEndpoint);
         expect(the(run.resources, TYPES.provider).name).to.equal("consumer-eu-account");
     });
 
     it("honours an explicit role over the stack name", async () => {
-        const run = await runStack({ stack: "prod-data", config: { ...ownerConfig(), [key("role")]: "owner" }, stackOutputs: { [CONSUMER_STACK]: {} } });
+        const run = await runOnce({ stack: "prod-data", config: { ...ownerConfig(), [key("role")]: "owner" }, stackOutputs: { [CONSUMER_STACK]: {} } });
         the(run.resources, TYPES.crossAccountBucket);
     });
 
     it("refuses a stack whose role cannot be told, listing the valid values", async () => {
-        const error = await failure(runStack({ stack: "dev", config: ownerConfig() }));
+        const error = await failure(runOnce({ stack: "dev", config: ownerConfig() }));
         expect(error.message).to.contain(
             'cross-account-s3:role = (not set): is required because the stack name "dev" does not start with "owner" or "consumer"',
         );
@@ -253,7 +252,7 @@ describe("stack selection", () => {
     });
 
     it("refuses an unknown role", async () => {
-        const error = await failure(runStack({ stack: "owner", config: { ...ownerConfig(), [key("role")]: "admin" } }));
+        const error = await failure(runOnce({ stack: "owner", config: { ...ownerConfig(), [key("role")]: "admin" } }));
         expect(error.message).to.contain('cross-account-s3:role = "admin": must be "owner" or "consumer"');
         expectNothingCreated(error);
     });
@@ -261,8 +260,8 @@ describe("stack selection", () => {
 
 describe("a consumer stack used as the owner's input", () => {
     it("accepts what the consumer program itself exports", async () => {
-        const consumer = await runStack({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
-        const owner = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer.outputs } });
+        const consumer = await runOnce({ stack: "consumer", config: consumerConfig(), stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
+        const owner = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer.outputs } });
         expect(owner.outputs.grantedRoleArns).to.deep.equal([consumer.outputs.roleArn]);
         expect(owner.outputs.lockedVpceIds).to.deep.equal([consumer.outputs.vpceId]);
         expect(consumerOutputs()).to.have.all.keys(Object.keys(consumer.outputs));

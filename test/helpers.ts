@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
-import { join } from "path";
+import { join, resolve } from "path";
 import { expect } from "chai";
 import { Registration } from "../offline/mockCloud";
 import { Plan, planRollout } from "../offline/plan";
-import { PlacedRegistration, StackRunError } from "../offline/runStack";
+import { PlacedRegistration, runStack, StackRunError, StackRunOptions, StackRunResult } from "../offline/runStack";
+import { PROJECT_DIR } from "../config/existing-bucket";
+import { PROJECT } from "../domain/stack-identity";
 import { PolicyDocument } from "../policies/document";
 
 /** The type token of every resource the programs register: the one map the specs use. */
@@ -85,10 +87,37 @@ export const planOnce: typeof planRollout = (options) => {
         .sort()
         .map((f) => [f, readFileSync(join(options.configDir, f), "utf8")]);
     const key = JSON.stringify([options.configDir, options.stacks ?? null, files]);
-    const plan = plans.get(key) ?? planRollout(options);
+    const plan = plans.get(key) ?? planRollout({ runStack: runOnce, ...options });
     plans.set(key, plan);
     return plan;
 };
+
+const runs = new Map<string, Promise<StackRunResult>>();
+const POLICY_FILE = `${PROJECT}:existingBucketPolicy`;
+
+/**
+ * runStack, played once per set of inputs for the whole suite, as planOnce plays plans. A run depends
+ * on nothing but its options and the bucket policy file its config may name (its text is part of the
+ * key); specs only read the result, which is frozen. The plan spec's two runs of one plan still run twice.
+ */
+export function runOnce(options: StackRunOptions): Promise<StackRunResult> {
+    const file = options.config[POLICY_FILE];
+    const path = typeof file === "string" ? resolve(PROJECT_DIR, file) : undefined;
+    const policy = path !== undefined && existsSync(path) ? readFileSync(path, "utf8") : null;
+    const key = JSON.stringify([options, policy], (_, value: unknown) => (value === undefined ? "(undefined)" : value));
+    const known = runs.get(key);
+    if (known !== undefined) {
+        return known;
+    }
+    const run = runStack(options).then(deepFreeze, (error: unknown) => {
+        if (error instanceof StackRunError) {
+            deepFreeze(error.resources);
+        }
+        throw error;
+    });
+    runs.set(key, run);
+    return run;
+}
 
 /** The value, and every object inside it, frozen: for results that specs share and must only read. */
 export function deepFreeze<T>(value: T): T {

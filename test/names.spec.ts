@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import { NAME_LIMITS } from "../components/accessLogs";
-import { runStack } from "../offline/runStack";
 import { analyzerName, catalogName } from "../stacks/names";
 import { ORGANIZATION, PROJECT, StackIdentity } from "../domain/stack-identity";
 import { CONSUMER_STACK, key, ownerConfig } from "./fixtures";
-import { the, TYPES } from "./helpers";
+import { the, TYPES, runOnce } from "./helpers";
 
 const identity = (stack: string, organization = ORGANIZATION): StackIdentity => ({ organization, project: PROJECT, stack });
 
@@ -17,7 +16,7 @@ const ACCEPTED = {
 
 /** The names an owner stack of this name registers, with access logs and the analyzer on. */
 async function namesOf(stack: string): Promise<{ database: string; workgroup: string; analyzer: string }> {
-    const run = await runStack({
+    const run = await runOnce({
         stack,
         config: ownerConfig({ [key("role")]: "owner", [key("accessAnalyzer")]: true }),
         stackOutputs: { [CONSUMER_STACK]: {} },

@@ -1,16 +1,15 @@
 import { expect } from "chai";
 import { validateWorkloadRoleArgs } from "../components/workloadRole";
-import { runStack } from "../offline/runStack";
 import { PolicyDocument } from "../policies/document";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, key, OWNER_STACK, ownerConfig, ownerOutputs } from "./fixtures";
-import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
+import { all, expectNothingCreated, failure, policyOf, the, TYPES, runOnce } from "./helpers";
 
 const ORG_PATH = "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/";
 const GRANT = { orgPath: ORG_PATH, roleName: "shared-data-exchange", access: "read-write", prefix: "exchange/" };
 /** An owner with no listed consumer and one organization grant. */
 const orgOwner = (grants: unknown[] = [GRANT], overrides: Record<string, unknown> = {}) =>
     ownerConfig({ [key("organizationGrants")]: grants, ...overrides }, []);
-const runOwner = (config: Record<string, unknown>) => runStack({ stack: "owner", config, stackOutputs: {} });
+const runOwner = (config: Record<string, unknown>) => runOnce({ stack: "owner", config, stackOutputs: {} });
 
 async function expectRefused(run: Promise<unknown>, names: string, rule: string): Promise<void> {
     const error = await failure(run);
@@ -39,7 +38,7 @@ describe("organization grants: owner stack", () => {
 
     it("keeps listed consumers' statements beside the grant, and exempts only the granted role name from their endpoint list", async () => {
         const config = ownerConfig({ [key("organizationGrants")]: [GRANT] });
-        const run = await runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: {} } });
+        const run = await runOnce({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: {} } });
         expect(run.outputs.consumerStacks).to.deep.equal([CONSUMER_STACK]);
         expect(run.outputs.pendingConsumers).to.deep.equal([CONSUMER_STACK]);
         const doc: PolicyDocument = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
@@ -92,7 +91,7 @@ describe("organization grants: a consumer stack the owner does not list", () => 
     const asking = (overrides: Record<string, unknown> = {}) => consumerConfig({ [key("access")]: "read-write", [key("prefix")]: "exchange/", ...overrides });
 
     it("deploys, naming its role by the grant and exporting the grant it relies on", async () => {
-        const run = await runStack({ stack: "consumer", config: asking(), stackOutputs: owner() });
+        const run = await runOnce({ stack: "consumer", config: asking(), stackOutputs: owner() });
         const role = the(run.resources, TYPES.role);
         expect(role.inputs.name).to.equal("shared-data-exchange");
         expect(run.outputs.roleArn).to.equal(`arn:aws:iam::${CONSUMER_ACCOUNT}:role/shared-data-exchange`);
@@ -108,7 +107,7 @@ describe("organization grants: a consumer stack the owner does not list", () => 
         const reading = asking({ [key("ownerStacks")]: ["owner", "owner-b"] });
 
         it("names its one role by the grant of the owner that does not list it, and keeps the other owner's listed grant", async () => {
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "consumer",
                 config: reading,
                 stackOutputs: several({ consumerStacks: [CONSUMER_STACK], consumerGrants: { [CONSUMER_STACK]: { access: "read" } } }),
@@ -120,7 +119,7 @@ describe("organization grants: a consumer stack the owner does not list", () => 
 
         it("refuses owners whose organization grants name different roles, since one role serves every owner", async () => {
             const error = await failure(
-                runStack({
+                runOnce({
                     stack: "consumer",
                     config: reading,
                     stackOutputs: several({ consumerStacks: [], organizationGrants: [{ ...GRANT, roleName: "other-exchange" }] }),
@@ -132,13 +131,13 @@ describe("organization grants: a consumer stack the owner does not list", () => 
     });
 
     it("keeps an auto-named role when the owner lists it, grants or not", async () => {
-        const run = await runStack({ stack: "consumer", config: asking(), stackOutputs: owner({ consumerStacks: [CONSUMER_STACK] }) });
+        const run = await runOnce({ stack: "consumer", config: asking(), stackOutputs: owner({ consumerStacks: [CONSUMER_STACK] }) });
         expect(the(run.resources, TYPES.role).inputs).not.to.have.property("name");
         expect(run.outputs).not.to.have.property("organizationGrant");
     });
 
     it("refuses when no grant has the access and prefix it asks for, saying both ways out", async () => {
-        const error = await failure(runStack({ stack: "consumer", config: asking({ [key("prefix")]: "reports/" }), stackOutputs: owner() }));
+        const error = await failure(runOnce({ stack: "consumer", config: asking({ [key("prefix")]: "reports/" }), stackOutputs: owner() }));
         expect(error.message).to.contain("no organization grant gives read-write access under reports/");
         expect(error.message).to.contain("or ask for the access and prefix of one of the owner's organizationGrants");
         expectNothingCreated(error);
@@ -146,20 +145,20 @@ describe("organization grants: a consumer stack the owner does not list", () => 
 
     it("refuses when grants of its access and prefix name different roles", async () => {
         const grants = [GRANT, { ...GRANT, orgPath: "o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/", roleName: "other" }];
-        const error = await failure(runStack({ stack: "consumer", config: asking(), stackOutputs: owner({ organizationGrants: grants }) }));
+        const error = await failure(runOnce({ stack: "consumer", config: asking(), stackOutputs: owner({ organizationGrants: grants }) }));
         expect(error.message).to.contain("has several grants of read-write access under exchange/ with different role names");
         expectNothingCreated(error);
     });
 
     it("refuses an existing role of another name", async () => {
         const config = asking({ [key("existingRoleArn")]: `arn:aws:iam::${CONSUMER_ACCOUNT}:role/app` });
-        const error = await failure(runStack({ stack: "consumer", config, stackOutputs: owner() }));
+        const error = await failure(runOnce({ stack: "consumer", config, stackOutputs: owner() }));
         expect(error.message).to.contain("is not a role named shared-data-exchange (path /)");
         expectNothingCreated(error);
     });
 
     it("refuses unreadable grants from the owner", async () => {
-        const error = await failure(runStack({ stack: "consumer", config: asking(), stackOutputs: owner({ organizationGrants: [{ orgPath: "x" }] }) }));
+        const error = await failure(runOnce({ stack: "consumer", config: asking(), stackOutputs: owner({ organizationGrants: [{ orgPath: "x" }] }) }));
         expect(error.message).to.contain("output organizationGrants");
         expect(error.message).to.contain("must be a list of { orgPath, roleName, access, prefix }");
         expectNothingCreated(error);

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { runStack } from "../offline/runStack";
 import { Statement } from "../policies/document";
 import {
     CONSUMER_ACCOUNT,
@@ -13,14 +12,14 @@ import {
     SECOND_CONSUMER_ACCOUNT,
     SECOND_CONSUMER_STACK,
 } from "./fixtures";
-import { all, expectNothingCreated, failure, policyOf, the, TYPES } from "./helpers";
+import { all, expectNothingCreated, failure, policyOf, the, TYPES, runOnce } from "./helpers";
 
 const statement = (doc: { Statement: readonly Statement[] }, sid: string) => doc.Statement.find((s) => s.Sid === sid);
 
 describe("owner stack (through index.ts)", () => {
     describe("before any consumer has deployed", () => {
         it("creates the hardened bucket with the explicit provider, without grants or lock, and says what to run next", async () => {
-            const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+            const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
 
             const provider = the(run.resources, TYPES.provider);
             expect(provider.name).to.equal("owner-account");
@@ -47,7 +46,7 @@ describe("owner stack (through index.ts)", () => {
         });
 
         it("exports what the consumer reads", async () => {
-            const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+            const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
             const bucket = the(run.resources, TYPES.bucket, "shared-data");
             expect(run.outputs.bucketName).to.equal(bucket.state.bucket);
             expect(run.outputs.bucketArn).to.equal(`arn:aws:s3:::${String(bucket.state.bucket)}`);
@@ -60,7 +59,7 @@ describe("owner stack (through index.ts)", () => {
     describe("with one deployed consumer", () => {
         it("grants the consumer role its access and locks it to its endpoint", async () => {
             const consumer = consumerOutputs();
-            const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer } });
+            const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumer } });
 
             const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             const grant = statement(doc, "GrantReadWrite1");
@@ -77,7 +76,7 @@ describe("owner stack (through index.ts)", () => {
 
         it("grants what the owner decided, and warns when the consumer asked for more", async () => {
             const config = ownerConfig({}, [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read", prefix: "team-a/" }]);
-            const run = await runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
+            const run = await runOnce({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
 
             const doc = policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy"));
             expect(statement(doc, "GrantRead1")?.Action).to.equal("s3:GetObject");
@@ -88,7 +87,7 @@ describe("owner stack (through index.ts)", () => {
 
         it("creates a customer-managed key that the consumer role may use through S3 when encryption is sse-kms", async () => {
             const consumer = consumerOutputs();
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "owner",
                 config: ownerConfig({ [key("encryption")]: "sse-kms" }),
                 stackOutputs: { [CONSUMER_STACK]: consumer },
@@ -118,7 +117,7 @@ describe("owner stack (through index.ts)", () => {
         it("gives each consumer its own grant and locks both endpoints", async () => {
             const first = consumerOutputs(CONSUMER_ACCOUNT, "a");
             const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { access: "read", prefix: "reports/" });
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "owner",
                 config: ownerConfig({}, twoConsumers),
                 stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
@@ -134,7 +133,7 @@ describe("owner stack (through index.ts)", () => {
         });
 
         it("grants the deployed consumer and leaves the other pending", async () => {
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "owner",
                 config: ownerConfig({}, twoConsumers),
                 stackOutputs: { [CONSUMER_STACK]: consumerOutputs(), [SECOND_CONSUMER_STACK]: {} },
@@ -149,14 +148,14 @@ describe("owner stack (through index.ts)", () => {
             { stack: "consumer", accountId: CONSUMER_ACCOUNT, access: "read-write" },
             { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT, access: "read" },
         ];
-        const sids = (run: Awaited<ReturnType<typeof runStack>>) =>
+        const sids = (run: Awaited<ReturnType<typeof runOnce>>) =>
             policyOf(the(run.resources, TYPES.bucketPolicy, "shared-data-policy")).Statement.map((s) => s.Sid);
 
         it("exempts a consumer behind a shared-VPC endpoint from the account match and locks its role to that endpoint", async () => {
             const vpcOwner = "666666666666";
             const first = consumerOutputs(CONSUMER_ACCOUNT, "a", { vpceAccountId: vpcOwner });
             const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { vpceAccountId: SECOND_CONSUMER_ACCOUNT });
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "owner",
                 config: ownerConfig({}, twoConsumers),
                 stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
@@ -173,7 +172,7 @@ describe("owner stack (through index.ts)", () => {
         it("never uses aws:VpceAccount with lockMode per-consumer", async () => {
             const first = consumerOutputs(CONSUMER_ACCOUNT, "a");
             const second = consumerOutputs(SECOND_CONSUMER_ACCOUNT, "b", { access: "read" });
-            const run = await runStack({
+            const run = await runOnce({
                 stack: "owner",
                 config: ownerConfig({ [key("lockMode")]: "per-consumer" }, twoConsumers),
                 stackOutputs: { [CONSUMER_STACK]: first, [SECOND_CONSUMER_STACK]: second },
@@ -185,7 +184,7 @@ describe("owner stack (through index.ts)", () => {
 
         it("refuses an unknown lockMode before creating anything", async () => {
             const error = await failure(
-                runStack({ stack: "owner", config: ownerConfig({ [key("lockMode")]: "per-role" }), stackOutputs: { [CONSUMER_STACK]: {} } }),
+                runOnce({ stack: "owner", config: ownerConfig({ [key("lockMode")]: "per-role" }), stackOutputs: { [CONSUMER_STACK]: {} } }),
             );
             expect(error.message).to.contain('cross-account-s3:lockMode = "per-role": must be one of "account-match", "per-consumer"');
             expectNothingCreated(error);
@@ -200,7 +199,7 @@ describe("owner stack (through index.ts)", () => {
                 prefix: `${"p".repeat(500)}${i}/`,
             }));
             const stacks = Object.fromEntries(entries.map((e) => [qualified(e.stack), {}]));
-            const error = await failure(runStack({ stack: "owner", config: ownerConfig({}, entries), stackOutputs: stacks, preview: true }));
+            const error = await failure(runOnce({ stack: "owner", config: ownerConfig({}, entries), stackOutputs: stacks, preview: true }));
             expect(error.message).to.contain("20 consumers (20 not deployed yet, counted at their smallest possible size)");
             expect(error.message).to.match(/make the S3 bucket policy \(lockMode account-match\) at least \d+ bytes, over AWS's limit of 20480 bytes/);
             expect(error.resources.filter((r) => r.type.startsWith("aws:"))).to.deep.equal([]);
@@ -209,7 +208,7 @@ describe("owner stack (through index.ts)", () => {
 
     describe("the optional Access Analyzer", () => {
         it("is created on request, in this account and region, and its name exported for npm run verify", async () => {
-            const run = await runStack({ stack: "owner", config: ownerConfig({ [key("accessAnalyzer")]: "true" }), stackOutputs: { [CONSUMER_STACK]: {} } });
+            const run = await runOnce({ stack: "owner", config: ownerConfig({ [key("accessAnalyzer")]: "true" }), stackOutputs: { [CONSUMER_STACK]: {} } });
             const analyzer = the(run.resources, TYPES.analyzer);
             expect(analyzer.inputs.type).to.equal("ACCOUNT");
             expect(analyzer.inputs.analyzerName).to.match(/^cross-account-s3-owner-[0-9a-f]{8}$/);
@@ -220,7 +219,7 @@ describe("owner stack (through index.ts)", () => {
         });
 
         it("is not created by default: the account may already have its one analyzer", async () => {
-            const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
+            const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: {} } });
             expect(all(run.resources, TYPES.analyzer)).to.deep.equal([]);
             expect(run.outputs).to.not.have.property("accessAnalyzerName");
         });
@@ -229,7 +228,7 @@ describe("owner stack (through index.ts)", () => {
     describe("protects the shared data", () => {
         it("protects the bucket (and key) by default, and can be told not to", async () => {
             const protectedTypes = async (extra: Record<string, unknown>) => {
-                const run = await runStack({
+                const run = await runOnce({
                     stack: "owner",
                     config: ownerConfig({ [key("encryption")]: "sse-kms", ...extra }),
                     stackOutputs: { [CONSUMER_STACK]: {} },
@@ -259,7 +258,7 @@ describe("owner stack (through index.ts)", () => {
         for (const [what, override, message] of cases) {
             it(what, async () => {
                 const outputs = { ...consumerOutputs(), ...override };
-                const error = await failure(runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: outputs } }));
+                const error = await failure(runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: outputs } }));
                 expect(error.message).to.match(message);
                 expect(error.message).to.contain("Fix:");
                 expectNothingCreated(error);
@@ -282,7 +281,7 @@ describe("owner stack (through index.ts)", () => {
             });
 
             it("are refused when both manage its policy, naming both stacks and the fix", async () => {
-                const error = await failure(runStack({ stack: "owner", config, stackOutputs: outputs(true) }));
+                const error = await failure(runOnce({ stack: "owner", config, stackOutputs: outputs(true) }));
                 expect(error.message).to.contain(
                     `${CONSUMER_STACK}, ${SECOND_CONSUMER_STACK} output endpointPolicyManaged = "${shared}": consumer and consumer-eu each manage the policy of this one endpoint`,
                 );
@@ -294,7 +293,7 @@ describe("owner stack (through index.ts)", () => {
             });
 
             it("are granted and locked when only one manages it, which the owner reports for the others to check", async () => {
-                const run = await runStack({ stack: "owner", config, stackOutputs: outputs(false) });
+                const run = await runOnce({ stack: "owner", config, stackOutputs: outputs(false) });
                 expect(run.outputs.lockedVpceIds).to.deep.equal([shared]);
                 expect(run.outputs.grantedRoleArns).to.have.length(2);
                 expect(run.outputs.endpointPolicyManagers).to.deep.equal({ [shared]: [CONSUMER_STACK] });
@@ -307,7 +306,7 @@ describe("owner stack (through index.ts)", () => {
                 { stack: "consumer-eu", accountId: SECOND_CONSUMER_ACCOUNT },
             ]);
             const error = await failure(
-                runStack({
+                runOnce({
                     stack: "owner",
                     config,
                     stackOutputs: {
@@ -322,7 +321,7 @@ describe("owner stack (through index.ts)", () => {
     });
 
     it("fails like the engine when a listed consumer stack does not exist", async () => {
-        const error = await failure(runStack({ stack: "owner", config: ownerConfig(), stackOutputs: {} }));
+        const error = await failure(runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: {} }));
         expect(error.message).to.contain(`unknown stack "${CONSUMER_STACK}"`);
         expect(all(error.resources, TYPES.provider)).to.deep.equal([]);
     });

@@ -7,8 +7,7 @@ import { Plan, PlanError, PlannedPhase } from "../offline/plan";
 import { renderHuman } from "../offline/planReport";
 import { PolicyDocument, Statement } from "../policies/document";
 import { readStackFile } from "../config/stack-files";
-import { runStack } from "../offline/runStack";
-import { expectNothingCreated, failure, planOnce } from "./helpers";
+import { expectNothingCreated, failure, planOnce, runOnce } from "./helpers";
 import { evaluate, Path } from "./policy-world";
 
 /** The layouts of test/stacks/, planned as `npm run plan -- --config-dir test/stacks/<layout>` plans them. */
@@ -177,7 +176,7 @@ describe("offline plan of a consumer that reads two owners (test/stacks/multi-ow
             expect(plan.unlisted[0].steps[0]).to.match(/^pulumi up -s owner-sales, pulumi up -s owner-web /);
             const file = readStackFile(dir, "consumer-analytics");
             const owners = Object.fromEntries(plan.phases.filter((p) => p.phase === 1).map((p) => [`organization/cross-account-s3/${p.stack}`, p.outputs]));
-            const error = await failure(runStack({ stack: "consumer-analytics", config: file.config, stackOutputs: owners }));
+            const error = await failure(runOnce({ stack: "consumer-analytics", config: file.config, stackOutputs: owners }));
             expect(error.message).to.contain("(2 problems)");
             expect(error.message).to.contain(
                 'owner-web output consumerStacks = ["organization/cross-account-s3/consumer-other"]: does not list this stack "organization/cross-account-s3/consumer-analytics", and no organization grant gives',

@@ -1,9 +1,9 @@
 import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import { policies } from "../policy-pack/policies";
-import { PlacedRegistration, runStack } from "../offline/runStack";
+import { PlacedRegistration } from "../offline/runStack";
 import { CONSUMER_STACK, consumerConfig, consumerOutputs, key, OWNER_ACCOUNT, OWNER_STACK, ownerConfig, ownerOutputs } from "./fixtures";
-import { TYPES } from "./helpers";
+import { TYPES, runOnce } from "./helpers";
 
 class NotApplicable extends Error {}
 
@@ -252,7 +252,7 @@ describe("the project's own stacks pass every policy", () => {
             [ownerConfig({ [key("lockMode")]: "per-consumer" }), consumerOutputs()],
             [ownerConfig(), consumerOutputs(undefined, "a", { vpceAccountId: "666666666666" })],
         ] as const) {
-            const run = await runStack({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: outputs } });
+            const run = await runOnce({ stack: "owner", config, stackOutputs: { [CONSUMER_STACK]: outputs } });
             expect(await allViolations(asPolicyResources(run.resources))).to.deep.equal([]);
         }
     });
@@ -261,13 +261,13 @@ describe("the project's own stacks pass every policy", () => {
         const adopt = { ...consumerConfig({ [key("existingEndpointId")]: "vpce-0123456789abcdef0" }) };
         delete adopt[key("vpcId")];
         for (const config of [consumerConfig(), adopt]) {
-            const run = await runStack({ stack: "consumer", config, stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
+            const run = await runOnce({ stack: "consumer", config, stackOutputs: { [OWNER_STACK]: ownerOutputs() } });
             expect(await allViolations(asPolicyResources(run.resources))).to.deep.equal([]);
         }
     });
 
     it("and the pack notices when a bucket loses its public access block", async () => {
-        const run = await runStack({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
+        const run = await runOnce({ stack: "owner", config: ownerConfig(), stackOutputs: { [CONSUMER_STACK]: consumerOutputs() } });
         const resources = asPolicyResources(run.resources.filter((r) => r.name !== "shared-data-public-access-block"));
         expect(await allViolations(resources)).to.deep.equal([
             "s3-buckets-block-public-access: bucket shared-data has no BucketPublicAccessBlock with all four settings true",

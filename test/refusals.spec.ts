@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { planRollout } from "../offline/plan";
-import { runStack } from "../offline/runStack";
 import { ConfigError } from "../domain/issues";
 import { CONSUMER_ACCOUNT, CONSUMER_STACK, consumerConfig, consumerOutputs, key, OWNER_STACK, ownerConfig, ownerOutputs, stackFolder } from "./fixtures";
-import { expectNothingCreated, failure } from "./helpers";
+import { expectNothingCreated, failure, runOnce } from "./helpers";
 
 /** Runs a consumer stack with these settings, against a deployed owner that lists it. */
 const consumer = (overrides: Record<string, unknown>, stack = "consumer-b") =>
-    runStack({
+    runOnce({
         stack,
         config: { ...consumerConfig(), ...overrides },
         stackOutputs: { [OWNER_STACK]: ownerOutputs({ consumerStacks: [`organization/cross-account-s3/${stack}`] }) },
@@ -18,7 +17,7 @@ const consumer = (overrides: Record<string, unknown>, stack = "consumer-b") =>
 
 /** Runs the owner with one consumer entry, against that consumer's exports. */
 const owner = (entry: Record<string, unknown>, exported: Record<string, unknown>) =>
-    runStack({
+    runOnce({
         stack: "owner",
         config: ownerConfig({}, [{ stack: "consumer", accountId: CONSUMER_ACCOUNT, ...entry }]),
         stackOutputs: { [CONSUMER_STACK]: consumerOutputs(CONSUMER_ACCOUNT, "a", exported) },
@@ -44,7 +43,7 @@ describe("what would fail, or silently do nothing, later is refused at plan and 
 
         it("a field of the owner's consumer list: a --path fix line on the owner stack", async () => {
             const error = await failure(
-                runStack({ stack: "owner-prod", config: ownerConfig({}, [{ stack: "consumer", accountId: "12" }]), stackOutputs: { [CONSUMER_STACK]: {} } }),
+                runOnce({ stack: "owner-prod", config: ownerConfig({}, [{ stack: "consumer", accountId: "12" }]), stackOutputs: { [CONSUMER_STACK]: {} } }),
             );
             expect(error.message).to.contain('Invalid configuration for owner stack "owner-prod" in Pulumi.owner-prod.yaml');
             expect(error.message).to.contain("Fix: pulumi config set --path 'cross-account-s3:consumers[0].accountId' '<12-digit account id>' -s owner-prod");

@@ -30,8 +30,7 @@ import { verifyPlanned } from "../verify/planned";
 import { usage } from "../cli/command-line";
 import { ALL_MOCKS, analyzer, ec2, iam, kms, s3, ssm, sts } from "./aws-mocks";
 import { qualified, REGION } from "./fixtures";
-import { planOnce, policyOf, the, TYPES } from "./helpers";
-import { runStack } from "../offline/runStack";
+import { planOnce, policyOf, the, TYPES, runOnce } from "./helpers";
 
 const MULTI = join(__dirname, "stacks", "multi-owner");
 const SHARED = join(__dirname, "stacks", "shared-vpc");
@@ -255,7 +254,7 @@ describe("npm run verify with several owners per consumer (multi-owner folder)",
     it("expects exactly the role and endpoint policies the consumer program registers from the same owner outputs", async () => {
         const file = readProjectFiles(MULTI).consumers[0];
         const stackOutputs = { [qualified("owner-sales")]: MULTI_OUTPUTS["owner-sales"], [qualified("owner-web")]: MULTI_OUTPUTS["owner-web"] };
-        const run = await runStack({ stack: file.stack, config: file.config, stackOutputs });
+        const run = await runOnce({ stack: file.stack, config: file.config, stackOutputs });
         const { owners, consumers } = stacksOf(MULTI, MULTI_OUTPUTS);
         const docs = expectedDocuments(owners, consumers);
         expect(docs.find((d) => d.what.startsWith("role policy"))!.document).to.deep.equal(policyOf(the(run.resources, TYPES.rolePolicy)));
