@@ -41,6 +41,17 @@ export function stacksInFolder(dir: string): string[] {
 
 const rank = (stack: string) => (stack.startsWith("owner") ? 0 : 1);
 
+/** Stack files parsed, by their text: a plan, a check and a verify each read every file more than once. */
+const parsedTexts = new Map<string, unknown>();
+
+/** The YAML document in `text`, a copy of its own; a text that fails to parse throws every time. */
+function parsedYaml(text: string): unknown {
+    if (!parsedTexts.has(text)) {
+        parsedTexts.set(text, parse(text));
+    }
+    return structuredClone(parsedTexts.get(text));
+}
+
 export function readStackFile(dir: string, stack: string): StackFile {
     const path = [join(dir, `Pulumi.${stack}.yaml`), join(dir, `Pulumi.${stack}.yml`)].find(existsSync);
     if (path === undefined) {
@@ -48,7 +59,7 @@ export function readStackFile(dir: string, stack: string): StackFile {
     }
     let document: Record<string, unknown> & { config?: Record<string, unknown> };
     try {
-        document = (parse(readFileSync(path, "utf8")) ?? {}) as typeof document;
+        document = (parsedYaml(readFileSync(path, "utf8")) ?? {}) as typeof document;
     } catch (error) {
         const at = error instanceof YAMLError && error.linePos ? `:${error.linePos[0].line}:${error.linePos[0].col}` : "";
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
