@@ -407,19 +407,10 @@ const STACKS = {
     [qualified("owner-eu")]: ownerOutputs({ bucketName: "shared-data-eu", bucketArn: "arn:aws:s3:::shared-data-eu" }),
 };
 
-const runs = new Map<string, Promise<readonly PlacedRegistration[]>>();
-
-/** One run of the owner or consumer program with these overrides, played once per table. */
+/** One run of the owner or consumer program with these overrides, played once for the suite (runOnce). */
 export function playedRun(stack: "owner" | "consumer", overrides: Config): Promise<readonly PlacedRegistration[]> {
-    const id = JSON.stringify([stack, overrides]);
-    const known = runs.get(id);
-    if (known !== undefined) {
-        return known;
-    }
     const config = stack === "owner" ? ownerConfig(overrides) : consumerConfig(overrides);
-    const run = runOnce({ stack, config, stackOutputs: STACKS }).then((r) => r.resources);
-    runs.set(id, run);
-    return run;
+    return runOnce({ stack, config, stackOutputs: STACKS }).then((r) => r.resources);
 }
 
 /**
