@@ -8,9 +8,9 @@
  * check is also timed alone. The mocha floor is mocha running one trivial spec that loads
  * @pulumi/aws and @pulumi/pulumi under ts-node, configured as the project's own specs are (with
  * Node's compile cache). Before the rounds, one `npm test` runs with its caches (Node's compile cache,
- * the type check's build info) emptied, as on a fresh clone or CI, and is shown beside the best. The suite is also timed without the crowd proofs
- * (each of 200 and 40 consumers through its own endpoint only), the largest single share of its own
- * work. Every figure shows wall and CPU seconds: on a
+ * the type check's build info) emptied, as on a fresh clone or CI, and is shown beside the best. The
+ * suite is also timed without the crowd proofs (each of 200 and 40 consumers through its own endpoint
+ * only), the largest single share of its own work. Every figure shows wall and CPU seconds: on a
  * shared machine the CPU seconds vary far less.
  */
 import { execFileSync, spawnSync } from "child_process";

@@ -6,8 +6,8 @@
  * This drops the promise stacks, and the id and context Pulumi attaches beside them for that report
  * (a mock run makes hundreds of such promises), while keeping its leak bookkeeping: each promise is a
  * leak candidate until it settles. It takes the resource positions from the first frames of the
- * unmapped stack. Every other stack — an
- * assertion that fails, an error a program throws — keeps its frames and its TypeScript lines.
+ * unmapped stack. Every other stack — an assertion that fails, an error a program throws — keeps its
+ * frames and its TypeScript lines.
  *
  * It reaches into internal parts of @pulumi/pulumi: if they ever change, it does nothing and runs
  * are only slower. With PULUMI_DEBUG_PROMISE_LEAKS set it does nothing either. Only the specs, the
