@@ -81,19 +81,31 @@ function leakBookkeepingOnly(original: Wrapped): Wrapped {
     };
 }
 
-/** `original`, with the stacks it captures holding no frames, and formatted by V8 itself (no hook to call). */
+/**
+ * Makes the stacks captured from here on formatted by V8 itself (no hook to call: no source maps)
+ * and, when `frames` is given, at most that many frames deep. Returns what puts things back. The
+ * caller captures its stacks itself, so that no frame of this function's appears in them.
+ */
+function plainStacks(frames?: number): () => void {
+    const errors = Error as { prepareStackTrace?: unknown };
+    const limit = Error.stackTraceLimit;
+    const prepare = errors.prepareStackTrace;
+    Error.stackTraceLimit = frames ?? limit;
+    errors.prepareStackTrace = undefined;
+    return () => {
+        Error.stackTraceLimit = limit;
+        errors.prepareStackTrace = prepare;
+    };
+}
+
+/** `original`, with the stacks it captures holding no frames. */
 const withoutFrames = (original: Wrapped): Wrapped =>
     function (this: unknown, ...args: unknown[]) {
-        const errors = Error as { prepareStackTrace?: unknown };
-        const limit = Error.stackTraceLimit;
-        const prepare = errors.prepareStackTrace;
-        Error.stackTraceLimit = 0;
-        errors.prepareStackTrace = undefined;
+        const restore = plainStacks(0);
         try {
             return original.apply(this, args);
         } finally {
-            Error.stackTraceLimit = limit;
-            errors.prepareStackTrace = prepare;
+            restore();
         }
     };
 
@@ -111,11 +123,7 @@ const RESOURCE_FRAMES = 12;
  */
 function firstFrames(position: RegExp): Wrapped {
     return function () {
-        const errors = Error as { prepareStackTrace?: unknown };
-        const limit = Error.stackTraceLimit;
-        const prepare = errors.prepareStackTrace;
-        Error.stackTraceLimit = RESOURCE_FRAMES;
-        errors.prepareStackTrace = undefined;
+        const restore = plainStacks(RESOURCE_FRAMES);
         try {
             return (new Error().stack ?? "")
                 .split("\n")
@@ -125,8 +133,7 @@ function firstFrames(position: RegExp): Wrapped {
                     return file && line && column && !file.startsWith("node:") ? { file, line: Number(line), column: Number(column) } : {};
                 });
         } finally {
-            Error.stackTraceLimit = limit;
-            errors.prepareStackTrace = prepare;
+            restore();
         }
     };
 }
@@ -134,12 +141,10 @@ function firstFrames(position: RegExp): Wrapped {
 /** `original`, with the stacks it captures formatted by V8 itself: positions in the running JavaScript. */
 const withoutSourceMaps = (original: Wrapped): Wrapped =>
     function (this: unknown, ...args: unknown[]) {
-        const errors = Error as { prepareStackTrace?: unknown };
-        const prepare = errors.prepareStackTrace;
-        errors.prepareStackTrace = undefined;
+        const restore = plainStacks();
         try {
             return original.apply(this, args);
         } finally {
-            errors.prepareStackTrace = prepare;
+            restore();
         }
     };
